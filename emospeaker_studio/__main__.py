@@ -1,0 +1,3 @@
+from emospeaker_studio.cli import main
+
+raise SystemExit(main())

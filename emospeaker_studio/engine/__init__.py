@@ -1,0 +1,1 @@
+"""Face fit, speech analysis, animation, renderer, export. numpy/torch/OpenCV; never Qt."""

@@ -1,0 +1,47 @@
+"""Where the shipped resources and models live, and the per-user directories.
+
+Pure Python (no Qt, no torch) so every layer may use it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "EmoSpeakerStudio"
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _shipped(folder: str) -> Path:
+    # A source checkout or editable install keeps resources/ and models/ at the
+    # repository root; a wheel install puts them under share/ (data files).
+    for candidate in (_SOURCE_ROOT / folder, Path(sys.prefix) / "share" / "emospeaker-studio" / folder):
+        if candidate.is_dir():
+            return candidate
+    return _SOURCE_ROOT / folder
+
+
+def resources_dir() -> Path:
+    return _shipped("resources")
+
+
+def models_dir() -> Path:
+    return _shipped("models")
+
+
+def user_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def user_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def user_log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def user_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
