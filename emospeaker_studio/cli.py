@@ -1,0 +1,371 @@
+"""The command line: the GUI launcher plus render, demo, analyze, fit and bench.
+
+Exit status: 0 success, 2 bad input (one ``error: …`` line on stderr that says
+what is wrong and how to fix it), 130 interrupted (Ctrl-C) or cancelled.
+Engine modules are imported inside each command so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from emospeaker_studio import __version__
+from emospeaker_studio.core.errors import Cancelled, UserError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+DEVICES = ("auto", "cpu", "cuda")
+FORMATS = ("mp4", "webm", "mov", "png", "gif")
+DEFAULT_HEADLESS_DEMO = "emospeaker-demo.mp4"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as one ``error:`` line, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{message} (see '{self.prog} --help')")
+
+
+def _add_style_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("style")
+    group.add_argument("--head-motion", type=float, metavar="0..1", help="amount of head motion (default 0.5)")
+    group.add_argument("--still", action="store_true", help="no head motion, steady gaze")
+    group.add_argument("--blink-rate", type=float, metavar="X", help="blink rate multiplier, 0 = never (default 1)")
+    group.add_argument("--lipsync", type=float, metavar="0..1.5", help="lip-sync strength (default 1)")
+    group.add_argument("--expressiveness", type=float, metavar="0..1.5", help="emotion strength (default 1)")
+    group.add_argument("--seed", type=int, help="random seed for blinks, gaze and sway (default 0)")
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("output")
+    group.add_argument("-o", "--output", required=True, metavar="FILE", help="video file (.mp4 .webm .mov .gif) or folder for a PNG sequence")
+    group.add_argument("--format", choices=FORMATS, help="output format (default: from the file suffix, else mp4)")
+    group.add_argument("--size", metavar="H|WxH", help="output height (aspect kept) such as 512 or 1080p, or WxH")
+    group.add_argument("--fps", type=float, help="frames per second (default 25)")
+    group.add_argument("--device", choices=DEVICES, default="auto", help="render device (auto picks CUDA when present)")
+    group.add_argument("--coefficients-out", metavar="FILE.json", help="also write the per-frame animation coefficients")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="emospeaker-studio",
+        usage="%(prog)s [-h] [--version] [FILE | COMMAND ...]",
+        description="Animate a portrait photo with a voice recording and keyframed emotion. "
+        "Without a command, opens the Studio window (with FILE, opens that project, portrait or audio file); "
+        "on a machine without a display it renders the demo to a video file instead.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, prog="emospeaker-studio")
+
+    render = sub.add_parser("render", help="render a talking-portrait video", description="Render a portrait + voice (+ emotion keyframes) to a video.")
+    source = render.add_argument_group("input")
+    source.add_argument("--project", metavar="FILE.esproj", help="render a saved project (options below override it)")
+    source.add_argument("--portrait", metavar="IMAGE", help="portrait photo (JPEG, PNG, WebP, TIFF, BMP)")
+    source.add_argument("--audio", metavar="AUDIO", help="voice recording (WAV, FLAC, MP3, M4A, OGG/Opus, or a video's audio)")
+    source.add_argument(
+        "--emotion",
+        metavar="SPEC",
+        help='emotion keyframes, e.g. "0=neutral, 1.5=happy:0.8, 4=surprised" (seconds=emotion[:intensity 0..1])',
+    )
+    source.add_argument("--face-index", type=int, metavar="N", help="which face to animate when the photo has several (0 = largest)")
+    _add_output_options(render)
+    _add_style_options(render)
+    render.set_defaults(handler=_cmd_render)
+
+    demo = sub.add_parser("demo", help="render the bundled demo", description="Render the bundled demo portrait, voice and emotion arc.")
+    _add_output_options(demo)
+    _add_style_options(demo)
+    demo.set_defaults(handler=_cmd_demo)
+
+    analyze = sub.add_parser("analyze", help="speech analysis: visemes and articulation per frame", description="Analyse a voice recording into per-frame visemes and mouth articulation (JSON).")
+    analyze.add_argument("audio", metavar="AUDIO")
+    analyze.add_argument("-o", "--output", required=True, metavar="speech.json")
+    analyze.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
+    analyze.add_argument("--recognizer", default="auto", help="auto (best available), model or dsp")
+    analyze.add_argument("--strength", type=float, default=1.0, metavar="0..1.5", help="lip-sync strength (default 1)")
+    analyze.set_defaults(handler=_cmd_analyze)
+
+    fit = sub.add_parser("fit", help="fit the face in a portrait", description="Find the face and write its 3D landmarks and face box (JSON).")
+    fit.add_argument("image", metavar="IMAGE")
+    fit.add_argument("-o", "--output", required=True, metavar="fit.json")
+    fit.add_argument("--face-index", type=int, metavar="N", help="which face when the photo has several (0 = largest)")
+    fit.set_defaults(handler=_cmd_fit)
+
+    bench = sub.add_parser("bench", help="measure speed and memory (or lip-sync accuracy with --speech)", description="Measure render/export speed and memory on the bundled demo, or speech-analysis accuracy with --speech.")
+    bench.add_argument("--speech", action="store_true", help="run the lip-sync accuracy benchmark instead")
+    bench.add_argument("-o", "--output", metavar="FILE.json", help="also write the figures as JSON")
+    bench.add_argument("--device", choices=DEVICES, default="auto")
+    bench.add_argument("--quick", action="store_true", help="a shorter run (smoke test, figures less precise)")
+    bench.set_defaults(handler=_cmd_bench)
+
+    return parser
+
+
+COMMANDS = ("render", "demo", "analyze", "fit", "bench")
+
+
+# --- helpers ---------------------------------------------------------------
+
+
+def _need_file(path: Optional[str], what: str, option: str) -> Path:
+    if not path:
+        raise UserError(f"no {what} given; pass {option} FILE")
+    resolved = Path(path).expanduser()
+    if not resolved.is_file():
+        raise UserError(f"{what} {path} does not exist; check the path")
+    return resolved.resolve()
+
+
+def _apply_overrides(project, args: argparse.Namespace):
+    """Return ``project`` with the command line's output and style options applied."""
+    from dataclasses import replace
+
+    from emospeaker_studio.core.project import ExportFormat, parse_size
+
+    output = project.output
+    if args.size:
+        width, height = parse_size(args.size)
+        output = replace(output, width=width, height=height)
+    if args.fps is not None:
+        output = replace(output, fps=args.fps)
+    if args.format:
+        output = replace(output, format=ExportFormat[args.format.upper()])
+    else:
+        output = replace(output, format=ExportFormat.from_path(args.output))
+    style_changes = {
+        name: value
+        for name, value in (
+            ("head_motion", args.head_motion),
+            ("blink_rate", args.blink_rate),
+            ("lipsync_strength", args.lipsync),
+            ("expressiveness", args.expressiveness),
+            ("seed", args.seed),
+        )
+        if value is not None
+    }
+    if args.still:
+        style_changes["still"] = True
+    style = replace(project.style, **style_changes) if style_changes else project.style
+    return replace(project, output=output, style=style)
+
+
+class _ProgressPrinter:
+    """Prints engine progress as a one-line bar on a terminal, sparse lines otherwise."""
+
+    def __init__(self, quiet: bool, stream=sys.stderr) -> None:
+        self.quiet = quiet
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._last_percent = -1
+        self._stage = ""
+
+    def __call__(self, progress) -> None:
+        if self.quiet:
+            return
+        percent = int(progress.fraction * 100)
+        if progress.stage != self._stage:
+            self._finish_line()
+            self._stage = progress.stage
+            self._last_percent = -1
+        if not self.tty and percent < 100 and percent - self._last_percent < 10:
+            return
+        if percent == self._last_percent and progress.done != progress.total:
+            return
+        self._last_percent = percent
+        filled = percent * 30 // 100
+        bar = "#" * filled + "-" * (30 - filled)
+        extra = ""
+        if progress.fps:
+            extra += f" {progress.fps:6.1f} fps"
+        if progress.eta_s is not None and progress.done < progress.total:
+            extra += f"  ETA {int(progress.eta_s) // 60:d}:{int(progress.eta_s) % 60:02d}"
+        line = f"{progress.stage:>8} [{bar}] {progress.done}/{progress.total}{extra}"
+        if self.tty:
+            self.stream.write("\r" + line.ljust(78))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def _finish_line(self) -> None:
+        if self.tty and self._stage:
+            self.stream.write("\n")
+
+    def close(self) -> None:
+        if not self.quiet:
+            self._finish_line()
+            self._stage = ""
+
+
+def _render(project, args: argparse.Namespace) -> int:
+    from emospeaker_studio.engine.pipeline import render_project
+
+    printer = _ProgressPrinter(args.quiet)
+    try:
+        out = render_project(
+            project,
+            Path(args.output),
+            device=args.device,
+            progress=printer,
+            coefficients_out=Path(args.coefficients_out) if args.coefficients_out else None,
+        )
+    finally:
+        printer.close()
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+# --- commands --------------------------------------------------------------
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from emospeaker_studio.core.emotion_spec import parse_emotion_spec
+    from emospeaker_studio.core.project import Project
+
+    if args.project:
+        from emospeaker_studio.core.projectfile import load_project
+
+        project = load_project(_need_file(args.project, "project file", "--project"))
+        if args.portrait:
+            project = replace(project, portrait=str(_need_file(args.portrait, "portrait", "--portrait")))
+        if args.audio:
+            project = replace(project, audio=str(_need_file(args.audio, "audio file", "--audio")))
+    else:
+        project = Project(
+            portrait=str(_need_file(args.portrait, "portrait", "--portrait")),
+            audio=str(_need_file(args.audio, "audio file", "--audio")),
+        )
+    if args.emotion:
+        project = replace(project, emotions=parse_emotion_spec(args.emotion))
+    if args.face_index is not None:
+        project = replace(project, face_index=args.face_index)
+    return _render(_apply_overrides(project, args), args)
+
+
+def demo_project_path() -> Path:
+    from emospeaker_studio.paths import resources_dir
+
+    return resources_dir() / "demo.esproj"
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from emospeaker_studio.core.projectfile import load_project
+
+    project = load_project(demo_project_path())
+    return _render(_apply_overrides(project, args), args)
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from emospeaker_studio.engine.atomic import check_output_folder
+    from emospeaker_studio.engine.speech.analyze import analyze_speech
+
+    audio = _need_file(args.audio, "audio file", "AUDIO")
+    if args.fps <= 0:
+        raise UserError(f"--fps must be positive, got {args.fps:g}")
+    out = Path(args.output)
+    check_output_folder(out)
+    track = analyze_speech(audio, fps=args.fps, recognizer=args.recognizer, strength=args.strength)
+    track.save(out)
+    print(f"wrote {out} ({track.frame_count} frames at {args.fps:g} fps)")
+    return EXIT_OK
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from emospeaker_studio.engine.atomic import atomic_write_text, check_output_folder
+    from emospeaker_studio.engine.face.fit import fit_face
+    from emospeaker_studio.engine.face.portrait import load_portrait
+
+    image = _need_file(args.image, "image", "IMAGE")
+    out = Path(args.output)
+    check_output_folder(out)
+    fit = fit_face(load_portrait(image), face_index=args.face_index)
+    atomic_write_text(out, json.dumps(fit.to_json_dict()))
+    if fit.face_count > 1:
+        print(
+            f"note: {fit.face_count} faces found; fitted face {fit.face_index} (the largest is 0); "
+            "choose another with --face-index",
+            file=sys.stderr,
+        )
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    out = Path(args.output) if args.output else None
+    if out is not None:
+        from emospeaker_studio.engine.atomic import check_output_folder
+
+        check_output_folder(out)
+    if args.speech:
+        from emospeaker_studio.engine.speech.benchmark import run_speech_benchmark
+
+        figures = run_speech_benchmark(out, quick=args.quick)
+    else:
+        from emospeaker_studio.engine.bench import run_benchmark
+
+        figures = run_benchmark(out_json=out, device=args.device, quick=args.quick)
+    print(json.dumps(figures, indent=2))
+    return EXIT_OK
+
+
+def _has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _open_gui(file: Optional[str]) -> int:
+    if not _has_display():
+        # The first README command must do the main job anywhere: with no
+        # screen, render the demo to a file instead of failing to open a window.
+        if file:
+            raise UserError("no display to open the Studio window; use 'emospeaker-studio render' on a machine without a screen")
+        print(f"no display found: rendering the demo to {DEFAULT_HEADLESS_DEMO} instead of opening the window", file=sys.stderr)
+        args = build_parser().parse_args(["demo", "-o", DEFAULT_HEADLESS_DEMO])
+        return _cmd_demo(args)
+    if file and not Path(file).exists():
+        raise UserError(f"{file} does not exist; check the path")
+    from emospeaker_studio.app import run_gui
+
+    return int(run_gui(file))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not argv:
+            return _open_gui(None)
+        if argv[0] not in COMMANDS and not argv[0].startswith("-"):
+            # `emospeaker-studio FILE` opens FILE in the Studio. (An optional
+            # positional beside sub-commands confuses argparse, hence by hand.)
+            if len(argv) > 1:
+                raise UserError(f"unknown command {argv[0]!r}; use one of: {', '.join(COMMANDS)}, or give one FILE to open")
+            return _open_gui(argv[0])
+        args = build_parser().parse_args(argv)
+        handler: Optional[Callable[[argparse.Namespace], int]] = getattr(args, "handler", None)
+        if handler is None:
+            return _open_gui(None)
+        return handler(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (KeyboardInterrupt, Cancelled):
+        print("\ninterrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""The command line's contract: help, exit codes, and one clear line for every user mistake."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emospeaker_studio import cli
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_error_line(err: str, *fragments: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_help_lists_every_subcommand() -> None:
+    done = subprocess.run([sys.executable, "-m", "emospeaker_studio", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    for command in ("render", "demo", "analyze", "fit", "bench"):
+        assert command in done.stdout
+
+
+@pytest.mark.parametrize("command", cli.COMMANDS)
+def test_each_subcommand_has_help(capsys, command: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_unknown_option_is_one_line_exit_2(capsys) -> None:
+    code, _, err = run_cli(capsys, "render", "-o", "x.mp4", "--bogus")
+    assert code == 2
+    assert_one_error_line(err, "--bogus", "--help")
+
+
+def test_missing_portrait_says_which_file(capsys, tmp_path: Path) -> None:
+    audio = tmp_path / "voice.wav"
+    audio.write_bytes(b"RIFF")
+    code, _, err = run_cli(capsys, "render", "--portrait", str(tmp_path / "nope.jpg"), "--audio", str(audio), "-o", str(tmp_path / "o.mp4"))
+    assert code == 2
+    assert_one_error_line(err, "nope.jpg", "does not exist")
+
+
+def test_render_without_inputs_names_the_option(capsys, tmp_path: Path) -> None:
+    code, _, err = run_cli(capsys, "render", "-o", str(tmp_path / "o.mp4"))
+    assert code == 2
+    assert_one_error_line(err, "--portrait")
+
+
+def test_bad_emotion_spec_is_exit_2(capsys, tmp_path: Path) -> None:
+    image = tmp_path / "face.png"
+    image.write_bytes(b"x")
+    audio = tmp_path / "voice.wav"
+    audio.write_bytes(b"x")
+    code, _, err = run_cli(
+        capsys, "render", "--portrait", str(image), "--audio", str(audio), "--emotion", "1=grumpy", "-o", str(tmp_path / "o.mp4")
+    )
+    assert code == 2
+    assert_one_error_line(err, "grumpy")
+
+
+def test_bad_size_is_exit_2(capsys, tmp_path: Path) -> None:
+    image = tmp_path / "face.png"
+    image.write_bytes(b"x")
+    audio = tmp_path / "voice.wav"
+    audio.write_bytes(b"x")
+    code, _, err = run_cli(capsys, "render", "--portrait", str(image), "--audio", str(audio), "--size", "huge", "-o", str(tmp_path / "o.mp4"))
+    assert code == 2
+    assert_one_error_line(err, "huge")
+
+
+def test_analyze_into_missing_folder_is_exit_2(capsys, tmp_path: Path) -> None:
+    audio = tmp_path / "voice.wav"
+    audio.write_bytes(b"x")
+    code, _, err = run_cli(capsys, "analyze", str(audio), "-o", str(tmp_path / "missing" / "speech.json"))
+    assert code == 2
+    assert_one_error_line(err, "does not exist")
+
+
+def test_ctrl_c_exits_130_without_traceback(capsys, monkeypatch) -> None:
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_cmd_fit", interrupted)
+    code, _, err = run_cli(capsys, "fit", "x.png", "-o", "fit.json")
+    assert code == 130
+    assert "Traceback" not in err
+
+
+def test_gui_file_argument_must_exist(capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    code, _, err = run_cli(capsys, str(tmp_path / "missing.esproj"))
+    assert code == 2
+    assert_one_error_line(err, "missing.esproj")
+
+
+def test_two_words_that_are_not_a_command(capsys) -> None:
+    code, _, err = run_cli(capsys, "rendr", "-o")
+    assert code == 2
+    assert_one_error_line(err, "rendr", "render")
