@@ -1,0 +1,110 @@
+"""The ffmpeg arguments for each export format.
+
+Kept apart from the streaming code so what each format contains (codec, pixel
+format, audio codec, alpha) can be read in one place. Formats are looked up by
+the member *name* of ``core.project.ExportFormat`` (MP4, WEBM, MOV, PNG, GIF),
+which the architecture pins, so this module needs nothing else from the core.
+
+What each format carries:
+  MP4  H.264 (libx264, yuv420p, +faststart) + AAC        no alpha
+  WEBM VP9 (libvpx-vp9) + Opus                            alpha (yuva420p)
+  MOV  ProRes 4444 (prores_ks, yuva444p10le) with alpha,
+       else ProRes 422 HQ (yuv422p10le); audio PCM 16-bit alpha
+  PNG  a folder of frame_000001.png ... plus audio.wav    alpha (rgba)
+  GIF  per-frame palette (streams: no second pass)        no alpha, no audio
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from fractions import Fraction
+
+
+class ExportQuality(str, Enum):
+    """Speed/size trade-off of the lossy encoders (ProRes and PNG ignore it)."""
+
+    DRAFT = "draft"  # fastest encode, larger or softer files
+    STANDARD = "standard"  # real-time 1080p H.264 on two laptop cores
+    HIGH = "high"  # slower presets, smaller files at the same quality
+
+
+# x264: `veryfast` encodes 1080p well above real time on two cores, which the
+# export target needs; `medium` halves the speed for ~10 % smaller files.
+_X264 = {ExportQuality.DRAFT: ("ultrafast", "23"), ExportQuality.STANDARD: ("veryfast", "20"),
+         ExportQuality.HIGH: ("medium", "18")}
+# libvpx-vp9 is the slowest encoder here; realtime deadline keeps it usable.
+_VP9 = {ExportQuality.DRAFT: ("realtime", "8", "36"), ExportQuality.STANDARD: ("realtime", "6", "31"),
+        ExportQuality.HIGH: ("good", "2", "28")}
+
+FORMATS_WITH_ALPHA = frozenset({"WEBM", "MOV", "PNG"})
+FORMATS_WITH_AUDIO = frozenset({"MP4", "WEBM", "MOV", "PNG"})
+# Names inside a PNG-sequence folder.
+PNG_FRAME_PATTERN = "frame_%06d.png"
+PNG_AUDIO_NAME = "audio.wav"
+
+
+@dataclass(frozen=True)
+class OutputArgs:
+    """ffmpeg arguments for one output file: what to map, how to encode, where."""
+
+    args: tuple[str, ...]
+
+
+def fps_text(fps: float) -> str:
+    """fps as ffmpeg wants it: exact for integers and the NTSC rates (29.97 = 30000/1001)."""
+    frac = Fraction(fps).limit_denominator(1001)
+    return str(frac.numerator) if frac.denominator == 1 else f"{frac.numerator}/{frac.denominator}"
+
+
+def carries_alpha(fmt_name: str) -> bool:
+    return fmt_name in FORMATS_WITH_ALPHA
+
+
+def carries_audio(fmt_name: str) -> bool:
+    return fmt_name in FORMATS_WITH_AUDIO
+
+
+def video_args(fmt_name: str, *, alpha: bool, quality: ExportQuality, size: tuple[int, int]) -> list[str]:
+    """Encoder and muxer arguments for the video stream (input 0)."""
+    alpha = alpha and carries_alpha(fmt_name)
+    w, h = size
+    if fmt_name == "MP4":
+        preset, crf = _X264[quality]
+        args = ["-c:v", "libx264", "-preset", preset, "-crf", crf, "-pix_fmt", "yuv420p"]
+        if w % 2 or h % 2:
+            # 4:2:0 needs even sides; add one black row/column rather than fail.
+            args += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"]
+        return args + ["-movflags", "+faststart", "-f", "mp4"]
+    if fmt_name == "WEBM":
+        deadline, cpu_used, crf = _VP9[quality]
+        return ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p" if alpha else "yuv420p", "-b:v", "0",
+                "-crf", crf, "-deadline", deadline, "-cpu-used", cpu_used, "-row-mt", "1", "-f", "webm"]
+    if fmt_name == "MOV":
+        if alpha:
+            codec = ["-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le", "-alpha_bits", "16"]
+        else:
+            codec = ["-c:v", "prores_ks", "-profile:v", "hq", "-pix_fmt", "yuv422p10le"]
+        # "apl0" makes Final Cut and QuickTime accept the stream without a warning.
+        return codec + ["-vendor", "apl0", "-movflags", "+faststart", "-f", "mov"]
+    if fmt_name == "GIF":
+        # One palette per frame streams (a global palette would need every frame
+        # first); bayer dithering keeps the still background from shimmering.
+        graph = "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1:dither=bayer:bayer_scale=4"
+        return ["-filter_complex", f"[0:v]{graph}", "-loop", "0", "-f", "gif"]
+    if fmt_name == "PNG":
+        return ["-c:v", "png", "-pix_fmt", "rgba" if alpha else "rgb24", "-compression_level", "3",
+                "-start_number", "1", "-f", "image2"]
+    raise ValueError(f"unknown export format {fmt_name!r}")
+
+
+def audio_args(fmt_name: str) -> list[str]:
+    """Encoder arguments for the muxed audio stream (input 1)."""
+    if fmt_name == "MP4":
+        return ["-c:a", "aac", "-b:a", "192k"]
+    if fmt_name == "WEBM":
+        # Opus runs only at 48 kHz and a few lower rates; resample explicitly.
+        return ["-c:a", "libopus", "-b:a", "128k", "-ar", "48000"]
+    if fmt_name in ("MOV", "PNG"):
+        return ["-c:a", "pcm_s16le"]
+    raise ValueError(f"{fmt_name} carries no audio")

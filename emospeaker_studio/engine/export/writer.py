@@ -1,0 +1,229 @@
+"""Stream rendered frames (and the original audio) into a video file.
+
+The video is never held in memory: frames go straight into ffmpeg's stdin as
+they are rendered. ffmpeg writes to a hidden temporary file (or folder, for a
+PNG sequence) beside the target, which is renamed over the target only when
+ffmpeg has finished cleanly; on cancel or on any error ffmpeg is killed, the
+temporary output deleted, and nothing is left in the folder.
+
+Audio is the *original* file, muxed by ffmpeg and cut to the video's length
+with ``-t frame_count/fps`` (``-shortest`` could drop the last video frame
+when the audio ends inside it; the video is the reference length).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+
+import numpy as np
+
+from emospeaker_studio.core.errors import Cancelled, OutputError
+from emospeaker_studio.engine.atomic import check_output_folder
+from emospeaker_studio.engine.export import formats
+from emospeaker_studio.engine.export.ffmpeg_pipe import FfmpegPipe
+from emospeaker_studio.engine.export.formats import ExportQuality
+from emospeaker_studio.engine.jobs import CancelToken, ProgressCallback, RateMeter
+
+if TYPE_CHECKING:
+    from emospeaker_studio.core.project import ExportFormat
+
+# The progress callback is called at most this often (and at the end): a GUI
+# signal or a terminal line per frame would cost more than the frame.
+_PROGRESS_INTERVAL_S = 0.1
+
+
+def png_sequence_folder(out_path: Path) -> Path:
+    """Where a PNG sequence for ``out_path`` goes: ``clip.png`` -> folder ``clip/``."""
+    out_path = Path(out_path)
+    return out_path.with_suffix("") if out_path.suffix.lower() == ".png" else out_path
+
+
+def export_frames(
+    frames: Iterable[np.ndarray],
+    *,
+    out_path: Path,
+    fmt: "ExportFormat",
+    fps: float,
+    size: tuple[int, int],
+    frame_count: int,
+    audio_path: Optional[Path] = None,
+    alpha: bool = False,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+    quality: ExportQuality = ExportQuality.STANDARD,
+) -> Path:
+    """Encode ``frame_count`` frames of ``size`` (w, h) at ``fps`` into ``out_path``.
+
+    ``frames`` yields uint8 frames (H, W, 3|4) or batches (B, H, W, 3|4);
+    frames with 4 channels keep their alpha when ``alpha`` is set and the
+    format carries it (WebM, MOV, PNG). ``audio_path`` is muxed when the
+    format carries audio (GIF does not); a PNG sequence gets it as
+    ``audio.wav`` inside its folder. Returns the written path (for PNG the
+    folder, see :func:`png_sequence_folder`).
+
+    Raises OutputError (folder missing or read-only, ffmpeg failure, disk
+    full) and Cancelled; either way nothing is left behind.
+    """
+    fmt_name = fmt.name
+    out_path = Path(out_path).absolute()
+    target = png_sequence_folder(out_path) if fmt_name == "PNG" else out_path
+    check_output_folder(target)
+    _check_target_replaceable(target, is_folder=fmt_name == "PNG")
+    if frame_count <= 0:
+        raise OutputError("nothing to export: the video has no frames; check the audio length and fps")
+    cancel = cancel or CancelToken()
+
+    batches = _as_batches(frames)
+    first = next(batches, None)
+    if first is None:
+        raise OutputError("nothing to export: no frames were rendered")
+    w, h = size
+    if first.shape[1:3] != (h, w) or first.shape[3] not in (3, 4) or first.dtype != np.uint8:
+        raise ValueError(f"frames must be uint8 ({h}, {w}, 3|4), got {first.dtype} {first.shape[1:]}")
+    channels = first.shape[3]
+
+    temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+    if fmt_name == "PNG":
+        temp.mkdir()
+    args = _ffmpeg_args(fmt_name, temp, channels=channels, alpha=alpha, fps=fps, size=(w, h),
+                        frame_count=frame_count, audio_path=audio_path, quality=quality)
+    pipe = None
+    try:
+        pipe = FfmpegPipe(args, queue_frames=2 * len(first))
+        meter = RateMeter("encode", frame_count)
+        done = 0
+        last_report = 0.0
+
+        def chain() -> Iterator[np.ndarray]:
+            yield first
+            yield from batches
+
+        for batch in chain():
+            if batch.shape[1:] != first.shape[1:]:
+                raise ValueError(f"frame shape changed from {first.shape[1:]} to {batch.shape[1:]}")
+            batch = batch[: frame_count - done]
+            # Cancel is checked every frame: a batch is fed frame by frame.
+            for frame in batch:
+                cancel.raise_if_cancelled()
+                pipe.feed(frame, cancel)
+            done += len(batch)
+            now = time.perf_counter()
+            if progress is not None and (now - last_report >= _PROGRESS_INTERVAL_S or done >= frame_count):
+                progress(meter.progress(done))
+                last_report = now
+            if done >= frame_count:
+                break
+        code = pipe.finish(cancel)
+        if code != 0:
+            raise OutputError(_failure_message(target, pipe.error_text()))
+        if pipe.write_error is not None:
+            raise pipe.write_error
+        _move_into_place(temp, target)
+        return target
+    except OSError as exc:
+        if pipe is not None:
+            pipe.kill()
+        raise OutputError(_os_error_message(target, exc, pipe)) from exc
+    except BaseException:
+        if pipe is not None:
+            pipe.kill()
+        raise
+    finally:
+        if pipe is not None:
+            pipe.close()
+        _remove(temp)
+
+
+def _as_batches(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    for item in frames:
+        item = np.asarray(item)
+        yield item[None] if item.ndim == 3 else item
+
+
+def _ffmpeg_args(fmt_name: str, temp: Path, *, channels: int, alpha: bool, fps: float, size: tuple[int, int],
+                 frame_count: int, audio_path: Optional[Path], quality: ExportQuality) -> list[str]:
+    w, h = size
+    rate = formats.fps_text(fps)
+    duration = f"{frame_count / fps:.6f}"
+    args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "rgba" if channels == 4 else "rgb24", "-s", f"{w}x{h}",
+            "-framerate", rate, "-i", "pipe:0"]
+    with_audio = audio_path is not None and formats.carries_audio(fmt_name)
+    if with_audio:
+        args += ["-i", str(audio_path)]
+    video = formats.video_args(fmt_name, alpha=alpha and channels == 4, quality=quality, size=size)
+    if fmt_name != "GIF":  # the GIF filter graph maps its own output
+        args += ["-map", "0:v:0"]
+    if fmt_name == "PNG":
+        args += video + ["-t", duration, str(temp / formats.PNG_FRAME_PATTERN)]
+        if with_audio:
+            args += ["-map", "1:a:0", *formats.audio_args(fmt_name), "-t", duration,
+                     "-f", "wav", str(temp / formats.PNG_AUDIO_NAME)]
+        return args
+    if with_audio:
+        args += ["-map", "1:a:0", *formats.audio_args(fmt_name)]
+    return args + video + ["-t", duration, str(temp)]
+
+
+def _check_target_replaceable(target: Path, *, is_folder: bool) -> None:
+    if is_folder:
+        if target.exists() and not _is_frame_folder(target):
+            raise OutputError(f"folder {target} holds other files; give a new folder name for the PNG frames, e.g. {target / 'frames'}")
+    elif target.is_dir():
+        raise OutputError(f"{target} is a folder; give a file name such as {target.name}.mp4")
+
+
+def _is_frame_folder(folder: Path) -> bool:
+    if not folder.is_dir():
+        return False
+    return all(p.is_file() and (p.name == formats.PNG_AUDIO_NAME or
+                                (p.name.startswith("frame_") and p.suffix == ".png"))
+               for p in folder.iterdir())
+
+
+def _move_into_place(temp: Path, target: Path) -> None:
+    if not temp.is_dir():
+        if not temp.is_file() or temp.stat().st_size == 0:
+            raise OutputError(f"ffmpeg wrote nothing for {target}; try another format")
+        os.replace(temp, target)
+        return
+    # A folder cannot be renamed over a non-empty one: move the old sequence
+    # aside first, so the target always holds one complete sequence.
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.{secrets.token_hex(4)}.old"
+        os.replace(target, old)
+    os.replace(temp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists():
+            path.unlink()
+    except OSError:
+        pass
+
+
+def _failure_message(target: Path, ffmpeg_line: str) -> str:
+    if "No space left" in ffmpeg_line:
+        return f"disk full while writing {target}; free some space or choose another folder"
+    return f"ffmpeg could not write {target.name}: {ffmpeg_line}"
+
+
+def _os_error_message(target: Path, exc: OSError, pipe: Optional[FfmpegPipe]) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"disk full while writing {target}; free some space or choose another folder"
+    if isinstance(exc, BrokenPipeError) and pipe is not None:
+        # ffmpeg stopped reading: its own message says why.
+        return _failure_message(target, pipe.error_text())
+    return f"could not write {target}: {exc.strerror or exc}; check free space and permissions"
