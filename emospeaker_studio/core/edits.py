@@ -1,0 +1,558 @@
+"""Undoable edits of a :class:`Project` and the undo stack.
+
+An :class:`Edit` is built from what the user asked for ("move keyframe k to
+2.5 s"); ``apply(project)`` returns the changed project and remembers what it
+replaced, so ``revert(project)`` can put it back. Apply -> revert -> apply
+gives the same projects every time, so an edit works standalone (the GUI
+wraps each one in a ``QUndoCommand``) or inside :class:`UndoStack`.
+
+Edits made while dragging share a ``merge_key``; the stack merges
+consecutive ones into one undo step until :meth:`UndoStack.close_merge` (the
+GUI calls it on mouse release).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Hashable, Iterable, Optional, Sequence
+
+from emospeaker_studio.core.easing import Easing
+from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.core.errors import UserError
+from emospeaker_studio.core.keyframes import EmotionTrack, Keyframe, check_intensity, check_time, new_keyframe_id
+from emospeaker_studio.core.project import OUTPUT_FIELDS, STYLE_FIELDS, Project
+
+_UNSET = object()
+
+
+class Edit:
+    """Base class: one undoable change of a project.
+
+    Subclasses implement ``_apply`` (return the new project, store what is
+    needed to revert) and ``_revert``. ``description`` is the text for the
+    Undo menu ("Undo Move Keyframe").
+    """
+
+    description: str = "Edit"
+
+    def __init__(self) -> None:
+        self._applied_once = False
+
+    @property
+    def merge_key(self) -> Optional[Hashable]:
+        """Edits with equal, non-None keys pushed in a row merge into one undo step."""
+        return None
+
+    def apply(self, project: Project) -> Project:
+        """Return ``project`` with this edit made. Raises UserError (project unchanged) if it cannot be made."""
+        result = self._apply(project)
+        self._applied_once = True
+        return result
+
+    def revert(self, project: Project) -> Project:
+        """Return ``project`` (as left by :meth:`apply`) with this edit undone."""
+        if not self._applied_once:
+            raise RuntimeError(f"cannot revert {type(self).__name__} before it was applied")
+        return self._revert(project)
+
+    def merge(self, newer: "Edit") -> "Edit":
+        """One edit doing this edit and then ``newer`` (same merge key; both applied)."""
+        raise ValueError(f"{type(self).__name__} does not merge")
+
+    def _apply(self, project: Project) -> Project:
+        raise NotImplementedError
+
+    def _revert(self, project: Project) -> Project:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.description!r}>"
+
+
+def _check_same_key(older: Edit, newer: Edit) -> None:
+    if older.merge_key is None or older.merge_key != newer.merge_key:
+        raise ValueError(f"cannot merge {older!r} with {newer!r}: different merge keys")
+
+
+# -- keyframes -----------------------------------------------------------------
+
+
+class AddKeyframe(Edit):
+    """Add one keyframe (build it with ``Keyframe.new``)."""
+
+    description = "Add Keyframe"
+
+    def __init__(self, keyframe: Keyframe) -> None:
+        super().__init__()
+        self.keyframe = keyframe
+
+    def _apply(self, project: Project) -> Project:
+        return project.with_(emotions=project.emotions.add(self.keyframe))
+
+    def _revert(self, project: Project) -> Project:
+        return project.with_(emotions=project.emotions.remove(self.keyframe.id))
+
+
+class RemoveKeyframes(Edit):
+    """Delete one or several keyframes by id."""
+
+    def __init__(self, keyframe_ids: Iterable[str]) -> None:
+        super().__init__()
+        self.keyframe_ids = tuple(dict.fromkeys(keyframe_ids))
+        self._removed: tuple[Keyframe, ...] = ()
+        self.description = "Delete Keyframe" if len(self.keyframe_ids) == 1 else "Delete Keyframes"
+
+    def _apply(self, project: Project) -> Project:
+        track = project.emotions
+        removed = tuple(track.get(keyframe_id) for keyframe_id in self.keyframe_ids)
+        result = project.with_(emotions=track.remove_all(self.keyframe_ids))
+        self._removed = removed
+        return result
+
+    def _revert(self, project: Project) -> Project:
+        return project.with_(emotions=project.emotions.add_all(self._removed))
+
+
+class _KeyframeChange(Edit):
+    """Change fields of one keyframe; revert restores the fields as they were."""
+
+    def __init__(self, keyframe_id: str, drag_id: Optional[Hashable] = None, **changes: object) -> None:
+        super().__init__()
+        self.keyframe_id = keyframe_id
+        self.drag_id = drag_id
+        self.changes = changes
+        self._before: dict[str, object] = {}
+
+    def _apply(self, project: Project) -> Project:
+        old = project.emotions.get(self.keyframe_id)
+        result = project.with_(emotions=project.emotions.updated(self.keyframe_id, **self.changes))
+        self._before = {name: getattr(old, name) for name in self.changes}
+        return result
+
+    def _revert(self, project: Project) -> Project:
+        return project.with_(emotions=project.emotions.updated(self.keyframe_id, **self._before))
+
+    @property
+    def merge_key(self) -> Optional[Hashable]:
+        if self.drag_id is None:
+            return None
+        return (type(self).__name__, self.keyframe_id, self.drag_id)
+
+    def merge(self, newer: Edit) -> Edit:
+        _check_same_key(self, newer)
+        assert isinstance(newer, _KeyframeChange)
+        merged = _KeyframeChange.__new__(type(self))
+        merged.__dict__.update(self.__dict__)
+        merged.changes = {**self.changes, **newer.changes}
+        merged._before = {**newer._before, **self._before}
+        merged._applied_once = True
+        return merged
+
+
+class MoveKeyframe(_KeyframeChange):
+    """Move a keyframe in time (seconds) and/or intensity (0..1).
+
+    Give the same ``drag_id`` to every edit of one mouse drag so the whole
+    drag is one undo step.
+    """
+
+    description = "Move Keyframe"
+
+    def __init__(
+        self,
+        keyframe_id: str,
+        time: Optional[float] = None,
+        intensity: Optional[float] = None,
+        *,
+        drag_id: Optional[Hashable] = None,
+    ) -> None:
+        changes: dict[str, object] = {}
+        if time is not None:
+            changes["time"] = check_time(time)
+        if intensity is not None:
+            changes["intensity"] = check_intensity(intensity)
+        if not changes:
+            raise ValueError("MoveKeyframe needs a time or an intensity")
+        super().__init__(keyframe_id, drag_id, **changes)
+
+
+class SetKeyframeEmotion(_KeyframeChange):
+    description = "Change Keyframe Emotion"
+
+    def __init__(self, keyframe_id: str, emotion: Emotion) -> None:
+        if not isinstance(emotion, Emotion):
+            raise UserError(f"expected an Emotion, got {emotion!r}")
+        super().__init__(keyframe_id, None, emotion=emotion)
+
+
+class SetKeyframeEasing(_KeyframeChange):
+    description = "Change Keyframe Easing"
+
+    def __init__(self, keyframe_id: str, easing: Easing, *, drag_id: Optional[Hashable] = None) -> None:
+        if not isinstance(easing, Easing):
+            raise UserError(f"expected an Easing, got {easing!r}")
+        super().__init__(keyframe_id, drag_id, easing=easing)
+
+
+class SetKeyframeIntensity(_KeyframeChange):
+    """Set a keyframe's intensity (0..1); a slider drag shares one ``drag_id``."""
+
+    description = "Change Keyframe Intensity"
+
+    def __init__(self, keyframe_id: str, intensity: float, *, drag_id: Optional[Hashable] = None) -> None:
+        super().__init__(keyframe_id, drag_id, intensity=check_intensity(intensity))
+
+
+class PasteKeyframes(Edit):
+    """Paste copies of keyframes (with fresh ids), the earliest at ``at_time`` seconds.
+
+    Without ``at_time`` the copies keep their times. ``keyframe_ids`` are the
+    new ids, in time order (the GUI selects them). A copy landing on an
+    existing keyframe's time is refused with a UserError.
+    """
+
+    def __init__(self, keyframes: Sequence[Keyframe], at_time: Optional[float] = None) -> None:
+        super().__init__()
+        originals = sorted(keyframes, key=lambda kf: kf.time)
+        if not originals:
+            raise UserError("nothing to paste; copy some keyframes first")
+        offset = 0.0 if at_time is None else check_time(at_time, "paste time") - originals[0].time
+        self.keyframes = tuple(kf.with_(id=new_keyframe_id(), time=kf.time + offset) for kf in originals)
+        EmotionTrack(self.keyframes)  # refuse copies that collide with each other
+        self.keyframe_ids = tuple(kf.id for kf in self.keyframes)
+        self.description = "Paste Keyframe" if len(self.keyframes) == 1 else "Paste Keyframes"
+
+    def _apply(self, project: Project) -> Project:
+        return project.with_(emotions=project.emotions.add_all(self.keyframes))
+
+    def _revert(self, project: Project) -> Project:
+        return project.with_(emotions=project.emotions.remove_all(self.keyframe_ids))
+
+
+class SetEmotionTrack(Edit):
+    """Replace the whole emotion track (e.g. from an emotion spec or a preset)."""
+
+    def __init__(self, track: EmotionTrack, description: str = "Replace Emotion Track") -> None:
+        super().__init__()
+        self.track = track
+        self.description = description
+        self._before: Optional[EmotionTrack] = None
+
+    def _apply(self, project: Project) -> Project:
+        before = project.emotions
+        result = project.with_(emotions=self.track)
+        self._before = before
+        return result
+
+    def _revert(self, project: Project) -> Project:
+        assert self._before is not None
+        return project.with_(emotions=self._before)
+
+
+# -- settings ----------------------------------------------------------------
+
+_STYLE_LABELS = {
+    "head_motion": "Head Motion",
+    "still": "Still Mode",
+    "blink_rate": "Blink Rate",
+    "lipsync_strength": "Lip-Sync Strength",
+    "expressiveness": "Expressiveness",
+    "seed": "Seed",
+}
+
+
+class SetStyle(Edit):
+    """Set one style field; consecutive changes of the same field merge (a slider drag)."""
+
+    def __init__(self, field: str, value: object) -> None:
+        super().__init__()
+        if field not in STYLE_FIELDS:
+            raise UserError(f"unknown style setting {field!r}; use one of: {', '.join(STYLE_FIELDS)}")
+        self.field = field
+        self.value = value
+        self.description = f"Change {_STYLE_LABELS.get(field, field)}"
+        self._before: object = _UNSET
+
+    @property
+    def merge_key(self) -> Optional[Hashable]:
+        return ("style", self.field)
+
+    def _apply(self, project: Project) -> Project:
+        before = getattr(project.style, self.field)
+        result = project.with_(style=project.style.with_(**{self.field: self.value}))
+        self._before = before
+        return result
+
+    def _revert(self, project: Project) -> Project:
+        return project.with_(style=project.style.with_(**{self.field: self._before}))
+
+    def merge(self, newer: Edit) -> Edit:
+        _check_same_key(self, newer)
+        assert isinstance(newer, SetStyle)
+        merged = SetStyle(self.field, newer.value)
+        merged._before = self._before
+        merged._applied_once = True
+        return merged
+
+
+class SetOutput(Edit):
+    """Set output fields: ``SetOutput(height=720, width=None)``; same fields in a row merge."""
+
+    def __init__(self, **changes: object) -> None:
+        super().__init__()
+        unknown = [name for name in changes if name not in OUTPUT_FIELDS]
+        if unknown or not changes:
+            raise UserError(f"unknown output setting {unknown!r}; use: {', '.join(OUTPUT_FIELDS)}")
+        self.changes = changes
+        self.description = "Change Output Size" if set(changes) <= {"width", "height"} else "Change Output Settings"
+        self._before: dict[str, object] = {}
+
+    @property
+    def merge_key(self) -> Optional[Hashable]:
+        return ("output", tuple(sorted(self.changes)))
+
+    def _apply(self, project: Project) -> Project:
+        before = {name: getattr(project.output, name) for name in self.changes}
+        result = project.with_(output=project.output.with_(**self.changes))
+        self._before = before
+        return result
+
+    def _revert(self, project: Project) -> Project:
+        return project.with_(output=project.output.with_(**self._before))
+
+    def merge(self, newer: Edit) -> Edit:
+        _check_same_key(self, newer)
+        assert isinstance(newer, SetOutput)
+        merged = SetOutput(**newer.changes)
+        merged._before = self._before
+        merged._applied_once = True
+        return merged
+
+
+class _ProjectFields(Edit):
+    """Set top-level project fields; revert restores them."""
+
+    def __init__(self, **changes: object) -> None:
+        super().__init__()
+        self.changes = changes
+        self._before: dict[str, object] = {}
+
+    def _apply(self, project: Project) -> Project:
+        before = {name: getattr(project, name) for name in self.changes}
+        result = project.with_(**self.changes)
+        self._before = before
+        return result
+
+    def _revert(self, project: Project) -> Project:
+        return project.with_(**self._before)
+
+
+class SetPortrait(_ProjectFields):
+    """Choose the portrait (absolute path or None); resets the face choice and landmark corrections."""
+
+    def __init__(self, path: Optional[str], face_index: int = 0) -> None:
+        super().__init__(portrait=path, face_index=face_index, landmark_offsets=())
+        self.description = "Remove Portrait" if path is None else "Set Portrait"
+
+
+class SetAudio(_ProjectFields):
+    """Choose the voice recording (absolute path or None)."""
+
+    def __init__(self, path: Optional[str]) -> None:
+        super().__init__(audio=path)
+        self.description = "Remove Audio" if path is None else "Set Audio"
+
+
+class SetFaceIndex(_ProjectFields):
+    """Choose which face of the portrait to animate; resets landmark corrections."""
+
+    description = "Choose Face"
+
+    def __init__(self, face_index: int) -> None:
+        super().__init__(face_index=face_index, landmark_offsets=())
+
+
+class SetLandmarkOffsets(_ProjectFields):
+    """Replace the landmark corrections ((index, dx, dy) in portrait pixels); a drag shares ``drag_id``."""
+
+    description = "Adjust Landmarks"
+
+    def __init__(self, offsets: Sequence[tuple[int, float, float]], *, drag_id: Optional[Hashable] = None) -> None:
+        super().__init__(landmark_offsets=tuple(tuple(o) for o in offsets))
+        self.drag_id = drag_id
+
+    @property
+    def merge_key(self) -> Optional[Hashable]:
+        return None if self.drag_id is None else ("landmarks", self.drag_id)
+
+    def merge(self, newer: Edit) -> Edit:
+        _check_same_key(self, newer)
+        assert isinstance(newer, SetLandmarkOffsets)
+        merged = SetLandmarkOffsets(newer.changes["landmark_offsets"], drag_id=self.drag_id)  # type: ignore[arg-type]
+        merged._before = self._before
+        merged._applied_once = True
+        return merged
+
+
+class MacroEdit(Edit):
+    """Several edits as one undo step, applied in order and reverted in reverse order."""
+
+    def __init__(self, edits: Iterable[Edit], description: str = "Edit") -> None:
+        super().__init__()
+        self.edits = tuple(edits)
+        self.description = description
+
+    def _apply(self, project: Project) -> Project:
+        for edit in self.edits:
+            project = edit.apply(project)
+        return project
+
+    def _revert(self, project: Project) -> Project:
+        for edit in reversed(self.edits):
+            project = edit.revert(project)
+        return project
+
+
+# -- the stack ---------------------------------------------------------------
+
+Listener = Callable[[Project, Optional[Edit]], None]
+
+
+class UndoStack:
+    """The project with its undo history.
+
+    ``push`` applies an edit (merging it into the previous one when their
+    merge keys match and :meth:`close_merge` was not called in between);
+    ``undo``/``redo`` move through the history. Listeners are called as
+    ``callback(project, edit)`` after every change (``edit`` is None after
+    :meth:`reset`). ``limit`` caps the number of undo steps (None = no cap).
+    """
+
+    def __init__(self, project: Project, *, limit: Optional[int] = None) -> None:
+        self._project = project
+        self._edits: list[Edit] = []
+        self._index = 0  # edits[:index] are applied
+        self._clean_index: Optional[int] = 0
+        self._merge_open = False
+        self._limit = limit
+        self._listeners: list[Listener] = []
+
+    @property
+    def project(self) -> Project:
+        """The current project."""
+        return self._project
+
+    @property
+    def index(self) -> int:
+        """How many edits are applied."""
+        return self._index
+
+    def __len__(self) -> int:
+        return len(self._edits)
+
+    def push(self, edit: Edit) -> Project:
+        """Apply ``edit`` and record it; returns the new project. UserError leaves everything unchanged."""
+        project = edit.apply(self._project)
+        del self._edits[self._index :]
+        if self._clean_index is not None and self._clean_index > self._index:
+            self._clean_index = None  # the saved state was undone and is now overwritten
+        top = self._edits[-1] if self._edits else None
+        key = edit.merge_key
+        if (
+            self._merge_open
+            and top is not None
+            and key is not None
+            and top.merge_key == key
+            and self._clean_index != self._index
+        ):
+            self._edits[-1] = top.merge(edit)
+        else:
+            self._edits.append(edit)
+            self._index += 1
+            if self._limit is not None and len(self._edits) > self._limit:
+                del self._edits[0]
+                self._index -= 1
+                if self._clean_index is not None:
+                    self._clean_index = self._clean_index - 1 if self._clean_index > 0 else None
+        self._merge_open = True
+        self._project = project
+        self._notify(edit)
+        return project
+
+    def close_merge(self) -> None:
+        """End the current merge run (mouse release): the next edit starts a new undo step."""
+        self._merge_open = False
+
+    @property
+    def can_undo(self) -> bool:
+        return self._index > 0
+
+    @property
+    def can_redo(self) -> bool:
+        return self._index < len(self._edits)
+
+    @property
+    def undo_text(self) -> str:
+        """Description of the edit :meth:`undo` would revert ("" if none)."""
+        return self._edits[self._index - 1].description if self.can_undo else ""
+
+    @property
+    def redo_text(self) -> str:
+        """Description of the edit :meth:`redo` would apply ("" if none)."""
+        return self._edits[self._index].description if self.can_redo else ""
+
+    def undo(self) -> Project:
+        """Revert the last applied edit (no-op when there is none); returns the project."""
+        self._merge_open = False
+        if not self.can_undo:
+            return self._project
+        edit = self._edits[self._index - 1]
+        self._project = edit.revert(self._project)
+        self._index -= 1
+        self._notify(edit)
+        return self._project
+
+    def redo(self) -> Project:
+        """Apply the next undone edit again (no-op when there is none); returns the project."""
+        self._merge_open = False
+        if not self.can_redo:
+            return self._project
+        edit = self._edits[self._index]
+        self._project = edit.apply(self._project)
+        self._index += 1
+        self._notify(edit)
+        return self._project
+
+    @property
+    def is_clean(self) -> bool:
+        """True when the project is as last saved (no unsaved changes)."""
+        return self._clean_index == self._index
+
+    def mark_clean(self) -> None:
+        """Record the current state as saved; also ends a merge run."""
+        self._clean_index = self._index
+        self._merge_open = False
+
+    def reset(self, project: Project) -> None:
+        """Start over with ``project`` (a file was opened): empty history, clean."""
+        self._project = project
+        self._edits.clear()
+        self._index = 0
+        self._clean_index = 0
+        self._merge_open = False
+        self._notify(None)
+
+    def history(self) -> list[str]:
+        """Descriptions of all recorded edits, oldest first (for a History panel)."""
+        return [edit.description for edit in self._edits]
+
+    def add_listener(self, callback: Listener) -> Listener:
+        """Call ``callback(project, edit)`` after every change; returns the callback."""
+        self._listeners.append(callback)
+        return callback
+
+    def remove_listener(self, callback: Listener) -> None:
+        self._listeners.remove(callback)
+
+    def _notify(self, edit: Optional[Edit]) -> None:
+        for callback in list(self._listeners):
+            callback(self._project, edit)
