@@ -1,0 +1,1 @@
+"""Face fit: portrait loading, the MediaPipe face mesh, the photo's expression and the face rig."""

@@ -1,0 +1,94 @@
+"""The photo's own expression, estimated from landmark geometry.
+
+Portraits are rarely neutral, so the animation starts from the photo's own
+action units. Each estimate compares a length, normalised by the face's size,
+with its typical value on a neutral face; the reference values come from the
+MediaPipe mesh on neutral frontal faces and are deliberately rough, which is
+why small deviations are treated as neutral (a dead zone) and every value is
+clipped to the control's range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emospeaker_studio.engine.face import landmarks as lm
+
+JAW_OPEN_GAP = 0.35  # lip gap at jaw_open = 1, in face heights (engine/controls.py)
+
+# Typical neutral values (face-frame, in face heights or as ratios).
+_NEUTRAL_MOUTH_WIDTH_PER_EYES = 0.56  # mouth corner distance / outer eye corner distance
+_NEUTRAL_EYE_OPENING = 0.27  # mean lid gap / eye width
+_NEUTRAL_INNER_BROW = 0.070  # inner brow above the iris line
+_NEUTRAL_OUTER_BROW = 0.060
+_NEUTRAL_BROW_SEPARATION = 0.30  # inner brow ends apart / outer eye corner distance
+
+
+def face_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Origin, rotation (2x2, rows = face x/y axes in image coords) and face height."""
+    left_eye = points[list(lm.EYE_LEFT_UPPER + lm.EYE_LEFT_LOWER), :2].mean(axis=0)
+    right_eye = points[list(lm.EYE_RIGHT_UPPER + lm.EYE_RIGHT_LOWER), :2].mean(axis=0)
+    x_axis = right_eye - left_eye
+    x_axis = x_axis / max(np.linalg.norm(x_axis), 1e-6)
+    y_axis = np.array([-x_axis[1], x_axis[0]])  # image y points down, so this points chinwards
+    origin = (left_eye + right_eye) / 2
+    height = float(np.linalg.norm(points[lm.FOREHEAD_TOP, :2] - points[lm.CHIN, :2]))
+    return origin, np.stack([x_axis, y_axis]), max(height, 1e-6)
+
+
+def _dead_zone(value: float, width: float) -> float:
+    return float(np.sign(value) * max(0.0, abs(value) - width))
+
+
+def estimate_photo_expression(points: np.ndarray) -> dict[str, float]:
+    """Control values (engine/controls.py names) describing the photo's expression."""
+    points = np.asarray(points, dtype=np.float64)
+    origin, rotation, height = face_frame(points)
+    p = (points[:, :2] - origin) @ rotation.T / height  # face frame, face heights
+
+    eye_span = np.linalg.norm(p[33] - p[263])
+    mouth_width = np.linalg.norm(p[lm.MOUTH_CORNER_LEFT] - p[lm.MOUTH_CORNER_RIGHT]) / eye_span
+    corners_y = (p[lm.MOUTH_CORNER_LEFT, 1] + p[lm.MOUTH_CORNER_RIGHT, 1]) / 2
+    corner_lift = p[lm.UPPER_INNER_MID, 1] - corners_y  # corners above the upper lip's centre
+    right_lift = p[lm.UPPER_INNER_MID, 1] - p[lm.MOUTH_CORNER_RIGHT, 1]
+    left_lift = p[lm.UPPER_INNER_MID, 1] - p[lm.MOUTH_CORNER_LEFT, 1]
+
+    smile = 0.6 * (mouth_width - _NEUTRAL_MOUTH_WIDTH_PER_EYES) / 0.2 + 0.4 * corner_lift / 0.04
+    au12 = float(np.clip(_dead_zone(smile, 0.05), -1.0, 1.0))
+    asymmetry = _dead_zone((right_lift - left_lift) / 0.03, 0.15)
+    au12r = float(np.clip(asymmetry, 0.0, 1.0))
+    au15 = float(np.clip(_dead_zone(-corner_lift / 0.03, 0.2), 0.0, 1.0))
+
+    def eye_opening(upper, lower) -> float:
+        lids = np.linalg.norm(p[list(upper[1:-1])] - p[list(lower[1:-1])], axis=1).mean()
+        return lids / np.linalg.norm(p[upper[0]] - p[upper[-1]])
+
+    opening = (eye_opening(lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER) + eye_opening(lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)) / 2
+    narrowing = _dead_zone((_NEUTRAL_EYE_OPENING - opening) / 0.1, 0.1)
+    au06 = float(np.clip(0.5 * max(au12, 0.0) + 0.5 * narrowing, 0.0, 1.0))
+    au05 = float(np.clip(_dead_zone(-narrowing, 0.2), 0.0, 1.0))
+
+    iris_y = (p[lm.IRIS_LEFT_CENTER, 1] + p[lm.IRIS_RIGHT_CENTER, 1]) / 2
+    inner_brow = iris_y - (p[55, 1] + p[285, 1]) / 2
+    outer_brow = iris_y - (p[46, 1] + p[276, 1]) / 2
+    separation = np.linalg.norm(p[55] - p[285]) / eye_span
+    au01 = float(np.clip(_dead_zone((inner_brow - _NEUTRAL_INNER_BROW) / 0.03, 0.2), -1.0, 1.0))
+    au02 = float(np.clip(_dead_zone((outer_brow - _NEUTRAL_OUTER_BROW) / 0.03, 0.2), -1.0, 1.0))
+    lowered = 0.5 * (_NEUTRAL_INNER_BROW - inner_brow) / 0.03 + 0.5 * (_NEUTRAL_BROW_SEPARATION - separation) / 0.08
+    au04 = float(np.clip(_dead_zone(lowered, 0.2), 0.0, 1.0))
+
+    gap = np.linalg.norm(p[lm.UPPER_INNER_MID] - p[lm.LOWER_INNER_MID])
+    jaw_open = float(np.clip(gap / JAW_OPEN_GAP, 0.0, 1.0))
+
+    values = {
+        "AU01": max(au01, 0.0),
+        "AU02": max(au02, 0.0),
+        "AU04": au04,
+        "AU05": au05,
+        "AU06": au06,
+        "AU12": au12,
+        "AU12R": au12r,
+        "AU15": au15,
+        "jaw_open": jaw_open,
+    }
+    return {name: round(float(value), 4) + 0.0 for name, value in values.items()}  # + 0.0 drops -0.0
