@@ -1,0 +1,121 @@
+"""Emotion keyframes + speech articulation + style -> per-frame coefficients.
+
+The stage the paper calls fine-grained emotion coefficient prediction, made
+interpretable: every coefficient comes from a readable rule or table in this
+package (emotion_matrix, photo_relative, articulation, blinks, gaze,
+head_motion). All of it is relative to the photo: neutral emotion with
+silence gives all-zero coefficients, which the renderer turns into the photo.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Protocol
+
+import numpy as np
+
+from emospeaker_studio.engine.animation.articulation import combine_speech
+from emospeaker_studio.engine.animation.blinks import EMOTION_RATE, NATURAL_RATE_PER_MIN, TALKING_RATE_GAIN, blink_track
+from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline, sample_emotion_track
+from emospeaker_studio.engine.animation.gaze import EMOTION_GAZE_DOWN, gaze_tracks
+from emospeaker_studio.engine.animation.head_motion import EMOTION_POSTURE, head_pose
+from emospeaker_studio.engine.animation.photo_relative import relative_expression
+from emospeaker_studio.engine.animation.speech_frames import SpeechFrames, speaking_activity, speech_frames
+from emospeaker_studio.engine.controls import CONTROL_INDEX, CONTROL_NAMES, FACE_CONTROLS, CoefficientTrack
+from emospeaker_studio.engine.speech.track import SpeechTrack
+
+
+class Style(Protocol):
+    """The fields of ``core.project.StyleSettings`` the animation reads."""
+
+    head_motion: float  # 0..1
+    still: bool
+    blink_rate: float  # x natural
+    lipsync_strength: float  # 0..1.5
+    expressiveness: float  # 0..1.5
+    seed: int
+
+
+def animate(
+    emotions: object,
+    speech: SpeechTrack,
+    style: Style,
+    photo_expression: Mapping[str, float],
+    *,
+    fps: float,
+    frame_count: int,
+) -> CoefficientTrack:
+    """Animate ``frame_count`` frames at ``fps`` (frame i shows time i / fps seconds).
+
+    ``emotions`` is a ``core.keyframes.EmotionTrack``; ``photo_expression`` the
+    photo's own activations from the face fit (``FaceFit.photo_expression``).
+    Deterministic for ``style.seed``.
+    """
+    _check(fps, frame_count)
+    timeline = sample_emotion_track(emotions, fps, frame_count)
+    return animate_timeline(timeline, speech_frames(speech, fps, frame_count), style, photo_expression, fps=fps)
+
+
+def animate_timeline(
+    timeline: EmotionTimeline,
+    speech: SpeechFrames,
+    style: Style,
+    photo_expression: Mapping[str, float],
+    *,
+    fps: float,
+) -> CoefficientTrack:
+    """``animate`` on an already-sampled emotion timeline and speech frames of equal length."""
+    frames = timeline.frame_count
+    _check(fps, frames)
+    if speech.frame_count != frames:
+        raise ValueError(f"speech has {speech.frame_count} frames, emotions {frames}")
+    expressiveness = float(style.expressiveness)
+    seed = int(style.seed)
+    values = np.zeros((frames, len(CONTROL_NAMES)))
+
+    activity = speaking_activity(speech, fps)
+    expression = relative_expression(timeline, photo_expression, expressiveness)
+    face = combine_speech(
+        expression,
+        speech,
+        activity,
+        timeline,
+        photo_expression,
+        lipsync_strength=float(style.lipsync_strength),
+        expressiveness=expressiveness,
+    )
+    values[:, : len(FACE_CONTROLS)] = face
+
+    rate = (
+        NATURAL_RATE_PER_MIN
+        * max(0.0, float(style.blink_rate))
+        * timeline.per_emotion_value(dict(EMOTION_RATE), neutral_value=1.0)
+        * (1.0 + (TALKING_RATE_GAIN - 1.0) * activity)
+    )
+    values[:, CONTROL_INDEX["blink"]] = blink_track(rate, face[:, FACE_CONTROLS.index("lip_press")], fps, seed)
+
+    if not style.still:
+        gaze_x, gaze_y = gaze_tracks(frames, fps, seed)
+        gaze_y = gaze_y + timeline.per_emotion_value(dict(EMOTION_GAZE_DOWN), neutral_value=0.0, gain=expressiveness)
+        values[:, CONTROL_INDEX["gaze_x"]] = gaze_x
+        values[:, CONTROL_INDEX["gaze_y"]] = gaze_y
+        posture = np.stack(
+            [
+                timeline.per_emotion_value(
+                    {e: p[axis] for e, p in EMOTION_POSTURE.items()}, neutral_value=0.0, gain=expressiveness
+                )
+                for axis in range(3)
+            ],
+            axis=1,
+        )
+        pose = head_pose(speech, activity, posture, fps, seed, float(style.head_motion))
+        for axis, name in enumerate(("head_pitch", "head_yaw", "head_roll")):
+            values[:, CONTROL_INDEX[name]] = pose[:, axis]
+
+    return CoefficientTrack(fps=float(fps), values=values.astype(np.float32))
+
+
+def _check(fps: float, frame_count: int) -> None:
+    if not fps > 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    if frame_count < 0:
+        raise ValueError(f"frame_count must be >= 0, got {frame_count}")

@@ -1,0 +1,122 @@
+"""Speech articulation, shaped by the emotion and combined with it.
+
+Speech says what the mouth must do (open, round, spread, close); emotion says
+how (a sad speaker barely opens the jaw, an angry one talks through tense,
+thin lips with a clipped jaw, a happy one spreads the lips, a surprised one
+opens wide). The rules that keep both readable:
+
+* The emotion's own units (a smile's AU12, sad's AU15) stay on while
+  talking: a smiling speaker keeps the corners up and still opens the jaw.
+* Lip closures (p, b, m) always win: lip_press closes the lips whatever the
+  photo or the emotion does, and the emotion's lip-parting units (AU10
+  upper-lip raise, AU16 lower-lip depress, its dropped jaw) give way.
+* The photo's own lip gap: in silence the mouth rests as photographed (a
+  zero jaw coefficient). While talking the speech jaw opening is absolute,
+  so the coefficient is ``jaw - activity * photo_jaw``: negative where speech
+  wants the mouth more closed than the photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Mapping
+
+import numpy as np
+
+from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
+from emospeaker_studio.engine.animation.speech_frames import SpeechFrames
+from emospeaker_studio.engine.controls import FACE_CONTROLS
+
+_INDEX = {name: i for i, name in enumerate(FACE_CONTROLS)}
+
+
+@dataclass(frozen=True)
+class ArticulationStyle:
+    """How an emotion at full strength changes articulation (neutral = the defaults)."""
+
+    jaw_gain: float = 1.0  # multiplies the speech jaw opening
+    jaw_cap: float = 1.0  # the widest the jaw opens for speech
+    round_gain: float = 1.0  # multiplies lip rounding (oo, w)
+    spread_add: float = 0.0  # extra lip spread while voiced (talking through a smile)
+    tension: float = 0.0  # AU23 lip tightening while voiced (tense, thin lips)
+
+
+NEUTRAL_STYLE = ArticulationStyle()
+
+ARTICULATION_STYLES: Mapping[Emotion, ArticulationStyle] = {
+    Emotion.NEUTRAL: NEUTRAL_STYLE,
+    # Smiling lips resist rounding and stay spread.
+    Emotion.HAPPY: ArticulationStyle(round_gain=0.7, spread_add=0.3),
+    # Low energy: small jaw, lazy lips.
+    Emotion.SAD: ArticulationStyle(jaw_gain=0.6, jaw_cap=0.45, round_gain=0.8),
+    # Clenched: the jaw barely opens, lips thin and tense.
+    Emotion.ANGRY: ArticulationStyle(jaw_gain=0.75, jaw_cap=0.45, tension=0.45, spread_add=0.1),
+    # Big, open articulation.
+    Emotion.SURPRISED: ArticulationStyle(jaw_gain=1.3, round_gain=1.1),
+    # Stretched lips (AU20 carries on while talking), a slightly bigger jaw.
+    Emotion.FEARFUL: ArticulationStyle(jaw_gain=1.05, spread_add=0.2, tension=0.1),
+    # Reluctant mouth.
+    Emotion.DISGUSTED: ArticulationStyle(jaw_gain=0.85, round_gain=0.8, spread_add=0.1),
+    Emotion.CONTEMPTUOUS: ArticulationStyle(jaw_gain=0.85, round_gain=0.9),
+}
+
+# Emotion units that part the lips; a closure overrides them.
+LIP_PARTING_UNITS: tuple[str, ...] = ("AU10", "AU16", "jaw_open")
+
+
+def blended_style(timeline: EmotionTimeline, expressiveness: float) -> dict[str, np.ndarray]:
+    """Per frame, each ArticulationStyle field crossfaded by the emotion blend."""
+    result = {}
+    for f in fields(ArticulationStyle):
+        table = {e: getattr(s, f.name) for e, s in ARTICULATION_STYLES.items()}
+        result[f.name] = timeline.per_emotion_value(
+            table, neutral_value=getattr(NEUTRAL_STYLE, f.name), gain=expressiveness
+        )
+    return result
+
+
+def closure_strength(speech: SpeechFrames, lipsync_strength: float) -> np.ndarray:
+    """The lip_press coefficient. Full closures survive down to half lip-sync strength,
+    because a half-closed p/b/m reads as a lip-sync error, not as subtler speech."""
+    return np.clip(speech.lip_press * min(1.0, 2.0 * max(0.0, lipsync_strength)), 0.0, 1.0)
+
+
+def combine_speech(
+    expression: np.ndarray,
+    speech: SpeechFrames,
+    activity: np.ndarray,
+    timeline: EmotionTimeline,
+    photo_expression: Mapping[str, float],
+    *,
+    lipsync_strength: float,
+    expressiveness: float,
+) -> np.ndarray:
+    """Face-control coefficients (frames, FACE_CONTROLS): the emotion's plus the speech's."""
+    out = np.array(expression, np.float64, copy=True)
+    style = blended_style(timeline, expressiveness)
+    gain = max(0.0, float(lipsync_strength))
+    press = closure_strength(speech, lipsync_strength)
+    photo_jaw = float(photo_expression.get("jaw_open", 0.0))
+
+    jaw = np.minimum(speech.jaw_open * gain * style["jaw_gain"], style["jaw_cap"])
+    rounding = np.clip(speech.lip_round * gain * style["round_gain"], 0.0, 1.0)
+    # Extra spread only on unrounded sounds: a smile does not fight an "oo".
+    spread_extra = style["spread_add"] * speech.voiced * (1.0 - rounding)
+    spread = np.clip(speech.lip_spread * gain + spread_extra, 0.0, 1.0)
+    tension = style["tension"] * speech.voiced * min(1.0, gain)
+
+    # Closures win over the emotion's parted lips; the emotion's dropped jaw
+    # also yields half-way to the speech jaw while talking.
+    for name in LIP_PARTING_UNITS:
+        out[:, _INDEX[name]] *= 1.0 - press
+    out[:, _INDEX["jaw_open"]] *= 1.0 - 0.5 * activity
+
+    out[:, _INDEX["jaw_open"]] += jaw * (1.0 - press) - activity * min(1.0, gain) * photo_jaw
+    # The mouth opens no wider than the control's full range.
+    out[:, _INDEX["jaw_open"]] = np.minimum(out[:, _INDEX["jaw_open"]], 1.0 - photo_jaw)
+    out[:, _INDEX["lip_round"]] += rounding
+    out[:, _INDEX["lip_spread"]] += spread
+    out[:, _INDEX["lip_press"]] = np.maximum(out[:, _INDEX["lip_press"]], press)
+    out[:, _INDEX["AU23"]] = np.minimum(out[:, _INDEX["AU23"]] + tension, 1.0)
+    return out

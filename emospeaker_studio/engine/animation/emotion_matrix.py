@@ -1,0 +1,197 @@
+"""The emotion-intensity matrix: (emotion, intensity) -> face-control activations.
+
+The paper predicts fine-grained emotion coefficients from an emotion matrix
+indexed by emotion and intensity level. Here the matrix is an explicit,
+readable table: for each of the eight emotions, the activation of each facial
+action unit (FACS) at five anchor intensities 0, 0.25, 0.5, 0.75 and 1.
+Any intensity in 0..1 resolves by linear interpolation between anchors.
+
+Two properties matter to a viewer and are kept by construction (and tested):
+
+* Monotone: every row is non-decreasing across the anchors, so the movement
+  grows with intensity and never reverses.
+* Recruitment: a stronger emotion is not the weak one scaled up. Each row
+  starts at the intensity where that unit joins the display, so at 0.25 only
+  the core units of the EMFACS prototype move, and the secondary units
+  (e.g. Duchenne cheeks, chin raiser, lip presser, parted lips) come in at
+  0.5 or 0.75.
+
+Values are absolute activations on the controls' scale (1 = the strongest
+version a face makes of the unit; see ``engine/controls.py``). How they are
+made relative to the photo's own expression is ``photo_relative.py``'s job.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Protocol
+
+import numpy as np
+
+from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.engine.controls import FACE_CONTROLS
+
+# The intensities at which the table gives activations.
+INTENSITY_LEVELS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+# An action unit counts as "recruited" (visibly in play) above this activation.
+ACTIVE_THRESHOLD = 0.05
+
+Row = tuple[float, float, float, float, float]
+
+# Emotion -> control -> activation at INTENSITY_LEVELS. Controls absent from a
+# row stay at 0 for that emotion (the photo's own value is then relaxed; see
+# photo_relative.py). jaw_open stands in for AU25/AU26 (lips part, jaw drops).
+EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
+    # Neutral asks for nothing: the face is the photo's.
+    Emotion.NEUTRAL: {},
+    Emotion.HAPPY: {
+        # AU12 is the smile itself and leads at every level.
+        "AU12": (0.0, 0.35, 0.60, 0.80, 0.95),
+        # AU6 (cheeks up, eyes narrowing from below) makes it a felt,
+        # Duchenne smile; it joins a little after the corners.
+        "AU06": (0.0, 0.10, 0.35, 0.55, 0.75),
+        # A broad smile parts the lips (AU25) and drops the jaw slightly.
+        "jaw_open": (0.0, 0.0, 0.0, 0.06, 0.14),
+    },
+    Emotion.SAD: {
+        # Inner brows up (AU1) with the brows drawn together (AU4): the
+        # oblique "sad brow", the most reliable sign of sadness.
+        "AU01": (0.0, 0.35, 0.55, 0.75, 0.90),
+        "AU04": (0.0, 0.10, 0.25, 0.40, 0.55),
+        # Lip corners pulled down.
+        "AU15": (0.0, 0.30, 0.50, 0.70, 0.85),
+        # Chin raiser pushes the lower lip up into a pout at higher levels.
+        "AU17": (0.0, 0.0, 0.0, 0.30, 0.50),
+    },
+    Emotion.SURPRISED: {
+        # Whole brow raised (AU1 + AU2) and upper lids up (AU5).
+        "AU01": (0.0, 0.35, 0.60, 0.80, 0.95),
+        "AU02": (0.0, 0.35, 0.60, 0.80, 0.95),
+        "AU05": (0.0, 0.15, 0.40, 0.60, 0.80),
+        # The dropped jaw (AU26) is the sign of strong surprise.
+        "jaw_open": (0.0, 0.0, 0.0, 0.20, 0.40),
+    },
+    Emotion.FEARFUL: {
+        # Raised and drawn-together brows (AU1 + AU2 + AU4), wide eyes (AU5).
+        "AU01": (0.0, 0.30, 0.50, 0.70, 0.85),
+        "AU02": (0.0, 0.15, 0.30, 0.45, 0.60),
+        "AU04": (0.0, 0.10, 0.25, 0.35, 0.45),
+        "AU05": (0.0, 0.25, 0.45, 0.65, 0.80),
+        # Lips stretched sideways (AU20): fear's mouth.
+        "AU20": (0.0, 0.20, 0.40, 0.60, 0.80),
+        # Tense lower lids (AU7) and a dropped jaw (AU26) for intense fear.
+        "AU07": (0.0, 0.0, 0.0, 0.20, 0.35),
+        "jaw_open": (0.0, 0.0, 0.0, 0.10, 0.22),
+    },
+    Emotion.ANGRY: {
+        # Brows down and together (AU4) lead; lids tighten (AU7) and the
+        # stare widens (AU5); lips thin (AU23).
+        "AU04": (0.0, 0.40, 0.65, 0.85, 1.00),
+        "AU07": (0.0, 0.20, 0.40, 0.55, 0.70),
+        "AU05": (0.0, 0.0, 0.15, 0.30, 0.45),
+        "AU23": (0.0, 0.20, 0.40, 0.60, 0.75),
+        # Lips pressed together (AU24), then the snarl's upper lip (AU10).
+        "AU24": (0.0, 0.0, 0.0, 0.30, 0.50),
+        "AU10": (0.0, 0.0, 0.0, 0.15, 0.35),
+    },
+    Emotion.DISGUSTED: {
+        # Nose wrinkled (AU9) and upper lip raised (AU10).
+        "AU09": (0.0, 0.35, 0.60, 0.80, 0.95),
+        "AU10": (0.0, 0.20, 0.40, 0.55, 0.70),
+        # Corners down (AU15) and lower lip pushed down (AU16); lowered
+        # brows (AU4) as AU9 pulls them.
+        "AU15": (0.0, 0.10, 0.25, 0.40, 0.50),
+        "AU04": (0.0, 0.0, 0.15, 0.25, 0.35),
+        "AU16": (0.0, 0.0, 0.0, 0.25, 0.45),
+    },
+    Emotion.CONTEMPTUOUS: {
+        # Contempt is the one asymmetric prototype: one corner pulled up
+        # (AU12R) and tightened inward (AU14R).
+        "AU12R": (0.0, 0.35, 0.55, 0.75, 0.90),
+        "AU14R": (0.0, 0.25, 0.45, 0.60, 0.75),
+        # Strong contempt adds a slight bilateral dimple tightening (AU14).
+        "AU14": (0.0, 0.0, 0.0, 0.10, 0.20),
+    },
+}
+
+EMOTIONS: tuple[Emotion, ...] = tuple(Emotion)
+EMOTION_INDEX: Mapping[Emotion, int] = {e: i for i, e in enumerate(EMOTIONS)}
+_CONTROL_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(FACE_CONTROLS)}
+
+
+def _build_matrix() -> np.ndarray:
+    """Dense (emotions, levels, face controls) array of the table above."""
+    matrix = np.zeros((len(EMOTIONS), len(INTENSITY_LEVELS), len(FACE_CONTROLS)), np.float64)
+    for emotion, rows in EMOTION_TABLE.items():
+        for control, row in rows.items():
+            if len(row) != len(INTENSITY_LEVELS):
+                raise ValueError(f"{emotion.value}/{control}: {len(row)} levels, need {len(INTENSITY_LEVELS)}")
+            if row[0] != 0.0 or any(b < a for a, b in zip(row, row[1:])):
+                raise ValueError(f"{emotion.value}/{control} must start at 0 and never decrease")
+            matrix[EMOTION_INDEX[emotion], :, _CONTROL_INDEX[control]] = row
+    return matrix
+
+
+EMOTION_MATRIX: np.ndarray = _build_matrix()
+EMOTION_MATRIX.setflags(write=False)
+
+# Which controls an emotion uses at all (at full intensity). The photo's own
+# activation of any other unit is relaxed by that emotion.
+PROTOTYPE_MASK: np.ndarray = EMOTION_MATRIX[:, -1, :] > 0.0
+PROTOTYPE_MASK.setflags(write=False)
+
+
+def emotion_vectors(emotion_ids: np.ndarray, intensities: np.ndarray) -> np.ndarray:
+    """Activations (N, len(FACE_CONTROLS)) for N (emotion index, intensity 0..1) pairs.
+
+    Piecewise-linear between the anchor levels, so non-decreasing in
+    intensity for every control. Intensities outside 0..1 are clipped.
+    """
+    ids = np.asarray(emotion_ids, np.int64).reshape(-1)
+    x = np.clip(np.asarray(intensities, np.float64).reshape(-1), 0.0, 1.0)
+    levels = np.asarray(INTENSITY_LEVELS)
+    upper = np.clip(np.searchsorted(levels, x, side="right"), 1, len(levels) - 1)
+    lower = upper - 1
+    frac = (x - levels[lower]) / (levels[upper] - levels[lower])
+    low_rows = EMOTION_MATRIX[ids, lower]
+    high_rows = EMOTION_MATRIX[ids, upper]
+    return low_rows + frac[:, None] * (high_rows - low_rows)
+
+
+def emotion_vector(emotion: Emotion, intensity: float) -> dict[str, float]:
+    """One emotion at one intensity (0..1) as {control: activation}, all face controls."""
+    row = emotion_vectors(np.array([EMOTION_INDEX[Emotion(emotion)]]), np.array([intensity]))[0]
+    return {name: float(v) for name, v in zip(FACE_CONTROLS, row)}
+
+
+class BlendComponent(Protocol):
+    """What the matrix reads from ``core.keyframes.EmotionComponent``."""
+
+    emotion: Emotion
+    weight: float
+    intensity: float
+
+
+class Blend(Protocol):
+    """What the matrix reads from ``core.keyframes.EmotionBlend``."""
+
+    components: Iterable[BlendComponent]
+
+
+def emotion_aus(blend: Blend) -> dict[str, float]:
+    """The absolute activations of an emotion blend: the weighted sum of its components.
+
+    A keyframe transition blends two emotions (weights summing to 1), so
+    halfway from happy to sad both smiles and frowns at half weight; a
+    transition to neutral fades the emotion out.
+    """
+    total = np.zeros(len(FACE_CONTROLS))
+    for component in blend.components:
+        vector = emotion_vectors(np.array([EMOTION_INDEX[Emotion(component.emotion)]]), np.array([component.intensity]))
+        total += float(component.weight) * vector[0]
+    return {name: float(v) for name, v in zip(FACE_CONTROLS, total)}
+
+
+def recruited_units(emotion: Emotion, intensity: float) -> frozenset[str]:
+    """The controls visibly in play (above ACTIVE_THRESHOLD) for an emotion at an intensity."""
+    return frozenset(name for name, v in emotion_vector(emotion, intensity).items() if v > ACTIVE_THRESHOLD)

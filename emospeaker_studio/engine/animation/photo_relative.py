@@ -1,0 +1,66 @@
+"""Emotion activations made relative to the photo's own expression.
+
+Coefficients move the face *from the photo* (all zero reproduces it), but the
+emotion matrix gives absolute activations. Portraits are rarely neutral, so
+two rules turn one into the other, per action unit:
+
+* A unit the emotion uses (in its prototype) is topped up to the emotion's
+  activation, never past it: ``max(target - photo, 0)``. Happy on a smiling
+  photo adds only the smile that is missing instead of doubling it, and never
+  takes away the photo's smile.
+* A unit the emotion does not use is relaxed in proportion to the emotion's
+  strength ``s``: ``-s * photo``. Sad on a smiling photo gets ``AU12 = -s *
+  photo_AU12`` together with its AU15, so the corners come down past rest.
+
+Neutral asks for nothing and changes nothing, at any intensity. The
+articulation controls (jaw_open, ...) are topped up like units but never
+relaxed here: the photo's lip gap belongs to the speech rules.
+
+``expressiveness`` (0..1.5) scales intensity before the lookup; past
+intensity 1 it scales the full-intensity vector, clipped to 1.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.engine.animation.emotion_matrix import EMOTION_INDEX, PROTOTYPE_MASK, emotion_vectors
+from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
+from emospeaker_studio.engine.controls import ACTION_UNITS, FACE_CONTROLS
+
+_IS_ACTION_UNIT = np.array([name in ACTION_UNITS for name in FACE_CONTROLS])
+_NEUTRAL = EMOTION_INDEX[Emotion.NEUTRAL]
+
+
+def photo_vector(photo_expression: Mapping[str, float]) -> np.ndarray:
+    """The photo's activations in FACE_CONTROLS order (controls it does not name are 0)."""
+    return np.array([float(photo_expression.get(name, 0.0)) for name in FACE_CONTROLS])
+
+
+def effective_activations(emotion_ids: np.ndarray, intensities: np.ndarray, expressiveness: float) -> np.ndarray:
+    """Absolute activations (N, FACE_CONTROLS) with expressiveness applied."""
+    scaled = np.asarray(intensities, np.float64) * max(0.0, float(expressiveness))
+    vectors = emotion_vectors(emotion_ids, np.minimum(scaled, 1.0))
+    return np.minimum(vectors * np.maximum(scaled, 1.0)[:, None], 1.0)
+
+
+def relative_expression(
+    timeline: EmotionTimeline, photo_expression: Mapping[str, float], expressiveness: float
+) -> np.ndarray:
+    """Per-frame face-control coefficients (frames, FACE_CONTROLS) of the emotion alone."""
+    photo = photo_vector(photo_expression)
+    frames, slots = timeline.weights.shape
+    out = np.zeros((frames, len(FACE_CONTROLS)))
+    for k in range(slots):
+        ids = timeline.emotion_ids[:, k]
+        target = effective_activations(ids, timeline.intensities[:, k], expressiveness)
+        topped_up = np.maximum(target - photo, 0.0)
+        strength = np.minimum(1.0, timeline.intensities[:, k] * max(0.0, float(expressiveness)))
+        strength = np.where(ids == _NEUTRAL, 0.0, strength)
+        relaxed = -strength[:, None] * photo[None, :] * _IS_ACTION_UNIT[None, :]
+        coefficients = np.where(PROTOTYPE_MASK[ids], topped_up, relaxed)
+        out += timeline.weights[:, k, None] * coefficients
+    return out

@@ -1,0 +1,67 @@
+"""Small builders shared by the animation tests: styles, speech and emotion timelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.engine.animation.speech_frames import SpeechFrames
+
+FPS = 25.0
+
+
+@dataclass(frozen=True)
+class FakeStyle:
+    """The StyleSettings fields the animation reads, with the documented defaults."""
+
+    head_motion: float = 0.5
+    still: bool = False
+    blink_rate: float = 1.0
+    lipsync_strength: float = 1.0
+    expressiveness: float = 1.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class FakeComponent:
+    emotion: Emotion
+    weight: float
+    intensity: float
+
+
+@dataclass(frozen=True)
+class FakeBlend:
+    components: tuple[FakeComponent, ...]
+
+
+def blend(*parts: tuple[Emotion, float, float]) -> FakeBlend:
+    """blend((Emotion.HAPPY, weight, intensity), ...)"""
+    return FakeBlend(tuple(FakeComponent(e, w, i) for e, w, i in parts))
+
+
+def silent_speech(frames: int) -> SpeechFrames:
+    z = np.zeros(frames)
+    return SpeechFrames(z, z.copy(), z.copy(), z.copy(), z.copy())
+
+
+def talking_speech(frames: int, *, closure_every: int = 0, seed: int = 0) -> SpeechFrames:
+    """Syllables of ~0.2 s with varying stress; every ``closure_every``-th syllable starts with a 3-frame p/b/m."""
+    generator = np.random.default_rng(seed)
+    jaw = np.zeros(frames)
+    voiced = np.zeros(frames)
+    press = np.zeros(frames)
+    spread = np.zeros(frames)
+    rounding = np.zeros(frames)
+    syllable = 5
+    for k, start in enumerate(range(0, frames - syllable, syllable)):
+        peak = generator.uniform(0.15, 0.6)
+        shape = np.sin(np.pi * (np.arange(syllable) + 0.5) / syllable)
+        jaw[start : start + syllable] = peak * shape
+        voiced[start : start + syllable] = 1.0
+        (spread if k % 2 else rounding)[start : start + syllable] = 0.4 * shape
+        if closure_every and k % closure_every == 0:
+            press[start : start + 3] = 1.0
+            jaw[start : start + 3] = 0.0
+    return SpeechFrames(jaw, rounding, spread, press, voiced)

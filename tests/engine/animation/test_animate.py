@@ -1,0 +1,247 @@
+"""animate: the whole stage, on sampled emotion timelines and speech frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from animation_fakes import FPS, FakeStyle, blend, silent_speech, talking_speech
+from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.engine.animation import animate_timeline
+from emospeaker_studio.engine.animation.blinks import HELD_CLOSURE
+from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
+from emospeaker_studio.engine.animation.speech_frames import SpeechFrames
+from emospeaker_studio.engine.controls import CONTROL_NAMES, FACE_CONTROLS, CoefficientTrack
+
+SMILING_PHOTO = {"AU12": 0.6, "AU06": 0.3, "jaw_open": 0.2}
+NON_NEUTRAL = [e for e in Emotion if e is not Emotion.NEUTRAL]
+HEAD_AND_GAZE = ("head_pitch", "head_yaw", "head_roll", "gaze_x", "gaze_y")
+
+
+def run(emotion=Emotion.NEUTRAL, intensity=1.0, speech=None, photo=None, frames=250, **style):
+    speech = speech if speech is not None else silent_speech(frames)
+    timeline = EmotionTimeline.constant(emotion, intensity, speech.frame_count)
+    return animate_timeline(timeline, speech, FakeStyle(**style), photo or {}, fps=FPS)
+
+
+def face(track: CoefficientTrack) -> np.ndarray:
+    return track.values[:, : len(FACE_CONTROLS)]
+
+
+def blink_peaks(track: CoefficientTrack) -> int:
+    closed = (track.column("blink") >= 1.0).astype(int)
+    return int(np.sum(np.diff(np.concatenate([[0], closed])) == 1))
+
+
+def test_neutral_silence_leaves_the_face_exactly_as_photographed():
+    track = run(photo=SMILING_PHOTO)
+    assert track.values.dtype == np.float32 and track.names == CONTROL_NAMES
+    assert np.all(face(track) == 0.0)
+
+
+def test_neutral_silence_still_without_blinks_is_all_zero():
+    track = run(photo=SMILING_PHOTO, still=True, blink_rate=0.0)
+    assert np.all(track.values == 0.0)
+
+
+def test_sad_on_a_smiling_photo_brings_the_corners_down():
+    track = run(Emotion.SAD, 0.8, photo=SMILING_PHOTO)
+    assert np.all(track.column("AU12") < -0.4)
+    assert np.all(track.column("AU15") > 0.3)
+
+
+@pytest.mark.parametrize("emotion", list(Emotion))
+def test_a_lip_closure_closes_the_lips_whatever_the_emotion(emotion):
+    speech = talking_speech(100, closure_every=3)
+    track = run(emotion, 1.0, speech=speech, photo=SMILING_PHOTO)
+    closed = speech.lip_press >= 1.0
+    assert closed.sum() > 10
+    assert np.all(track.column("lip_press")[closed] >= 0.99)
+    # The emotion's lip-parting units give way during the closure.
+    for name in ("AU10", "AU16"):
+        assert np.all(np.abs(track.column(name)[closed]) < 1e-6)
+
+
+def test_the_photo_lip_gap_rests_in_silence_and_follows_speech_while_talking():
+    frames = 100
+    jaw = np.zeros(frames)
+    voiced = np.zeros(frames)
+    jaw[40:50], voiced[40:50] = 0.05, 1.0  # nearly closed sound
+    jaw[50:60], voiced[50:60] = 0.5, 1.0  # wide vowel
+    z = np.zeros(frames)
+    track = run(speech=SpeechFrames(jaw, z, z, z, voiced), photo={"jaw_open": 0.2})
+    coefficient = track.column("jaw_open")
+    assert np.all(coefficient[:20] == 0.0) and np.all(coefficient[-20:] == 0.0)
+    assert coefficient[45] == pytest.approx(0.05 - 0.2, abs=1e-6)  # more closed than the photo
+    assert coefficient[55] == pytest.approx(0.5 - 0.2, abs=1e-6)
+
+
+def test_emotion_changes_how_speech_is_articulated():
+    speech = talking_speech(200)
+    jaw = {e: run(e, 1.0, speech=speech).column("jaw_open").max() for e in Emotion}
+    assert jaw[Emotion.SAD] < 0.8 * jaw[Emotion.NEUTRAL]
+    assert jaw[Emotion.ANGRY] < 0.9 * jaw[Emotion.NEUTRAL]
+    assert jaw[Emotion.SURPRISED] > jaw[Emotion.NEUTRAL]
+    spread = {e: run(e, 1.0, speech=speech).column("lip_spread").mean() for e in (Emotion.NEUTRAL, Emotion.HAPPY)}
+    assert spread[Emotion.HAPPY] > spread[Emotion.NEUTRAL] + 0.05
+    angry_talking = run(Emotion.ANGRY, 1.0, speech=speech).column("AU23").mean()
+    angry_silent = run(Emotion.ANGRY, 1.0, frames=200).column("AU23").mean()
+    assert angry_talking > angry_silent + 0.1
+
+
+def test_a_smile_while_talking_keeps_the_corners_up_and_opens_the_jaw():
+    speech = talking_speech(200)
+    talking = run(Emotion.HAPPY, 1.0, speech=speech)
+    silent = run(Emotion.HAPPY, 1.0, frames=200)
+    np.testing.assert_allclose(talking.column("AU12"), silent.column("AU12"))
+    assert talking.column("jaw_open").max() > 0.4
+
+
+def test_blinks_at_a_natural_rate_reaching_full_closure():
+    minutes = 2
+    frames = int(minutes * 60 * FPS)
+    rates = [blink_peaks(run(frames=frames, seed=seed)) / minutes for seed in range(6)]
+    assert all(11 <= r <= 24 for r in rates), rates
+    assert 14 <= np.mean(rates) <= 20, rates
+    track = run(frames=frames)
+    assert track.column("blink").max() == 1.0
+    assert track.column("blink").min() == 0.0
+
+
+def test_blink_shape_closes_in_about_100ms_and_reopens_in_about_150ms():
+    blink = run(frames=1500).column("blink")
+    peak = int(np.flatnonzero(blink >= 1.0)[0])
+    start = peak - np.flatnonzero(blink[:peak][::-1] == 0.0)[0]
+    end = peak + np.flatnonzero(blink[peak:] == 0.0)[0]
+    assert 0.06 <= (peak - start) / FPS <= 0.2
+    assert 0.1 <= (end - peak) / FPS <= 0.25
+
+
+def test_no_blink_during_a_held_lip_closure():
+    speech = talking_speech(3000, closure_every=4)
+    track = run(speech=speech, blink_rate=2.0)
+    assert blink_peaks(track) > 40  # still blinking in the gaps
+    closed = track.column("lip_press") >= HELD_CLOSURE
+    assert closed.sum() > 400
+    assert np.all(track.column("blink")[closed] == 0.0)
+
+
+def test_a_blink_due_during_a_long_closure_waits_for_the_lips_to_open():
+    frames = 1500
+    z = np.zeros(frames)
+    press = np.zeros(frames)
+    press[100:1400:100] = 1.0  # brief closures ...
+    for start in range(0, frames, 100):
+        press[start + 20 : start + 60] = 1.0  # ... and a held "mmm" of 1.6 s in every 4 s
+    speech = SpeechFrames(z, z, z, press, z)
+    open_lips = run(frames=frames)
+    held = run(speech=speech)
+    assert np.all(held.column("blink")[press >= HELD_CLOSURE] == 0.0)
+    assert blink_peaks(held) >= 0.6 * blink_peaks(open_lips)
+
+
+def test_blink_rate_follows_emotion_and_style():
+    frames = int(180 * FPS)
+    assert blink_peaks(run(frames=frames, blink_rate=0.0)) == 0
+    assert blink_peaks(run(frames=frames, blink_rate=2.0)) > 1.6 * blink_peaks(run(frames=frames))
+    surprised = blink_peaks(run(Emotion.SURPRISED, 1.0, frames=frames))
+    sad = blink_peaks(run(Emotion.SAD, 1.0, frames=frames))
+    assert surprised < 0.7 * sad
+
+
+def test_still_keeps_head_and_gaze_at_zero():
+    track = run(Emotion.SAD, 1.0, speech=talking_speech(250), still=True)
+    for name in HEAD_AND_GAZE:
+        assert np.all(track.column(name) == 0.0), name
+
+
+def test_head_motion_is_small_scaled_and_off_at_zero():
+    speech = talking_speech(750)
+    full = run(speech=speech, head_motion=1.0)
+    half = run(speech=speech, head_motion=0.5)
+    off = run(speech=speech, head_motion=0.0)
+    for name in ("head_pitch", "head_yaw", "head_roll"):
+        assert np.abs(full.column(name)).max() <= 6.0
+        np.testing.assert_allclose(half.column(name), 0.5 * full.column(name), atol=1e-5)
+        assert np.all(off.column(name) == 0.0)
+    assert np.ptp(full.column("head_pitch")) > 1.5  # visibly nodding
+
+
+def test_the_head_nods_on_stressed_syllables():
+    frames = 250
+    z = np.zeros(frames)
+    voiced = np.zeros(frames)
+    jaw = np.zeros(frames)
+    stresses = (50, 125, 200)
+    for frame in stresses:
+        voiced[frame - 3 : frame + 4] = 1.0
+        jaw[frame - 3 : frame + 4] = 0.6
+    track = run(speech=SpeechFrames(jaw, z, z, z, voiced), head_motion=1.0)
+    pitch = track.column("head_pitch")
+    quiet = run(frames=frames, head_motion=1.0).column("head_pitch")
+    nod = pitch - quiet
+    for frame in stresses:
+        assert nod[frame - 5 : frame + 8].max() > 1.5
+    assert np.abs(nod[85:95]).max() < 0.3
+
+
+def test_emotion_sets_head_posture_and_gaze():
+    sad = run(Emotion.SAD, 1.0, frames=500, head_motion=1.0)
+    neutral = run(frames=500, head_motion=1.0)
+    surprised = run(Emotion.SURPRISED, 1.0, frames=500, head_motion=1.0)
+    assert sad.column("head_pitch").mean() > neutral.column("head_pitch").mean() + 3.0  # head down
+    assert surprised.column("head_pitch").mean() < neutral.column("head_pitch").mean() - 2.0  # pulled back
+    assert sad.column("gaze_y").mean() > neutral.column("gaze_y").mean() + 0.1  # eyes down
+
+
+def test_gaze_stays_mostly_at_the_camera():
+    track = run(frames=1500)
+    gaze = np.hypot(track.column("gaze_x"), track.column("gaze_y"))
+    assert np.mean(gaze < 0.05) > 0.3
+    assert gaze.max() < 0.3
+    assert np.ptp(track.column("gaze_x")) > 0.02  # it does move
+
+
+def test_same_seed_same_track_other_seed_other_blinks():
+    speech = talking_speech(750)
+    first = run(Emotion.HAPPY, 0.7, speech=speech, seed=7)
+    again = run(Emotion.HAPPY, 0.7, speech=speech, seed=7)
+    other = run(Emotion.HAPPY, 0.7, speech=speech, seed=8)
+    np.testing.assert_array_equal(first.values, again.values)
+    assert not np.array_equal(first.column("blink"), other.column("blink"))
+    np.testing.assert_array_equal(face(first), face(other))  # the seed only moves eyes and head
+
+
+def test_a_longer_track_starts_with_the_shorter_one():
+    # Frames do not depend on how long the clip is beyond a short look-ahead.
+    speech = talking_speech(1000)
+    short_speech = SpeechFrames(*(getattr(speech, n)[:600] for n in ("jaw_open", "lip_round", "lip_spread", "lip_press", "voiced")))
+    long = run(Emotion.FEARFUL, 0.6, speech=speech)
+    short = run(Emotion.FEARFUL, 0.6, speech=short_speech)
+    np.testing.assert_array_equal(long.values[:500], short.values[:500])
+
+
+def test_mid_transition_blend_gives_intermediate_units():
+    frames = 3
+    timeline = EmotionTimeline.from_blends(
+        [blend((Emotion.HAPPY, 1.0, 0.9)), blend((Emotion.HAPPY, 0.5, 0.9), (Emotion.SURPRISED, 0.5, 0.9)),
+         blend((Emotion.SURPRISED, 1.0, 0.9))]
+    )
+    track = animate_timeline(timeline, silent_speech(frames), FakeStyle(), {}, fps=FPS)
+    f = face(track)
+    assert np.all(f[1] >= np.minimum(f[0], f[2]) - 1e-6) and np.all(f[1] <= np.maximum(f[0], f[2]) + 1e-6)
+    for name in ("AU12", "AU01"):  # the smile fades out while the brows go up
+        col = track.column(name)
+        assert min(col[0], col[2]) < col[1] < max(col[0], col[2])
+
+
+def test_json_round_trip_is_what_render_writes():
+    track = run(Emotion.ANGRY, 0.5, speech=talking_speech(50))
+    data = track.to_json_dict()
+    assert data["names"] == list(CONTROL_NAMES) and len(data["frames"]) == 50
+    back = CoefficientTrack.from_json_dict(data)
+    np.testing.assert_allclose(back.values, track.values, atol=1e-5)
+
+
+def test_no_frames_is_an_empty_track():
+    assert run(frames=0).values.shape == (0, len(CONTROL_NAMES))

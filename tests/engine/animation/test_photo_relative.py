@@ -1,0 +1,62 @@
+"""Emotion coefficients are relative to the photo's own expression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.engine.animation.emotion_matrix import emotion_vector
+from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
+from emospeaker_studio.engine.animation.photo_relative import relative_expression
+from emospeaker_studio.engine.controls import FACE_CONTROLS
+
+SMILING_PHOTO = {"AU12": 0.6, "AU06": 0.3, "jaw_open": 0.2}
+
+
+def coefficients(emotion, intensity, photo, expressiveness=1.0):
+    row = relative_expression(EmotionTimeline.constant(emotion, intensity, 1), photo, expressiveness)[0]
+    return dict(zip(FACE_CONTROLS, row))
+
+
+@pytest.mark.parametrize("intensity", [0.33, 0.66, 1.0])
+def test_sad_on_a_smiling_photo_pulls_the_corners_down_past_rest(intensity):
+    c = coefficients(Emotion.SAD, intensity, SMILING_PHOTO)
+    assert c["AU12"] == pytest.approx(-intensity * 0.6)
+    assert c["AU06"] == pytest.approx(-intensity * 0.3)
+    assert c["AU15"] > 0.2
+
+
+def test_happy_on_a_smiling_photo_adds_only_what_is_missing():
+    for intensity in np.linspace(0.0, 1.0, 21):
+        c = coefficients(Emotion.HAPPY, intensity, SMILING_PHOTO)
+        wanted = emotion_vector(Emotion.HAPPY, intensity)["AU12"]
+        assert c["AU12"] == pytest.approx(max(0.0, wanted - 0.6))
+    assert coefficients(Emotion.HAPPY, 1.0, SMILING_PHOTO)["AU12"] > 0.2
+
+
+@pytest.mark.parametrize("intensity", [0.0, 0.5, 1.0])
+def test_neutral_keeps_the_photo_as_it_is(intensity):
+    assert not np.any(list(coefficients(Emotion.NEUTRAL, intensity, SMILING_PHOTO).values()))
+
+
+def test_a_neutral_photo_gets_the_matrix_values():
+    c = coefficients(Emotion.FEARFUL, 0.7, {})
+    assert c == pytest.approx(emotion_vector(Emotion.FEARFUL, 0.7))
+
+
+def test_expressiveness_scales_the_emotion():
+    calm = coefficients(Emotion.ANGRY, 0.6, {}, expressiveness=0.5)
+    normal = coefficients(Emotion.ANGRY, 0.6, {}, expressiveness=1.0)
+    vivid = coefficients(Emotion.ANGRY, 0.6, {}, expressiveness=1.5)
+    assert calm["AU04"] < normal["AU04"] < vivid["AU04"] <= 1.0
+    assert not any(coefficients(Emotion.ANGRY, 0.6, SMILING_PHOTO, expressiveness=0.0).values())
+
+
+def test_the_photo_lip_gap_is_not_relaxed_by_an_emotion():
+    # The photo's parted lips belong to the speech rules, not to the emotion.
+    assert coefficients(Emotion.SAD, 1.0, SMILING_PHOTO)["jaw_open"] == 0.0
+    # An emotion that drops the jaw only adds the opening the photo lacks.
+    assert coefficients(Emotion.SURPRISED, 1.0, SMILING_PHOTO)["jaw_open"] == pytest.approx(
+        emotion_vector(Emotion.SURPRISED, 1.0)["jaw_open"] - 0.2
+    )
