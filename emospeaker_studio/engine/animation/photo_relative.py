@@ -4,6 +4,10 @@ Coefficients move the face *from the photo* (all zero reproduces it), but the
 emotion matrix gives absolute activations. Portraits are rarely neutral, so
 two rules turn one into the other, per action unit:
 
+Only what the photo shows of a unit (its positive part) counts: a photo
+estimated slightly "negative" on a unit (corners a little below neutral)
+keeps that as it is, so an emotion at intensity 0 still changes nothing.
+
 * A unit the emotion uses (in its prototype) is topped up to the emotion's
   activation, never past it: ``max(target - photo, 0)``. Happy on a smiling
   photo adds only the smile that is missing instead of doubling it, and never
@@ -51,7 +55,7 @@ def relative_expression(
     timeline: EmotionTimeline, photo_expression: Mapping[str, float], expressiveness: float
 ) -> np.ndarray:
     """Per-frame face-control coefficients (frames, FACE_CONTROLS) of the emotion alone."""
-    photo = photo_vector(photo_expression)
+    photo = np.maximum(photo_vector(photo_expression), 0.0)
     frames, slots = timeline.weights.shape
     out = np.zeros((frames, len(FACE_CONTROLS)))
     for k in range(slots):

@@ -60,3 +60,11 @@ def test_the_photo_lip_gap_is_not_relaxed_by_an_emotion():
     assert coefficients(Emotion.SURPRISED, 1.0, SMILING_PHOTO)["jaw_open"] == pytest.approx(
         emotion_vector(Emotion.SURPRISED, 1.0)["jaw_open"] - 0.2
     )
+
+
+@pytest.mark.parametrize("emotion", [Emotion.HAPPY, Emotion.SAD])
+def test_a_photo_slightly_below_neutral_changes_nothing_at_zero_intensity(emotion):
+    photo = {"AU12": -0.2, "AU01": -0.1}
+    assert not any(coefficients(emotion, 0.0, photo).values())
+    assert coefficients(Emotion.HAPPY, 0.5, photo)["AU12"] == pytest.approx(emotion_vector(Emotion.HAPPY, 0.5)["AU12"])
+    assert coefficients(Emotion.SAD, 1.0, photo)["AU12"] == 0.0
