@@ -9,9 +9,12 @@ silence gives all-zero coefficients, which the renderer turns into the photo.
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol
+from typing import Mapping
 
 import numpy as np
+
+from emospeaker_studio.core.keyframes import EmotionTrack
+from emospeaker_studio.core.project import StyleSettings
 
 from emospeaker_studio.engine.animation.articulation import combine_speech
 from emospeaker_studio.engine.animation.blinks import EMOTION_RATE, NATURAL_RATE_PER_MIN, TALKING_RATE_GAIN, blink_track
@@ -24,21 +27,10 @@ from emospeaker_studio.engine.controls import CONTROL_INDEX, CONTROL_NAMES, FACE
 from emospeaker_studio.engine.speech.track import SpeechTrack
 
 
-class Style(Protocol):
-    """The fields of ``core.project.StyleSettings`` the animation reads."""
-
-    head_motion: float  # 0..1
-    still: bool
-    blink_rate: float  # x natural
-    lipsync_strength: float  # 0..1.5
-    expressiveness: float  # 0..1.5
-    seed: int
-
-
 def animate(
-    emotions: object,
+    emotions: EmotionTrack,
     speech: SpeechTrack,
-    style: Style,
+    style: StyleSettings,
     photo_expression: Mapping[str, float],
     *,
     fps: float,
@@ -46,8 +38,9 @@ def animate(
 ) -> CoefficientTrack:
     """Animate ``frame_count`` frames at ``fps`` (frame i shows time i / fps seconds).
 
-    ``emotions`` is a ``core.keyframes.EmotionTrack``; ``photo_expression`` the
-    photo's own activations from the face fit (``FaceFit.photo_expression``).
+    ``photo_expression`` is the photo's own activations from the face fit
+    (``FaceFit.photo_expression``); ``speech`` may have another rate or length
+    (it is resampled; past its end is silence).
     Deterministic for ``style.seed``.
     """
     _check(fps, frame_count)
@@ -58,7 +51,7 @@ def animate(
 def animate_timeline(
     timeline: EmotionTimeline,
     speech: SpeechFrames,
-    style: Style,
+    style: StyleSettings,
     photo_expression: Mapping[str, float],
     *,
     fps: float,

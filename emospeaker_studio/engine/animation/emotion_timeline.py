@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.core.keyframes import EmotionTrack, emotion_at
 from emospeaker_studio.engine.animation.emotion_matrix import EMOTION_INDEX, EMOTIONS, Blend
 
 # emotion_at gives at most two components (a transition between two keyframes).
@@ -74,8 +75,6 @@ class EmotionTimeline:
         return (self.weights * per_slot).sum(axis=1)
 
 
-def sample_emotion_track(track: object, fps: float, frame_count: int) -> EmotionTimeline:
+def sample_emotion_track(track: EmotionTrack, fps: float, frame_count: int) -> EmotionTimeline:
     """Evaluate ``core.keyframes.emotion_at`` at every frame time ``i / fps``."""
-    from emospeaker_studio.core.keyframes import emotion_at
-
     return EmotionTimeline.from_blends([emotion_at(track, i / fps) for i in range(frame_count)])

@@ -1,44 +1,19 @@
-"""Small builders shared by the animation tests: styles, speech and emotion timelines."""
+"""Small builders shared by the animation tests: speech frames and emotion blends."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.core.keyframes import EmotionBlend, EmotionComponent
 from emospeaker_studio.engine.animation.speech_frames import SpeechFrames
 
 FPS = 25.0
 
 
-@dataclass(frozen=True)
-class FakeStyle:
-    """The StyleSettings fields the animation reads, with the documented defaults."""
-
-    head_motion: float = 0.5
-    still: bool = False
-    blink_rate: float = 1.0
-    lipsync_strength: float = 1.0
-    expressiveness: float = 1.0
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class FakeComponent:
-    emotion: Emotion
-    weight: float
-    intensity: float
-
-
-@dataclass(frozen=True)
-class FakeBlend:
-    components: tuple[FakeComponent, ...]
-
-
-def blend(*parts: tuple[Emotion, float, float]) -> FakeBlend:
+def blend(*parts: tuple[Emotion, float, float]) -> EmotionBlend:
     """blend((Emotion.HAPPY, weight, intensity), ...)"""
-    return FakeBlend(tuple(FakeComponent(e, w, i) for e, w, i in parts))
+    return EmotionBlend(tuple(EmotionComponent(e, w, i) for e, w, i in parts))
 
 
 def silent_speech(frames: int) -> SpeechFrames:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from animation_fakes import FPS, FakeStyle, blend, silent_speech, talking_speech
+from animation_fakes import FPS, blend, silent_speech, talking_speech
 from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.core.project import StyleSettings
 from emospeaker_studio.engine.animation import animate_timeline
 from emospeaker_studio.engine.animation.blinks import HELD_CLOSURE
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
@@ -21,7 +22,7 @@ HEAD_AND_GAZE = ("head_pitch", "head_yaw", "head_roll", "gaze_x", "gaze_y")
 def run(emotion=Emotion.NEUTRAL, intensity=1.0, speech=None, photo=None, frames=250, **style):
     speech = speech if speech is not None else silent_speech(frames)
     timeline = EmotionTimeline.constant(emotion, intensity, speech.frame_count)
-    return animate_timeline(timeline, speech, FakeStyle(**style), photo or {}, fps=FPS)
+    return animate_timeline(timeline, speech, StyleSettings(**style), photo or {}, fps=FPS)
 
 
 def face(track: CoefficientTrack) -> np.ndarray:
@@ -227,7 +228,7 @@ def test_mid_transition_blend_gives_intermediate_units():
         [blend((Emotion.HAPPY, 1.0, 0.9)), blend((Emotion.HAPPY, 0.5, 0.9), (Emotion.SURPRISED, 0.5, 0.9)),
          blend((Emotion.SURPRISED, 1.0, 0.9))]
     )
-    track = animate_timeline(timeline, silent_speech(frames), FakeStyle(), {}, fps=FPS)
+    track = animate_timeline(timeline, silent_speech(frames), StyleSettings(), {}, fps=FPS)
     f = face(track)
     assert np.all(f[1] >= np.minimum(f[0], f[2]) - 1e-6) and np.all(f[1] <= np.maximum(f[0], f[2]) + 1e-6)
     for name in ("AU12", "AU01"):  # the smile fades out while the brows go up
