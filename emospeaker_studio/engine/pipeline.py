@@ -1,0 +1,360 @@
+"""The whole engine behind one call: a project snapshot -> frames -> a video file.
+
+Preparation (portrait, face fit, audio, speech analysis, animation, renderer)
+is split from rendering so that
+
+* the preview can render any single frame (``render_frames(i, i + 1)``), and
+* the GUI can re-animate after an emotion or style edit without re-fitting the
+  face or re-analysing the speech: :meth:`PreparedRender.with_project` reuses
+  every stage whose inputs did not change and re-runs only what did (an
+  emotion edit costs one ``animate`` call, milliseconds).
+
+Frame ``i`` shows time ``i / fps``; a video has ``ceil(duration * fps)`` frames
+so the last frame covers the end of the audio.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterator, Optional
+
+import numpy as np
+
+from emospeaker_studio.core.errors import InputError, UserError
+from emospeaker_studio.core.project import ExportFormat, Project
+from emospeaker_studio.engine.atomic import atomic_write_text, check_output_folder
+from emospeaker_studio.engine.controls import CoefficientTrack
+from emospeaker_studio.engine.export import ExportQuality, export_frames, png_sequence_folder
+from emospeaker_studio.engine.jobs import CancelToken, Progress, ProgressCallback
+from emospeaker_studio.engine.speech.track import SpeechTrack
+
+# Frames per renderer call when the renderer does not say what suits it.
+DEFAULT_BATCH = 8
+# Video length is ceil(duration * fps); this tolerance keeps a 2.0000001 s
+# clip at 50 frames (25 fps) instead of 51 because of float rounding.
+_FRAME_EPSILON = 1e-6
+_PREPARE_STEPS = ("portrait", "face fit", "audio", "speech", "animation", "renderer")
+
+
+def frame_count_for(duration_s: float, fps: float) -> int:
+    """Frames needed to cover ``duration_s`` seconds at ``fps``: ceil(duration * fps)."""
+    return max(1, math.ceil(duration_s * fps - _FRAME_EPSILON))
+
+
+# --- what each stage depends on (a stage is reused while its key is equal) ---
+
+
+def _file_key(path: Optional[str], what: str, option: str) -> tuple[str, int, int]:
+    if not path:
+        raise UserError(f"the project has no {what}; choose one ({option})")
+    try:
+        stat = os.stat(path)
+    except OSError:
+        raise InputError(f"{what} {path} does not exist; check the path") from None
+    return (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _face_key(project: Project) -> tuple:
+    return (_file_key(project.portrait, "portrait", "--portrait"), project.face_index, project.landmark_offsets)
+
+
+def _speech_key(project: Project) -> tuple:
+    return (_file_key(project.audio, "audio file", "--audio"), project.output.fps)
+
+
+def _renderer_key(project: Project, device: str) -> tuple:
+    return (_face_key(project), project.output.height, project.output.width, device)
+
+
+@dataclass(frozen=True)
+class _Stages:
+    """Everything that is expensive to make, with the inputs it was made from."""
+
+    face_key: tuple
+    portrait: object  # engine.face.portrait.Portrait
+    fit: object  # engine.face.fit.FaceFit
+    speech_key: tuple
+    duration_s: float
+    speech: SpeechTrack
+    renderer_key: tuple
+    renderer: object  # engine.render.renderer.Renderer
+
+
+class PreparedRender:
+    """A project ready to render: any frame range, or all frames in batches for export."""
+
+    def __init__(self, project: Project, stages: _Stages, coefficients: CoefficientTrack, device: str) -> None:
+        self.project = project
+        self._stages = stages
+        self.coefficients = coefficients
+        self.device = device
+
+    # -- what was prepared --------------------------------------------------
+    @property
+    def fps(self) -> float:
+        return self.project.output.fps
+
+    @property
+    def frame_count(self) -> int:
+        return self.coefficients.frame_count
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the audio in seconds (the video is frame_count / fps, a little longer)."""
+        return self._stages.duration_s
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the rendered frames in pixels."""
+        return tuple(self._stages.renderer.size)
+
+    @property
+    def has_alpha(self) -> bool:
+        """True when frames carry an alpha channel (the portrait is transparent)."""
+        return bool(self._stages.renderer.has_alpha)
+
+    @property
+    def speech(self) -> SpeechTrack:
+        return self._stages.speech
+
+    @property
+    def fit(self):
+        """The face fit (engine.face.fit.FaceFit), user landmark corrections applied."""
+        return self._stages.fit
+
+    @property
+    def portrait(self):
+        return self._stages.portrait
+
+    @property
+    def renderer(self):
+        return self._stages.renderer
+
+    @property
+    def batch_size(self) -> int:
+        return int(getattr(self._stages.renderer, "batch_size", DEFAULT_BATCH) or DEFAULT_BATCH)
+
+    # -- rendering ----------------------------------------------------------
+    def render_frames(self, start: int, stop: int) -> np.ndarray:
+        """Frames ``start`` to ``stop - 1`` as uint8 (n, H, W, 3|4); any range, any order."""
+        if not 0 <= start < stop <= self.frame_count:
+            raise IndexError(f"frame range {start}:{stop} is outside 0:{self.frame_count}")
+        return self._stages.renderer.render(self.coefficients.values[start:stop])
+
+    def iter_batches(self, batch_size: Optional[int] = None, *, start: int = 0, stop: Optional[int] = None,
+                     cancel: Optional[CancelToken] = None) -> Iterator[np.ndarray]:
+        """Frames ``start``..``stop`` in order, ``batch_size`` at a time (the renderer's choice by default)."""
+        stop = self.frame_count if stop is None else stop
+        step = max(1, batch_size or self.batch_size)
+        for first in range(start, stop, step):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            yield self.render_frames(first, min(stop, first + step))
+
+    # -- edits --------------------------------------------------------------
+    def with_project(self, project: Project, *, device: Optional[str] = None,
+                     progress: Optional[ProgressCallback] = None,
+                     cancel: Optional[CancelToken] = None) -> "PreparedRender":
+        """Prepared for ``project``, reusing every stage whose inputs are unchanged.
+
+        An emotion or style edit only re-runs the animation; a new audio file
+        re-analyses the speech; a new portrait, face or size rebuilds the rig.
+        """
+        return _prepare(project, device or self.device, progress, cancel, previous=self._stages)
+
+
+def prepare(project: Project, *, device: str = "auto", progress: Optional[ProgressCallback] = None,
+            cancel: Optional[CancelToken] = None) -> PreparedRender:
+    """Load, fit, analyse, animate and build the renderer for ``project``.
+
+    Raises UserError subclasses for a missing portrait or audio, no face, and
+    unreadable files; Cancelled when ``cancel`` fires between steps.
+    """
+    return _prepare(project, device, progress, cancel, previous=None)
+
+
+def _prepare(project: Project, device: str, progress: Optional[ProgressCallback], cancel: Optional[CancelToken],
+             previous: Optional[_Stages]) -> PreparedRender:
+    cancel = cancel or CancelToken()
+    step = _StepReporter(progress)
+    face_key, speech_key, renderer_key = _face_key(project), _speech_key(project), _renderer_key(project, device)
+
+    if previous is not None and previous.face_key == face_key:
+        portrait, fit = previous.portrait, previous.fit
+        step.skip(2)
+    else:
+        portrait, fit = _fit_face(project, step, cancel)
+
+    cancel.raise_if_cancelled()
+    if previous is not None and previous.speech_key == speech_key:
+        duration_s, speech = previous.duration_s, previous.speech
+        step.skip(2)
+    else:
+        duration_s, speech = _analyse_speech(project, step, cancel)
+
+    cancel.raise_if_cancelled()
+    step.begin("animation")
+    coefficients = _animate(project, fit, speech)
+
+    cancel.raise_if_cancelled()
+    if previous is not None and previous.renderer_key == renderer_key:
+        renderer = previous.renderer
+        step.skip(1)
+    else:
+        step.begin("renderer")
+        renderer = _build_renderer(project, portrait, fit, device)
+    step.done()
+    stages = _Stages(face_key, portrait, fit, speech_key, duration_s, speech, renderer_key, renderer)
+    return PreparedRender(project, stages, coefficients, device)
+
+
+def _fit_face(project: Project, step: "_StepReporter", cancel: CancelToken):
+    from emospeaker_studio.engine.face.fit import fit_face
+    from emospeaker_studio.engine.face.portrait import load_portrait
+
+    step.begin("portrait")
+    portrait = load_portrait(project.portrait)
+    cancel.raise_if_cancelled()
+    step.begin("face fit")
+    fit = fit_face(portrait, face_index=project.face_index)
+    return portrait, _with_landmark_offsets(fit, project.landmark_offsets)
+
+
+def _with_landmark_offsets(fit, offsets) -> object:
+    """The fit with the user's landmark corrections (index, dx, dy in portrait pixels) applied."""
+    if not offsets:
+        return fit
+    from emospeaker_studio.engine.face.expression import estimate_photo_expression
+
+    landmarks = fit.landmarks.copy()
+    for index, dx, dy in offsets:
+        if not 0 <= index < landmarks.shape[0]:
+            raise InputError(f"landmark correction for point {index} is out of range 0..{landmarks.shape[0] - 1}; "
+                             "remove it in the face editor")
+        landmarks[index, 0] += dx
+        landmarks[index, 1] += dy
+    # The photo's own expression is measured on the landmarks: re-measure it.
+    return replace(fit, landmarks=landmarks, photo_expression=estimate_photo_expression(landmarks))
+
+
+def _analyse_speech(project: Project, step: "_StepReporter", cancel: CancelToken) -> tuple[float, SpeechTrack]:
+    from emospeaker_studio.engine.audio import load_audio
+
+    step.begin("audio")
+    # Decoded once here; the clip is dropped after analysis (export muxes the
+    # original file), so a long recording does not stay in memory.
+    clip = load_audio(project.audio)
+    duration_s = clip.duration_s
+    frames = frame_count_for(duration_s, project.output.fps)
+    cancel.raise_if_cancelled()
+    step.begin("speech")
+    speech = _speech_analyser()(clip, fps=project.output.fps, frame_count=frames)
+    if speech.frame_count != frames:
+        raise RuntimeError(f"speech analysis gave {speech.frame_count} frames, expected {frames}")
+    return duration_s, speech
+
+
+def _speech_analyser():
+    try:
+        from emospeaker_studio.engine.speech.analyze import analyze_speech
+    except ImportError as exc:  # the speech stage is built in parallel
+        raise NotImplementedError("speech analysis (engine.speech.analyze) is not available yet") from exc
+    return analyze_speech
+
+
+def _animate(project: Project, fit, speech: SpeechTrack) -> CoefficientTrack:
+    from emospeaker_studio.engine.animation.animate import animate
+
+    return animate(project.emotions, speech, project.style, fit.photo_expression,
+                   fps=project.output.fps, frame_count=speech.frame_count)
+
+
+def _build_renderer(project: Project, portrait, fit, device: str):
+    try:
+        from emospeaker_studio.engine.render.renderer import Renderer
+    except ImportError as exc:  # the renderer is built in parallel
+        raise NotImplementedError("the renderer (engine.render.renderer) is not available yet") from exc
+    width, height = project.output.resolve_size(portrait.width, portrait.height)
+    return Renderer(portrait, fit, height=height, width=width, device=device)
+
+
+class _StepReporter:
+    """Reports preparation as one 'prepare' progress bar over its steps."""
+
+    def __init__(self, progress: Optional[ProgressCallback]) -> None:
+        self._progress = progress
+        self._done = 0
+
+    def begin(self, name: str) -> None:
+        if self._progress is not None:
+            self._progress(Progress(f"prepare: {name}", self._done, len(_PREPARE_STEPS)))
+        self._done += 1
+
+    def skip(self, steps: int) -> None:
+        self._done += steps
+
+    def done(self) -> None:
+        if self._progress is not None:
+            self._progress(Progress("prepare", len(_PREPARE_STEPS), len(_PREPARE_STEPS)))
+
+
+# --- one call: project -> file -----------------------------------------------
+
+
+def output_format_for(out_path: Path, project: Project) -> ExportFormat:
+    """The format ``out_path``'s suffix names, else the project's output format."""
+    suffix = Path(out_path).suffix.lower()
+    for fmt in ExportFormat:
+        if suffix == fmt.suffix:
+            return fmt
+    return project.output.format
+
+
+def render_project(project: Project, out_path: Path, *, device: str = "auto", fmt: Optional[ExportFormat] = None,
+                   progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None,
+                   coefficients_out: Optional[Path] = None,
+                   quality: ExportQuality = ExportQuality.STANDARD,
+                   prepared: Optional[PreparedRender] = None) -> Path:
+    """Render ``project`` into ``out_path`` and return the path written.
+
+    ``fmt``: the export format; by default the one ``out_path``'s suffix names,
+    else ``project.output.format``. A PNG sequence goes into a folder (see
+    ``export.png_sequence_folder``). ``coefficients_out``: also write the
+    animated coefficients as JSON (``{"fps", "names", "frames"}``).
+    ``prepared``: reuse an earlier preparation of this project (the GUI has one).
+    Output folders are checked before any work; nothing partial is left behind
+    on error or cancel.
+    """
+    fmt = fmt or output_format_for(out_path, project)
+    out_path = Path(out_path)
+    target = png_sequence_folder(out_path) if fmt is ExportFormat.PNG else out_path
+    check_output_folder(target)
+    if coefficients_out is not None:
+        check_output_folder(Path(coefficients_out))
+    cancel = cancel or CancelToken()
+
+    if prepared is None:
+        prepared = prepare(project, device=device, progress=progress, cancel=cancel)
+    elif prepared.project != project or prepared.device != device:
+        prepared = prepared.with_project(project, device=device, progress=progress, cancel=cancel)
+    written = export_frames(
+        prepared.iter_batches(cancel=cancel),
+        out_path=out_path,
+        fmt=fmt,
+        fps=prepared.fps,
+        size=prepared.size,
+        frame_count=prepared.frame_count,
+        audio_path=Path(project.audio),
+        alpha=prepared.has_alpha,
+        progress=progress,
+        cancel=cancel,
+        quality=quality,
+    )
+    if coefficients_out is not None:
+        import json
+
+        atomic_write_text(Path(coefficients_out), json.dumps(prepared.coefficients.to_json_dict()))
+    return written
