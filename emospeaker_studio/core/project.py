@@ -182,7 +182,7 @@ class OutputSettings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-_SIZE_RE = re.compile(r"^\s*(?:(\d+)\s*[x×X*]\s*(\d+)|(\d+)\s*p?)\s*$")
+_SIZE_RE = re.compile(r"^\s*(?:(\d+)\s*[x×*]\s*(\d+)|(\d+)\s*p?)\s*$", re.IGNORECASE)
 
 
 def parse_size(text: str) -> tuple[Optional[int], int]:
