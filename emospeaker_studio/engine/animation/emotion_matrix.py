@@ -23,11 +23,12 @@ made relative to the photo's own expression is ``photo_relative.py``'s job.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Protocol
+from typing import Mapping
 
 import numpy as np
 
 from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.core.keyframes import EmotionBlend
 from emospeaker_studio.engine.controls import FACE_CONTROLS
 
 # The intensities at which the table gives activations.
@@ -164,21 +165,7 @@ def emotion_vector(emotion: Emotion, intensity: float) -> dict[str, float]:
     return {name: float(v) for name, v in zip(FACE_CONTROLS, row)}
 
 
-class BlendComponent(Protocol):
-    """What the matrix reads from ``core.keyframes.EmotionComponent``."""
-
-    emotion: Emotion
-    weight: float
-    intensity: float
-
-
-class Blend(Protocol):
-    """What the matrix reads from ``core.keyframes.EmotionBlend``."""
-
-    components: Iterable[BlendComponent]
-
-
-def emotion_aus(blend: Blend) -> dict[str, float]:
+def emotion_aus(blend: EmotionBlend) -> dict[str, float]:
     """The absolute activations of an emotion blend: the weighted sum of its components.
 
     A keyframe transition blends two emotions (weights summing to 1), so

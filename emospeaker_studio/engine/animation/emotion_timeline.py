@@ -15,8 +15,8 @@ from typing import Sequence
 import numpy as np
 
 from emospeaker_studio.core.emotions import Emotion
-from emospeaker_studio.core.keyframes import EmotionTrack, emotion_at
-from emospeaker_studio.engine.animation.emotion_matrix import EMOTION_INDEX, EMOTIONS, Blend
+from emospeaker_studio.core.keyframes import EmotionBlend, EmotionTrack, emotion_at
+from emospeaker_studio.engine.animation.emotion_matrix import EMOTION_INDEX, EMOTIONS
 
 # emotion_at gives at most two components (a transition between two keyframes).
 SLOTS = 2
@@ -35,7 +35,7 @@ class EmotionTimeline:
         return int(self.weights.shape[0])
 
     @classmethod
-    def from_blends(cls, blends: Sequence[Blend]) -> "EmotionTimeline":
+    def from_blends(cls, blends: Sequence[EmotionBlend]) -> "EmotionTimeline":
         frames = len(blends)
         ids = np.full((frames, SLOTS), EMOTION_INDEX[Emotion.NEUTRAL], np.int64)
         weights = np.zeros((frames, SLOTS))
