@@ -91,10 +91,11 @@ def export_frames(
     temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
     if fmt_name == "PNG":
         temp.mkdir()
-    args = _ffmpeg_args(fmt_name, temp, channels=channels, alpha=alpha, fps=fps, size=(w, h),
-                        frame_count=frame_count, audio_path=audio_path, quality=quality)
     pipe = None
     try:
+        palette = _gif_palette(first, temp, fps, target) if fmt_name == "GIF" else None
+        args = _ffmpeg_args(fmt_name, temp, channels=channels, alpha=alpha, fps=fps, size=(w, h),
+                            frame_count=frame_count, audio_path=audio_path, quality=quality, palette=palette)
         pipe = FfmpegPipe(args, queue_frames=2 * len(first))
         meter = RateMeter("encode", frame_count)
         done = 0
@@ -138,6 +139,7 @@ def export_frames(
         if pipe is not None:
             pipe.close()
         _remove(temp)
+        _remove(_palette_path(temp))
 
 
 def _as_batches(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
@@ -146,14 +148,37 @@ def _as_batches(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         yield item[None] if item.ndim == 3 else item
 
 
+def _palette_path(temp: Path) -> Path:
+    return temp.with_name(temp.name + ".palette.png")
+
+
+def _gif_palette(first_batch: np.ndarray, temp: Path, fps: float, target: Path) -> Path:
+    """A GIF palette from the first batch of frames, written beside the temporary output."""
+    import subprocess
+
+    from emospeaker_studio.engine.export.ffmpeg_pipe import ffmpeg_exe
+
+    palette = _palette_path(temp)
+    _, h, w, channels = first_batch.shape
+    proc = subprocess.run([ffmpeg_exe(), *formats.palette_args((w, h), channels, fps, str(palette))],
+                          input=np.ascontiguousarray(first_batch).tobytes(), capture_output=True)
+    if proc.returncode != 0 or not palette.is_file():
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"]
+        raise OutputError(_failure_message(target, lines[-1]))
+    return palette
+
+
 def _ffmpeg_args(fmt_name: str, temp: Path, *, channels: int, alpha: bool, fps: float, size: tuple[int, int],
-                 frame_count: int, audio_path: Optional[Path], quality: ExportQuality) -> list[str]:
+                 frame_count: int, audio_path: Optional[Path], quality: ExportQuality,
+                 palette: Optional[Path] = None) -> list[str]:
     w, h = size
     rate = formats.fps_text(fps)
     duration = f"{frame_count / fps:.6f}"
     args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgba" if channels == 4 else "rgb24", "-s", f"{w}x{h}",
             "-framerate", rate, "-i", "pipe:0"]
+    if palette is not None:
+        args += ["-i", str(palette)]
     with_audio = audio_path is not None and formats.carries_audio(fmt_name)
     if with_audio:
         args += ["-i", str(audio_path)]

@@ -92,6 +92,16 @@ def test_mp4_frames_decode_to_what_was_rendered(tmp_path, voice):
         assert error < 6, f"frame {i} differs by {error:.1f} grey levels on average"
 
 
+def test_gif_colours_stay_close_to_the_frames(tmp_path):
+    out = tmp_path / "clip.gif"
+    export_frames(batches(), out_path=out, fmt=ExportFormat.GIF, fps=FPS, size=(W, H), frame_count=FRAMES)
+    decoded = decode_frames(out)
+    assert decoded.shape == (FRAMES, H, W, 3)
+    for i in (0, FRAMES - 1):
+        error = np.abs(decoded[i].astype(int) - pattern_frame(i).astype(int)).mean()
+        assert error < 10, f"GIF frame {i} differs by {error:.1f} grey levels on average"
+
+
 def test_single_frames_and_frame_count_limit(tmp_path):
     # Single (H, W, 3) frames are accepted too, and frames past frame_count are not written.
     out = tmp_path / "clip.mp4"
