@@ -9,12 +9,12 @@ the start keyframe until the next one and then jumps.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
 from emospeaker_studio.core.errors import UserError
+from emospeaker_studio.core.numbers import is_finite_number
 
 Bezier = tuple[float, float, float, float]
 
@@ -66,7 +66,7 @@ def _check_bezier(bezier: object) -> Bezier:
         )
     values = []
     for name, value in zip(("x1", "y1", "x2", "y2"), bezier):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not is_finite_number(value) or abs(value) > 1e6:
             raise UserError(f"easing bezier {name} must be a finite number, got {value!r}")
         values.append(float(value))
     x1, y1, x2, y2 = values

@@ -6,6 +6,9 @@ replaced, so ``revert(project)`` can put it back. Apply -> revert -> apply
 gives the same projects every time, so an edit works standalone (the GUI
 wraps each one in a ``QUndoCommand``) or inside :class:`UndoStack`.
 
+An edit object remembers its last application (what it replaced), so give
+each push its own object (:class:`UndoStack` copies one pushed twice).
+
 Edits made while dragging share a ``merge_key``; the stack merges
 consecutive ones into one undo step until :meth:`UndoStack.close_merge` (the
 GUI calls it on mouse release).
@@ -13,6 +16,7 @@ GUI calls it on mouse release).
 
 from __future__ import annotations
 
+import copy
 from typing import Callable, Hashable, Iterable, Optional, Sequence
 
 from emospeaker_studio.core.easing import Easing
@@ -450,7 +454,13 @@ class UndoStack:
         return len(self._edits)
 
     def push(self, edit: Edit) -> Project:
-        """Apply ``edit`` and record it; returns the new project. UserError leaves everything unchanged."""
+        """Apply ``edit`` and record it; returns the new project. UserError leaves everything unchanged.
+
+        An edit object remembers one application; pushing the same object
+        twice records a copy the second time.
+        """
+        if any(edit is recorded for recorded in self._edits):
+            edit = copy.deepcopy(edit)
         project = edit.apply(self._project)
         del self._edits[self._index :]
         if self._clean_index is not None and self._clean_index > self._index:

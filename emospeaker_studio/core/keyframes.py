@@ -8,7 +8,6 @@ starts at it. Every type here is immutable: track methods return new tracks.
 from __future__ import annotations
 
 import bisect
-import math
 import uuid
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Optional, Union
@@ -16,9 +15,12 @@ from typing import Iterable, Iterator, Optional, Union
 from emospeaker_studio.core.easing import LINEAR, Easing
 from emospeaker_studio.core.emotions import Emotion, parse_emotion
 from emospeaker_studio.core.errors import UserError
+from emospeaker_studio.core.numbers import is_finite_number, show_number
 
 #: Two keyframes closer than this (seconds) count as "at the same time".
 TIME_EPSILON = 1e-6
+#: The latest time a keyframe may have (seconds; about four months), so times stay exact floats.
+MAX_TIME = 1e7
 
 
 def new_keyframe_id() -> str:
@@ -32,19 +34,25 @@ def _format_time(t: float) -> str:
 
 def check_time(time: object, what: str = "keyframe time") -> float:
     """Return ``time`` as a float in seconds; UserError unless finite and >= 0."""
-    if isinstance(time, bool) or not isinstance(time, (int, float)) or not math.isfinite(time):
+    if not is_finite_number(time):
         raise UserError(f"{what} must be a number of seconds >= 0, got {time!r}")
+    assert isinstance(time, (int, float))
     if time < 0:
-        raise UserError(f"{what} must be >= 0 seconds, got {time:g}; keyframes start at 0 s (the start of the audio)")
+        raise UserError(
+            f"{what} must be >= 0 seconds, got {show_number(time)}; keyframes start at 0 s (the start of the audio)"
+        )
+    if time > MAX_TIME:
+        raise UserError(f"{what} must be at most {MAX_TIME:g} seconds, got {show_number(time)}")
     return float(time)
 
 
 def check_intensity(intensity: object, what: str = "intensity") -> float:
     """Return ``intensity`` as a float; UserError unless it is a number in 0..1."""
-    if isinstance(intensity, bool) or not isinstance(intensity, (int, float)) or not math.isfinite(intensity):
+    if not is_finite_number(intensity):
         raise UserError(f"{what} must be a number from 0 to 1, got {intensity!r}")
+    assert isinstance(intensity, (int, float))
     if not 0.0 <= intensity <= 1.0:
-        raise UserError(f"{what} must be from 0 to 1 (0 = none, 1 = full), got {intensity:g}")
+        raise UserError(f"{what} must be from 0 to 1 (0 = none, 1 = full), got {show_number(intensity)}")
     return float(intensity)
 
 
@@ -331,7 +339,7 @@ def emotion_at(track: EmotionTrack, t: float) -> EmotionBlend:
     w clamped to 0..1, dropping a component of weight 0. An empty track is
     neutral at intensity 0.
     """
-    if not math.isfinite(t):
+    if not is_finite_number(t):
         raise ValueError(f"time must be finite, got {t!r}")
     keyframes = track.keyframes
     if not keyframes:

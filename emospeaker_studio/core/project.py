@@ -17,6 +17,7 @@ from typing import Optional, Union
 
 from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.core.keyframes import EmotionTrack
+from emospeaker_studio.core.numbers import is_finite_number, show_number
 
 
 class ExportFormat(str, Enum):
@@ -125,15 +126,16 @@ def _check_int(name: str, value: object, low: int, high: int, unit: str = "") ->
         else:
             raise UserError(f"{name} must be a whole number from {low} to {high}{unit}, got {value!r}")
     if not low <= value <= high:
-        raise UserError(f"{name} must be from {low} to {high}{unit}, got {value}")
+        raise UserError(f"{name} must be from {low} to {high}{unit}, got {show_number(value)}")
     return value
 
 
 def _check_float(name: str, value: object, low: float, high: float, unit: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not is_finite_number(value):
         raise UserError(f"{name} must be a number from {low:g} to {high:g}{unit}, got {value!r}")
+    assert isinstance(value, (int, float))
     if not low <= value <= high:
-        raise UserError(f"{name} must be from {low:g} to {high:g}{unit}, got {value:g}")
+        raise UserError(f"{name} must be from {low:g} to {high:g}{unit}, got {show_number(value)}")
     return float(value)
 
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import os
 import tempfile
 import uuid
@@ -47,7 +46,8 @@ from emospeaker_studio import __version__
 from emospeaker_studio.core.easing import Easing, EasingKind, parse_easing
 from emospeaker_studio.core.emotions import Emotion, parse_emotion
 from emospeaker_studio.core.errors import InputError, OutputError, UserError
-from emospeaker_studio.core.keyframes import TIME_EPSILON, EmotionTrack, Keyframe
+from emospeaker_studio.core.keyframes import MAX_TIME, TIME_EPSILON, EmotionTrack, Keyframe
+from emospeaker_studio.core.numbers import is_finite_number, show_number
 from emospeaker_studio.core.project import (
     FPS_RANGE,
     HEIGHT_RANGE,
@@ -274,10 +274,12 @@ _MISSING = object()
 
 def _show(value: object) -> str:
     """A short JSON rendering of a wrong value for an error message."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return show_number(value)
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=True)
     except (TypeError, ValueError, RecursionError):
-        text = repr(value)
+        text = f"a {type(value).__name__}"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -314,12 +316,7 @@ class _Reader:
         self, parent: dict[str, Any], key: str, path: str, low: float, high: float, default: object = _MISSING
     ) -> float:
         value = parent.get(key, default)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or not low <= value <= high
-        ):
+        if not is_finite_number(value) or not low <= value <= high:  # type: ignore[operator]
             raise self.fail(path, f"a number {low:g}..{high:g}", value)
         return float(value)
 
@@ -388,7 +385,9 @@ def _read_keyframes(emotions: dict[str, Any]) -> EmotionTrack:
         path = f"emotions.keyframes[{i}]"
         if not isinstance(item, dict):
             raise reader.fail(path, "a keyframe object", item)
-        keyframe_id = item.get("id", f"keyframe-{i}")
+        keyframe_id = item.get("id", _MISSING)
+        if keyframe_id is _MISSING:  # a hand-written keyframe: a deterministic id of its own
+            keyframe_id = uuid.uuid5(_V1_ID_NAMESPACE, f"unnamed-{i}").hex
         if not isinstance(keyframe_id, str) or not keyframe_id.strip():
             raise reader.fail(f"{path}.id", "a non-empty string", keyframe_id)
         if keyframe_id in ids:
@@ -398,7 +397,7 @@ def _read_keyframes(emotions: dict[str, Any]) -> EmotionTrack:
                 f"{path}.id",
             )
         ids[keyframe_id] = i
-        time = reader.number(item, "time", f"{path}.time", 0.0, 1e7)
+        time = reader.number(item, "time", f"{path}.time", 0.0, MAX_TIME)
         emotion_text = item.get("emotion", _MISSING)
         if not isinstance(emotion_text, str):
             raise reader.fail(f"{path}.emotion", f"one of {emotion_names}", emotion_text)
