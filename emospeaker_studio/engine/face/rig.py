@@ -1,0 +1,503 @@
+"""The face rig: mesh, anchors, and one deformation basis per control.
+
+A basis is a displacement (in portrait pixels, with depth) for every mesh
+vertex at coefficient 1; a frame's displacement is the coefficient-weighted
+sum, so it is linear and batches into one matrix product.
+
+Each basis is specified the way a face moves: a few driver vertices get
+explicit displacements in the face's own frame (x towards the image's right
+eye, y towards the chin, in face heights), some vertices are held still, and
+the skin in between follows smoothly. "Smoothly" is a harmonic interpolation
+over the mesh graph (the minimum-stretch surface through the constraints),
+limited to a radius around the drivers so an action stays local. The mesh
+holes are not part of that graph, so the upper and lower lip (and lids) move
+independently, as they do.
+
+Fitted to the face: ``lip_press`` closes exactly the gap measured in this
+photo, ``jaw_open`` at 1 leaves 0.35 face heights between the lips whatever
+the photo's gap, ``blink`` brings this photo's upper lids down onto its lower
+lids, and gaze moves the irises by this eye's free width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from emospeaker_studio.engine.controls import EYES, FACE_CONTROLS
+from emospeaker_studio.engine.face import landmarks as lm
+from emospeaker_studio.engine.face.expression import JAW_OPEN_GAP, face_frame
+from emospeaker_studio.engine.face.fit import FaceFit
+from emospeaker_studio.engine.face.mesh import all_triangles
+
+LINEAR_CONTROLS: tuple[str, ...] = FACE_CONTROLS + tuple(n for n in EYES if n in ("blink", "gaze_x", "gaze_y"))
+RING_SCALE = (1.0, 0.9)  # anchor ring semi-axes in face widths / face heights (about 2x the face)
+RING_POINTS = 40
+BORDER_POINTS = 6  # anchors per crop edge
+
+
+@dataclass(frozen=True, eq=False)
+class FaceRig:
+    """Everything constant about one face: rest mesh, anchors, bases, head pivot.
+
+    Coordinates are full-resolution portrait pixels (x right, y down, z away from
+    the camera). ``vertices[:478]`` are the landmarks, the rest are anchors.
+    """
+
+    vertices: np.ndarray  # (V, 3) float32
+    triangles: np.ndarray  # (T, 3) int32
+    triangle_is_hole: np.ndarray  # (T,) bool: mouth and eye openings
+    bases: np.ndarray  # (len(LINEAR_CONTROLS), V, 3) float32
+    pose_weight: np.ndarray  # (V,) 1 on the face, 0 on anchors
+    pivot: np.ndarray  # (3,) head rotation centre (the neck)
+    crop: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) in portrait pixels
+    face_height: float
+    face_axes: np.ndarray  # (2, 2) rows: face x and y axes in image coordinates
+
+    @property
+    def landmark_count(self) -> int:
+        return lm.LANDMARK_COUNT
+
+    def basis(self, name: str) -> np.ndarray:
+        return self.bases[LINEAR_CONTROLS.index(name)]
+
+
+def build_rig(fit: FaceFit, image_size: tuple[int, int] | None = None) -> FaceRig:
+    """Fit the rig to ``fit``; ``image_size`` (w, h) bounds the crop (defaults to the fit's)."""
+    width, height = image_size or fit.image_size
+    points = fit.landmarks.astype(np.float64)
+    origin, axes, face_h = face_frame(points)
+    crop, anchors2d = _crop_and_anchors(points, axes, face_h, width, height)
+    vertices = np.concatenate([points, np.column_stack([anchors2d, np.full(len(anchors2d), points[:, 2].mean())])])
+    anchor_ids = list(range(lm.LANDMARK_COUNT, len(vertices)))
+    triangles, is_hole = all_triangles(vertices[:, :2], anchor_ids)
+    solver = _Interpolator(vertices[:, :2], triangles[~is_hole], anchor_ids)
+    local = (points[:, :2] - origin) @ axes.T / face_h
+    spec = _BasisSpec(local, solver, axes, face_h, len(vertices))
+    bases = np.stack([spec.build(name) for name in LINEAR_CONTROLS]).astype(np.float32)
+    pose_weight = np.zeros(len(vertices), dtype=np.float32)
+    pose_weight[: lm.LANDMARK_COUNT] = 1.0
+    chin = points[lm.CHIN]
+    pivot = np.array([chin[0], chin[1] + 0.25 * face_h, points[:, 2].mean() + 0.45 * face_h])
+    return FaceRig(
+        vertices=vertices.astype(np.float32),
+        triangles=triangles,
+        triangle_is_hole=is_hole,
+        bases=bases,
+        pose_weight=pose_weight,
+        pivot=pivot.astype(np.float32),
+        crop=crop,
+        face_height=float(face_h),
+        face_axes=axes.astype(np.float32),
+    )
+
+
+def _crop_and_anchors(points, axes, face_h, width, height):
+    """A ring about twice the face around it, clipped to the photo, plus the crop border."""
+    local = points[:, :2] @ axes.T
+    centre_local = (local.min(axis=0) + local.max(axis=0)) / 2
+    face_w = float(np.ptp(local[:, 0]))
+    centre = centre_local @ axes  # back to image coordinates
+    centre = centre + axes[1] * (-0.05 * face_h)  # hair above weighs more than neck below
+    angles = np.linspace(0, 2 * np.pi, RING_POINTS, endpoint=False)
+    ring_local = np.column_stack([np.cos(angles) * RING_SCALE[0] * face_w, np.sin(angles) * RING_SCALE[1] * face_h])
+    ring = centre + ring_local @ axes
+    x0 = int(max(0, np.floor(ring[:, 0].min())))
+    y0 = int(max(0, np.floor(ring[:, 1].min())))
+    x1 = int(min(width, np.ceil(ring[:, 0].max()) + 1))
+    y1 = int(min(height, np.ceil(ring[:, 1].max()) + 1))
+    ring[:, 0] = np.clip(ring[:, 0], x0, x1 - 1)
+    ring[:, 1] = np.clip(ring[:, 1], y0, y1 - 1)
+    t = np.linspace(0, 1, BORDER_POINTS + 1)[:-1]
+    xs, ys = x0 + t * (x1 - 1 - x0), y0 + t * (y1 - 1 - y0)
+    border = np.concatenate([
+        np.column_stack([xs, np.full_like(xs, y0)]),
+        np.column_stack([np.full_like(ys, x1 - 1), ys]),
+        np.column_stack([xs[::-1] + (x1 - 1 - x0) / BORDER_POINTS, np.full_like(xs, y1 - 1)]),
+        np.column_stack([np.full_like(ys, x0), ys[::-1] + (y1 - 1 - y0) / BORDER_POINTS]),
+    ])
+    anchors = []
+    spacing = 0.04 * face_h
+    oval = points[list(lm.FACE_OVAL), :2]
+    for p in np.concatenate([border, ring]):
+        if anchors and np.min(np.linalg.norm(np.array(anchors) - p, axis=1)) < spacing:
+            continue
+        if np.min(np.linalg.norm(oval - p, axis=1)) < 0.15 * face_h:
+            continue  # a tight photo puts the border next to the face: keep room to move
+        anchors.append(p)
+    return (x0, y0, x1, y1), np.array(anchors)
+
+
+class _Interpolator:
+    """Harmonic interpolation of displacements over the mesh graph (holes excluded)."""
+
+    def __init__(self, points2d: np.ndarray, triangles: np.ndarray, anchors: list[int]) -> None:
+        from scipy import sparse
+
+        edges = np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [2, 0]]])
+        edges = np.unique(np.sort(edges, axis=1), axis=0)
+        lengths = np.linalg.norm(points2d[edges[:, 0]] - points2d[edges[:, 1]], axis=1)
+        weights = 1.0 / np.maximum(lengths, 1e-3)
+        n = len(points2d)
+        w = sparse.coo_matrix((np.r_[weights, weights], (np.r_[edges[:, 0], edges[:, 1]], np.r_[edges[:, 1], edges[:, 0]])), shape=(n, n)).tocsr()
+        self.laplacian = (sparse.diags(np.asarray(w.sum(axis=1)).ravel()) - w).tocsr()
+        self.in_graph = np.zeros(n, dtype=bool)
+        self.in_graph[np.unique(edges)] = True
+        self.anchors = np.array(anchors, dtype=int)
+        self.points2d = points2d
+
+    def solve(self, fixed: dict[int, np.ndarray], free: np.ndarray) -> np.ndarray:
+        """Displacements (n, 3): ``fixed`` as given, ``free`` vertices harmonic, the rest zero."""
+        from scipy.sparse.linalg import spsolve
+
+        n = len(self.points2d)
+        values = np.zeros((n, 3))
+        is_fixed = np.ones(n, dtype=bool)
+        is_fixed[free & self.in_graph] = False
+        is_fixed[self.anchors] = True
+        for index, value in fixed.items():
+            values[index] = value
+            is_fixed[index] = True
+        free_ids = np.flatnonzero(~is_fixed)
+        fixed_ids = np.flatnonzero(is_fixed)
+        if len(free_ids):
+            lap = self.laplacian
+            a = lap[free_ids][:, free_ids].tocsc()
+            b = -lap[free_ids][:, fixed_ids] @ values[fixed_ids]
+            values[free_ids] = np.column_stack([spsolve(a, b[:, k]) for k in range(3)])
+        return values
+
+
+class _BasisSpec:
+    """Turns each control's description (face frame, face heights) into vertex displacements."""
+
+    def __init__(self, local: np.ndarray, solver: _Interpolator, axes: np.ndarray, face_h: float, n_vertices: int) -> None:
+        self.q = local  # (478, 2) landmarks in the face frame, face heights
+        self.solver = solver
+        self.axes = axes
+        self.face_h = face_h
+        self.n = n_vertices
+        corners = self.q[[lm.MOUTH_CORNER_LEFT, lm.MOUTH_CORNER_RIGHT]]
+        self.mouth_centre = corners.mean(axis=0)
+        self.mouth_half_width = max(float(np.linalg.norm(corners[1] - corners[0])) / 2, 1e-3)
+
+    # --- helpers -------------------------------------------------------------
+    def u(self, index: int) -> float:
+        """Position along the mouth: -1 at the image-left corner, +1 at the right."""
+        return float((self.q[index, 0] - self.mouth_centre[0]) / self.mouth_half_width)
+
+    def side(self, index: int) -> float:
+        return -1.0 if self.q[index, 0] < self.mouth_centre[0] else 1.0
+
+    def to_image(self, dx: float, dy: float, dz: float = 0.0) -> np.ndarray:
+        xy = (np.array([dx, dy]) @ self.axes) * self.face_h
+        return np.array([xy[0], xy[1], dz * self.face_h])
+
+    def near(self, drivers, radius: float) -> np.ndarray:
+        """Vertices within ``radius`` face heights of any driver landmark."""
+        free = np.zeros(self.n, dtype=bool)
+        pts = self.q
+        d = np.min(np.linalg.norm(pts[:, None, :] - pts[list(drivers)][None, :, :], axis=2), axis=1)
+        free[: len(pts)] = d < radius
+        return free
+
+    def solve(self, moves: dict[int, tuple], still=(), radius: float = 0.25) -> np.ndarray:
+        fixed = {i: self.to_image(*m) for i, m in moves.items()}
+        for i in still:
+            fixed.setdefault(i, np.zeros(3))
+        movers = [i for i, m in moves.items() if any(abs(v) > 0 for v in m)]
+        free = self.near(movers or list(moves), radius)
+        result = self.solver.solve(fixed, free)
+        return self._irises_follow(result, set(moves))
+
+    def _irises_follow(self, values: np.ndarray, driven: set[int]) -> np.ndarray:
+        """Iris points outside the graph move with their eye's rim unless driven."""
+        for ring, iris in (
+            (lm.EYE_LEFT_UPPER + lm.EYE_LEFT_LOWER, (lm.IRIS_LEFT_CENTER,) + lm.IRIS_LEFT_RING),
+            (lm.EYE_RIGHT_UPPER + lm.EYE_RIGHT_LOWER, (lm.IRIS_RIGHT_CENTER,) + lm.IRIS_RIGHT_RING),
+        ):
+            rim = list(ring)
+            for i in iris:
+                if i in driven:
+                    continue
+                w = 1.0 / np.maximum(np.linalg.norm(self.q[rim] - self.q[i], axis=1), 1e-3) ** 2
+                values[i] = (w[:, None] * values[rim]).sum(axis=0) / w.sum()
+        return values
+
+    def eye_opening(self, upper, lower) -> list[float]:
+        return [max(0.0, float(self.q[lo, 1] - self.q[up, 1])) for up, lo in zip(upper, lower)]
+
+    # --- the controls ----------------------------------------------------------
+    def build(self, name: str) -> np.ndarray:
+        method: Callable[[], np.ndarray] = getattr(self, "_" + name.lower())
+        return method()
+
+    def _lips(self):
+        upper = [i for i in lm.LIPS_UPPER_OUTER + lm.LIPS_UPPER_INNER if i not in _CORNERS]
+        lower = [i for i in lm.LIPS_LOWER_OUTER + lm.LIPS_LOWER_INNER if i not in _CORNERS]
+        return upper, lower
+
+    def _lip_gap(self) -> list[float]:
+        return [max(0.0, float(self.q[lo, 1] - self.q[up, 1])) for up, lo in zip(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)]
+
+    def _upper_face(self, below: float) -> list[int]:
+        return [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] < below]
+
+    def _corner_move(self, dx_out: float, dy: float, sides=(-1.0, 1.0), dz: float = 0.0) -> dict:
+        moves = {}
+        for corner_ids, s in (((lm.MOUTH_CORNER_LEFT, lm.INNER_CORNER_LEFT), -1.0), ((lm.MOUTH_CORNER_RIGHT, lm.INNER_CORNER_RIGHT), 1.0)):
+            for i in corner_ids:
+                moves[i] = (s * dx_out, dy, dz) if s in sides else (0.0, 0.0, 0.0)
+        return moves
+
+    def _still_eyes_and_nose(self) -> list[int]:
+        nose_top = self.q[lm.NOSE_TIP, 1]
+        return self._upper_face(nose_top - 0.02) + [lm.NOSE_TIP, 2, 94, 19]
+
+    def _mouth_action(self, corners: dict, lips: dict | None = None, radius: float = 0.28) -> np.ndarray:
+        moves = dict(corners)
+        moves.update(lips or {})
+        return self.solve(moves, still=self._still_eyes_and_nose() + [lm.CHIN], radius=radius)
+
+    def _au12(self):
+        lips = {i: (0.0, -0.008, 0.0) for i in (lm.UPPER_LIP_TOP, lm.UPPER_INNER_MID)}
+        return self._mouth_action(self._corner_move(0.035, -0.055), lips)
+
+    def _au12r(self):
+        lips = {i: (0.006, -0.004, 0.0) for i in (lm.UPPER_LIP_TOP, lm.UPPER_INNER_MID, lm.LOWER_INNER_MID, lm.LOWER_LIP_BOTTOM)}
+        corners = self._corner_move(0.035, -0.055, sides=(1.0,))
+        return self._mouth_action(corners, lips)
+
+    def _au14(self):
+        return self._mouth_action(self._corner_move(-0.025, -0.006, dz=0.01), radius=0.22)
+
+    def _au14r(self):
+        lips = {i: (0.004, 0.0, 0.0) for i in (lm.UPPER_LIP_TOP, lm.LOWER_LIP_BOTTOM)}
+        return self._mouth_action(self._corner_move(-0.025, -0.006, sides=(1.0,), dz=0.01), lips, radius=0.22)
+
+    def _au15(self):
+        lips = {lm.UPPER_LIP_TOP: (0, 0, 0), lm.UPPER_INNER_MID: (0, 0, 0)}
+        return self._mouth_action(self._corner_move(0.01, 0.05), lips, radius=0.25)
+
+    def _au20(self):
+        upper, lower = self._lips()
+        lips = {i: (0.0, 0.004, 0.0) for i in lm.LIPS_UPPER_OUTER if i not in _CORNERS}
+        lips.update({i: (0.0, -0.004, 0.0) for i in lm.LIPS_LOWER_OUTER if i not in _CORNERS})
+        for mid in (lm.UPPER_INNER_MID, lm.LOWER_INNER_MID):
+            lips[mid] = (0.0, 0.0, 0.0)
+        return self._mouth_action(self._corner_move(0.05, 0.008), lips)
+
+    def _au23(self):
+        return self._thin_lips(0.35, corner_in=0.015, close=0.0)
+
+    def _au24(self):
+        return self._thin_lips(0.3, corner_in=0.01, close=1.0, extra=0.006)
+
+    def _lip_press(self):
+        return self._thin_lips(0.0, corner_in=0.0, close=1.0, extra=0.006)
+
+    def _thin_lips(self, fraction: float, corner_in: float, close: float, extra: float = 0.0):
+        """Outer lip edges move towards the seam; ``close`` of the photo's gap is closed."""
+        moves = self._corner_move(-corner_in, 0.0)
+        gaps = self._lip_gap()
+        for k, (uo, ui, lo, li) in enumerate(zip(lm.LIPS_UPPER_OUTER, lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER)):
+            if ui in _CORNERS:
+                continue
+            half = close * gaps[k] / 2
+            upper_thick = self.q[ui, 1] - self.q[uo, 1]
+            lower_thick = self.q[lo, 1] - self.q[li, 1]
+            moves[ui] = (0.0, half, 0.0)
+            moves[li] = (0.0, -half, 0.0)
+            moves[uo] = (0.0, half + fraction * upper_thick + extra, 0.0)
+            moves[lo] = (0.0, -half - fraction * lower_thick - extra, 0.0)
+        return self.solve(moves, still=self._still_eyes_and_nose() + [lm.CHIN], radius=0.2)
+
+    def _jaw_open(self):
+        gaps = self._lip_gap()
+        photo_gap = gaps[len(gaps) // 2]
+        travel = max(JAW_OPEN_GAP - photo_gap, 0.15)
+        moves = {}
+        upper, lower = self._lips()
+        for i in upper:
+            moves[i] = (0.0, 0.0, 0.0)
+        for i in lower:
+            u = self.u(i)
+            moves[i] = (-0.04 * u * travel, travel * (1.0 - 0.3 * u * u), 0.0)
+        for corner_ids, s in (((lm.MOUTH_CORNER_LEFT, lm.INNER_CORNER_LEFT), -1.0), ((lm.MOUTH_CORNER_RIGHT, lm.INNER_CORNER_RIGHT), 1.0)):
+            for i in corner_ids:
+                moves[i] = (-s * 0.06 * travel, 0.3 * travel, 0.0)
+        # The jaw turns about the joint in front of the ear: the chin drops less than
+        # the lower lip, the jaw's angle hardly at all.
+        y_joint = 0.12
+        y_chin = self.q[lm.CHIN, 1]
+        for i in lm.FACE_OVAL:
+            t = np.clip((self.q[i, 1] - y_joint) / max(y_chin - y_joint, 1e-3), 0.0, 1.0)
+            moves[i] = (0.0, 0.8 * travel * t**1.5, 0.0)
+        still = self._upper_face(self.q[lm.NOSE_TIP, 1] + 0.02)
+        return self.solve(moves, still=still, radius=2.0)
+
+    def _au16(self):
+        moves = {}
+        upper, lower = self._lips()
+        for i in upper:
+            moves[i] = (0.0, 0.0, 0.0)
+        for i in lower:
+            u = self.u(i)
+            moves[i] = (0.0, 0.045 * (1.0 - 0.5 * u * u), -0.01)
+        moves.update(self._corner_move(0.0, 0.006))
+        return self.solve(moves, still=self._still_eyes_and_nose() + list(lm.FACE_OVAL), radius=0.2)
+
+    def _au17(self):
+        gaps = self._lip_gap()
+        moves = self._corner_move(0.0, 0.012)
+        for k, (uo, ui, lo, li) in enumerate(zip(lm.LIPS_UPPER_OUTER, lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER)):
+            if ui in _CORNERS:
+                continue
+            u = self.u(li)
+            push = 0.022 * (1.0 - 0.3 * u * u)
+            lift_upper = max(0.0, push - gaps[k])  # closed lips push the upper lip too
+            moves[li] = moves[lo] = (0.0, -push, 0.0)
+            moves[ui] = moves[uo] = (0.0, -lift_upper, 0.0)
+        lip_bottom = self.q[lm.LOWER_LIP_BOTTOM, 1]
+        for i in range(lm.MESH_VERTEX_COUNT):
+            if self.q[i, 1] > lip_bottom + 0.05 and abs(self.q[i, 0] - self.mouth_centre[0]) < 0.1:
+                moves.setdefault(i, (0.0, -0.025, -0.01))
+        return self.solve(moves, still=self._still_eyes_and_nose(), radius=0.25)
+
+    def _au10(self):
+        moves = self._corner_move(0.0, -0.012)
+        upper, lower = self._lips()
+        for i in upper:
+            u = self.u(i)
+            moves[i] = (0.0, -0.035 * (1.0 - 0.3 * u * u), -0.005)
+        for i in lower:
+            moves[i] = (0.0, 0.0, 0.0)
+        for i in _NOSE_ALAE:
+            moves[i] = (0.0, -0.01, 0.0)
+        still = self._upper_face(self.q[lm.NOSE_TIP, 1] - 0.06)
+        return self.solve(moves, still=still, radius=0.25)
+
+    def _au09(self):
+        moves = {i: (0.0, -0.025, 0.0) for i in _NOSE_ALAE}
+        for i in _NOSE_BRIDGE:
+            moves[i] = (0.0, -0.012, 0.0)
+        for i in _BROW_INNER_LEFT + _BROW_INNER_RIGHT:
+            moves[i] = ((0.01 if i in _BROW_INNER_LEFT else -0.01), 0.02, 0.0)
+        upper, lower = self._lips()
+        for i in upper:
+            moves[i] = (0.0, -0.015, 0.0)
+        for i in lm.EYE_LEFT_LOWER[1:-1] + lm.EYE_RIGHT_LOWER[1:-1]:
+            moves[i] = (0.0, -0.006, 0.0)
+        still = [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] < -0.12]
+        still += list(lm.EYE_LEFT_UPPER + lm.EYE_RIGHT_UPPER) + list(lower)
+        return self.solve(moves, still=still, radius=0.22)
+
+    def _brows(self, inner, middle, outer, inward=(0.0, 0.0, 0.0)) -> np.ndarray:
+        moves = {}
+        for group, dy, dx_in in ((_BROW_INNER, inner, inward[0]), (_BROW_MIDDLE, middle, inward[1]), (_BROW_OUTER, outer, inward[2])):
+            for i in group:
+                towards_midline = 1.0 if self.q[i, 0] < 0 else -1.0
+                moves[i] = (towards_midline * dx_in, dy, 0.0)
+        still = list(lm.EYE_LEFT_UPPER + lm.EYE_LEFT_LOWER + lm.EYE_RIGHT_UPPER + lm.EYE_RIGHT_LOWER)
+        still += [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] > 0.1]
+        return self.solve(moves, still=still, radius=0.3)
+
+    def _au01(self):
+        return self._brows(-0.05, -0.022, -0.006)
+
+    def _au02(self):
+        return self._brows(-0.006, -0.03, -0.05)
+
+    def _au04(self):
+        values = self._brows(0.035, 0.03, 0.02, inward=(0.025, 0.012, 0.0))
+        return values
+
+    def _lids(self, upper_fraction: float, lower_fraction: float, radius: float, cheek: float = 0.0) -> np.ndarray:
+        moves = {}
+        for upper, lower in ((lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER), (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)):
+            opening = self.eye_opening(upper, lower)
+            for k, (up, lo) in enumerate(zip(upper, lower)):
+                if k in (0, len(upper) - 1):
+                    moves[up] = (0.0, 0.0, 0.0)
+                    continue
+                moves[up] = (0.0, upper_fraction * opening[k], 0.0)
+                moves[lo] = (0.0, -lower_fraction * opening[k], 0.0)
+        still = list(_BROW_INNER + _BROW_MIDDLE + _BROW_OUTER)
+        if cheek:
+            eye_y = 0.0
+            nose_y = self.q[lm.NOSE_TIP, 1]
+            for i in range(lm.MESH_VERTEX_COUNT):
+                if i not in moves and eye_y + 0.06 < self.q[i, 1] < nose_y and abs(self.q[i, 0]) > 0.12:
+                    moves[i] = (0.0, -cheek, 0.0)
+            still += [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] > nose_y + 0.03]
+        return self.solve(moves, still=still, radius=radius)
+
+    def _au05(self):
+        return self._lids(-0.3, 0.0, radius=0.1)
+
+    def _au06(self):
+        return self._lids(0.0, 0.25, radius=0.2, cheek=0.02)
+
+    def _au07(self):
+        return self._lids(0.1, 0.3, radius=0.1)
+
+    def _blink(self):
+        return self._lids(0.88, 0.12, radius=0.12)
+
+    def _lip_round(self):
+        lips = {
+            lm.UPPER_LIP_TOP: (0.0, -0.006, -0.03),
+            lm.LOWER_LIP_BOTTOM: (0.0, 0.006, -0.03),
+            lm.UPPER_INNER_MID: (0.0, -0.006, -0.03),
+            lm.LOWER_INNER_MID: (0.0, 0.01, -0.03),
+        }
+        return self._mouth_action(self._corner_move(-0.05, 0.0, dz=-0.01), lips, radius=0.25)
+
+    def _lip_spread(self):
+        lips = {
+            lm.UPPER_LIP_TOP: (0.0, 0.003, 0.0),
+            lm.LOWER_LIP_BOTTOM: (0.0, -0.004, 0.0),
+            lm.UPPER_INNER_MID: (0.0, -0.004, 0.0),
+            lm.LOWER_INNER_MID: (0.0, 0.006, 0.0),
+        }
+        return self._mouth_action(self._corner_move(0.035, -0.008), lips)
+
+    def _gaze(self, horizontal: bool) -> np.ndarray:
+        moves = {}
+        for upper, lower, centre, ring in (
+            (lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER, lm.IRIS_LEFT_CENTER, lm.IRIS_LEFT_RING),
+            (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER, lm.IRIS_RIGHT_CENTER, lm.IRIS_RIGHT_RING),
+        ):
+            width = float(np.linalg.norm(self.q[upper[0]] - self.q[upper[-1]]))
+            iris_radius = float(np.mean(np.linalg.norm(self.q[list(ring)] - self.q[centre], axis=1)))
+            opening = max(self.eye_opening(upper, lower))
+            if horizontal:
+                shift = (max(width / 2 - iris_radius, 0.2 * width), 0.0)
+            else:
+                shift = (0.0, 0.35 * opening)
+            for i in (centre,) + tuple(ring):
+                moves[i] = (shift[0], shift[1], 0.0)
+            for k, up in enumerate(upper):
+                lid = 0.0 if horizontal or k in (0, len(upper) - 1) else 0.4 * shift[1]
+                moves[up] = (0.0, lid, 0.0)
+            for lo in lower:
+                moves[lo] = (0.0, 0.0, 0.0)
+        return self.solve(moves, still=list(_BROW_INNER + _BROW_MIDDLE + _BROW_OUTER), radius=0.08)
+
+    def _gaze_x(self):
+        return self._gaze(True)
+
+    def _gaze_y(self):
+        return self._gaze(False)
+
+
+_CORNERS = (lm.MOUTH_CORNER_LEFT, lm.MOUTH_CORNER_RIGHT, lm.INNER_CORNER_LEFT, lm.INNER_CORNER_RIGHT)
+_NOSE_ALAE = (98, 327, 64, 294, 48, 278, 129, 358, 102, 331, 49, 279, 115, 344, 220, 440)
+_NOSE_BRIDGE = (6, 197, 195, 5, 168, 122, 351, 196, 419, 188, 412, 174, 399, 3, 248)
+_BROW_INNER_LEFT = (55, 107, 65, 66)
+_BROW_INNER_RIGHT = (285, 336, 295, 296)
+_BROW_INNER = _BROW_INNER_LEFT + _BROW_INNER_RIGHT
+_BROW_MIDDLE = (52, 105, 282, 334)
+_BROW_OUTER = (46, 70, 53, 63, 276, 300, 283, 293)

@@ -1,0 +1,1 @@
+"""The renderer: coefficients to frames on the torch device."""

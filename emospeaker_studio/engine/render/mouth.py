@@ -1,0 +1,196 @@
+"""The inside of the mouth: cavity, upper and lower teeth, tongue, lit like the face.
+
+Drawn inside the warped inner-lip contour whenever the lips move away from
+their shape in the photo (the photo's own teeth cannot be stretched into an
+open mouth). Everything is laid out in the mouth's own frame: u runs from
+the image-left corner (-1) to the right corner (+1), v is the distance in
+pixels towards the chin. The upper teeth hang from the upper lip's middle
+(they belong to the skull), the lower teeth and tongue ride on the lower
+lip's middle (they belong to the jaw).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+# Where neighbouring teeth meet, as fractions of the half mouth width (incisors widest).
+_UPPER_TOOTH_EDGES = (0.0, 0.21, 0.39, 0.54, 0.67, 0.78, 0.88)
+_LOWER_TOOTH_EDGES = (0.0, 0.15, 0.3, 0.44, 0.57, 0.69, 0.8)
+
+
+@dataclass(frozen=True)
+class MouthLook:
+    """Colours (0..255 RGB, already lit) and sizes (output pixels) of the mouth interior."""
+
+    teeth: tuple[float, float, float]
+    cavity: tuple[float, float, float]
+    cavity_edge: tuple[float, float, float]
+    tongue: tuple[float, float, float]
+    face_height: float
+    upper_teeth: float  # visible height of the upper incisors
+    lower_teeth: float
+
+
+def make_look(rgb: np.ndarray, face_points: np.ndarray, inner_polygon: np.ndarray, face_height: float) -> MouthLook:
+    """Colours matched to this photo: its skin's brightness and, if visible, its teeth."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    samples = []
+    for index in (50, 280, 4, 101, 330):  # cheeks and nose: lit skin
+        x, y = np.clip(face_points[index, :2].round().astype(int), 0, [width - 1, height - 1])
+        r = max(1, int(face_height * 0.02))
+        samples.append(rgb[max(0, y - r) : y + r + 1, max(0, x - r) : x + r + 1].reshape(-1, 3))
+    skin = np.concatenate(samples).astype(np.float64).mean(axis=0)
+    light = float(np.clip(skin.mean() / 150.0, 0.45, 1.25))
+    tint = skin / max(skin.mean(), 1.0)  # the photo's colour cast, mildly applied below
+    tint = 0.8 + 0.2 * tint
+
+    teeth = np.array([222.0, 214.0, 196.0]) * light * tint
+    mask = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(mask, [np.round(inner_polygon).astype(np.int32)], 1)
+    inside = rgb[mask.astype(bool)].astype(np.float64)
+    if len(inside) >= 30:
+        luma = inside.mean(axis=1)
+        bright = inside[luma >= np.percentile(luma, 70)]
+        candidate = np.median(bright, axis=0)
+        saturation = (candidate.max() - candidate.min()) / max(candidate.max(), 1.0)
+        if candidate.mean() > 90 and saturation < 0.35:
+            teeth = candidate  # the photo shows its teeth: use their real colour
+    cavity = np.array([38.0, 14.0, 16.0]) * light * tint
+    cavity_edge = np.array([92.0, 38.0, 40.0]) * light * tint
+    tongue = np.array([176.0, 84.0, 88.0]) * light * tint
+    return MouthLook(
+        teeth=tuple(np.clip(teeth, 0, 255)),
+        cavity=tuple(np.clip(cavity, 0, 255)),
+        cavity_edge=tuple(np.clip(cavity_edge, 0, 255)),
+        tongue=tuple(np.clip(tongue, 0, 255)),
+        face_height=face_height,
+        upper_teeth=0.052 * face_height,
+        lower_teeth=0.036 * face_height,
+    )
+
+
+def _interp(knots_u: torch.Tensor, knots_v: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Piecewise-linear v(u) per frame: knots (B, K), queries (B, P)."""
+    k = knots_u.shape[1]
+    idx = torch.searchsorted(knots_u.contiguous(), u.contiguous()).clamp(1, k - 1)
+    u0, u1 = knots_u.gather(1, idx - 1), knots_u.gather(1, idx)
+    v0, v1 = knots_v.gather(1, idx - 1), knots_v.gather(1, idx)
+    t = ((u - u0) / (u1 - u0).clamp_min(1e-4)).clamp(0, 1)
+    return v0 + t * (v1 - v0)
+
+
+def _soft(distance: torch.Tensor) -> torch.Tensor:
+    """Anti-aliased coverage from a signed distance in pixels (positive inside)."""
+    return (distance + 0.5).clamp(0, 1)
+
+
+def _tooth_gaps(u: torch.Tensor, half_width: torch.Tensor, edges) -> torch.Tensor:
+    """Darkening (0..1) along the lines where neighbouring teeth meet."""
+    edge = torch.tensor(edges, dtype=u.dtype, device=u.device)
+    edge = torch.cat([-edge[1:], edge])
+    distance = ((u.unsqueeze(-1) - edge).abs().min(dim=-1).values) * half_width
+    return torch.exp(-((distance / 0.7) ** 2))
+
+
+def composite_mouth(frames: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, strength: torch.Tensor, look: MouthLook) -> None:
+    """Draw the mouth interior into ``frames`` (B, C, H, W), in place.
+
+    ``upper``/``lower``: (B, K, 2) inner-lip contours in the frame's pixels,
+    corner to corner; ``strength`` (B,) 0 keeps the photo's own mouth.
+    """
+    if float(strength.max()) <= 0:
+        return
+    polygon = torch.cat([upper, lower[:, 1:-1].flip(1)], dim=1)
+    height, width = frames.shape[-2:]
+    x0 = int(max(0, np.floor(float(polygon[..., 0].min())) - 2))
+    y0 = int(max(0, np.floor(float(polygon[..., 1].min())) - 2))
+    x1 = int(min(width, np.ceil(float(polygon[..., 0].max())) + 3))
+    y1 = int(min(height, np.ceil(float(polygon[..., 1].max())) + 3))
+    if x1 <= x0 or y1 <= y0:
+        return
+    dtype, device = frames.dtype, frames.device
+    polygon = polygon.to(dtype)
+    ys = torch.arange(y0, y1, device=device, dtype=dtype)
+    xs = torch.arange(x0, x1, device=device, dtype=dtype)
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    px = gx.reshape(1, -1, 1)
+    py = gy.reshape(1, -1, 1)
+
+    # Signed distance to the inner-lip polygon (positive inside).
+    ax, ay = polygon[..., 0].unsqueeze(1), polygon[..., 1].unsqueeze(1)
+    bx, by = polygon.roll(-1, dims=1)[..., 0].unsqueeze(1), polygon.roll(-1, dims=1)[..., 1].unsqueeze(1)
+    ex, ey = bx - ax, by - ay
+    t = (((px - ax) * ex + (py - ay) * ey) / (ex * ex + ey * ey).clamp_min(1e-6)).clamp(0, 1)
+    dist = torch.sqrt((px - ax - t * ex) ** 2 + (py - ay - t * ey) ** 2).min(dim=-1).values
+    crosses = ((ay > py) != (by > py)) & (px < ex * (py - ay) / torch.where(ey.abs() < 1e-6, torch.full_like(ey, 1e-6), ey) + ax)
+    inside = crosses.sum(dim=-1) % 2 == 1
+    coverage = _soft(torch.where(inside, dist, -dist)) * strength.to(dtype).view(-1, 1)
+
+    # The mouth's own frame.
+    left, right = upper[:, 0].to(dtype), upper[:, -1].to(dtype)
+    centre = (left + right) / 2
+    axis = right - left
+    half_width = (axis.norm(dim=-1, keepdim=True) / 2).clamp_min(1.0)
+    axis = axis / (2 * half_width)
+    normal = torch.stack([-axis[:, 1], axis[:, 0]], dim=-1)
+    rel_x = px.squeeze(-1) - centre[:, :1]
+    rel_y = py.squeeze(-1) - centre[:, 1:]
+    u = (rel_x * axis[:, :1] + rel_y * axis[:, 1:]) / half_width
+    v = rel_x * normal[:, :1] + rel_y * normal[:, 1:]
+
+    def frame_coords(points):
+        rx, ry = points[..., 0].to(dtype) - centre[:, :1], points[..., 1].to(dtype) - centre[:, 1:]
+        cu = (rx * axis[:, :1] + ry * axis[:, 1:]) / half_width
+        cv = rx * normal[:, :1] + ry * normal[:, 1:]
+        return torch.cummax(cu, dim=1).values, cv
+
+    upper_u, upper_v = frame_coords(upper)
+    lower_u, lower_v = frame_coords(lower)
+    zero = torch.zeros_like(u[:, :1])
+    v_upper = _interp(upper_u, upper_v, u)
+    v_lower = _interp(lower_u, lower_v, u)
+    upper_mid = _interp(upper_u, upper_v, zero)
+    lower_mid = _interp(lower_u, lower_v, zero)
+    opening = (lower_mid - upper_mid).clamp_min(0)
+
+    face_h = look.face_height
+    colour = lambda rgb: torch.tensor(rgb, dtype=dtype, device=device).view(1, 3, 1)  # noqa: E731
+    # Cavity: reddish at the lips' inner edge, dark towards the back and the corners.
+    depth = torch.minimum(v - v_upper, v_lower - v).clamp_min(0) / (0.03 * face_h)
+    depth = torch.maximum(depth.clamp(0, 1), u.abs().clamp(0, 1) ** 2)
+    rgb = colour(look.cavity_edge) * (1 - depth.unsqueeze(1)) + colour(look.cavity) * depth.unsqueeze(1)
+
+    # Tongue: an ellipse resting on the floor of the mouth, darker at its back.
+    tongue_top = lower_mid - (0.035 * face_h + 0.25 * opening).clamp_max(0.5 * opening + 1)
+    tongue_radius_v = (lower_mid - tongue_top).clamp_min(1.0) * 1.3
+    ellipse = (u / 0.72) ** 2 + ((v - (lower_mid + 0.3 * (lower_mid - tongue_top))) / tongue_radius_v) ** 2
+    tongue = _soft((1 - ellipse) * tongue_radius_v * 0.5)
+    tongue_shade = (0.55 + 0.45 * ((v - tongue_top) / (lower_mid - tongue_top).clamp_min(1.0)).clamp(0, 1)).unsqueeze(1)
+    rgb = rgb + (colour(look.tongue) * tongue_shade - rgb) * tongue.unsqueeze(1)
+
+    teeth_shade = (1 - 0.55 * u.abs().clamp(0, 1) ** 1.6).unsqueeze(1)
+    # Lower teeth: visible edge rides on the lower lip's middle.
+    lower_edge = lower_mid - look.lower_teeth * (1 - 0.35 * u * u)
+    lower_teeth = _soft(v - lower_edge) * _soft((0.8 - u.abs()) * half_width)
+    lower_gaps = 1 - 0.3 * _tooth_gaps(u, half_width, _LOWER_TOOTH_EDGES)
+    lower_rgb = colour(look.teeth) * 0.88 * teeth_shade * lower_gaps.unsqueeze(1)
+    rgb = rgb + (lower_rgb - rgb) * lower_teeth.unsqueeze(1)
+
+    # Upper teeth: hang from the upper lip's middle, in the lip's shadow at the top.
+    upper_edge = upper_mid + look.upper_teeth * (1 - 0.3 * u * u)
+    upper_teeth = _soft(upper_edge - v) * _soft((0.86 - u.abs()) * half_width)
+    shadow = 1 - 0.35 * torch.exp(-(v - v_upper).clamp_min(0) / (0.012 * face_h))
+    upper_gaps = 1 - 0.3 * _tooth_gaps(u, half_width, _UPPER_TOOTH_EDGES)
+    upper_rgb = colour(look.teeth) * teeth_shade * (shadow * upper_gaps).unsqueeze(1)
+    rgb = rgb + (upper_rgb - rgb) * upper_teeth.unsqueeze(1)
+
+    region = frames[:, :3, y0:y1, x0:x1]
+    b = frames.shape[0]
+    alpha = coverage.view(b, 1, y1 - y0, x1 - x0)
+    rgb = rgb.reshape(b, 3, y1 - y0, x1 - x0)
+    frames[:, :3, y0:y1, x0:x1] = region + (rgb - region) * alpha

@@ -1,0 +1,199 @@
+"""Coefficients → frames: the rig's displacement, a backward warp, the mouth, paste-back.
+
+Everything constant is prepared once: the output-size portrait, the face
+crop's texture, the barycentric weights of the mesh on a grid over the crop
+(so a batch's dense displacement field is one matrix product), and the
+mouth's colours. Per batch only the crop is computed; the rest of the frame is
+the photo, which therefore never moves.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from emospeaker_studio.core.errors import InputError
+from emospeaker_studio.engine.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_POSE
+from emospeaker_studio.engine.device import dtype_for, resolve_device
+from emospeaker_studio.engine.face import landmarks as lm
+from emospeaker_studio.engine.face.fit import FaceFit
+from emospeaker_studio.engine.face.portrait import Portrait
+from emospeaker_studio.engine.face.rig import LINEAR_CONTROLS, FaceRig, build_rig
+from emospeaker_studio.engine.render.mouth import composite_mouth, make_look
+from emospeaker_studio.engine.render.raster import barycentric_lookup
+from emospeaker_studio.engine.render.warp import invert_field, sample_image
+
+FIELD_STEP_PX = 2  # the displacement field is piecewise linear: a coarser grid loses nothing visible
+MOUTH_FADE = 0.012  # inner-lip change (face heights) over which the drawn mouth replaces the photo's
+FEATHER_PX = 4
+
+
+class Renderer:
+    """Renders frames of one portrait from rows of coefficients (engine/controls.py order)."""
+
+    def __init__(self, portrait: Portrait, fit: FaceFit, *, height: int = 512, width: int | None = None, device="auto") -> None:
+        import cv2
+
+        self.device = resolve_device(device) if not isinstance(device, torch.device) else device
+        self.dtype = dtype_for(self.device)
+        height = int(height)
+        if height < 16:
+            raise InputError(f"output height {height} px is too small; use at least 16 px")
+        src_h, src_w = portrait.rgb.shape[:2]
+        scale = height / src_h
+        if width is None:
+            width = max(2, int(round(src_w * scale / 2)) * 2)  # even, as video encoders need
+            offset_x = 0.0
+        else:
+            width = int(width)
+            scale = max(height / src_h, width / src_w)  # cover the frame, crop the excess
+            face_cx = (fit.face_box[0] + fit.face_box[2] / 2) * scale
+            offset_x = float(np.clip(face_cx - width / 2, 0, src_w * scale - width))
+        offset_y = float(np.clip(((fit.face_box[1] + fit.face_box[3] / 2) * scale) - height / 2, 0, src_h * scale - height))
+        self._size = (width, height)
+        self.has_alpha = portrait.alpha is not None
+        channels = 4 if self.has_alpha else 3
+
+        # The photo at output size: the background of every frame.
+        full = portrait.rgb if portrait.alpha is None else np.dstack([portrait.rgb, portrait.alpha])
+        scaled_w, scaled_h = max(1, round(src_w * scale)), max(1, round(src_h * scale))
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+        scaled = cv2.resize(full, (scaled_w, scaled_h), interpolation=interpolation)
+        ox, oy = int(round(offset_x)), int(round(offset_y))
+        background = np.zeros((height, width, channels), np.uint8)
+        piece = scaled[oy : oy + height, ox : ox + width]
+        background[: piece.shape[0], : piece.shape[1]] = piece
+        self._background = background
+
+        # The rig, mapped into output pixels.
+        rig = build_rig(fit, (src_w, src_h))
+        self.rig = rig
+        to_out = lambda p: p * scale - np.array([ox, oy])  # noqa: E731
+        cx0, cy0 = np.floor(to_out(np.array(rig.crop[:2], float))).astype(int)
+        cx1, cy1 = np.ceil(to_out(np.array(rig.crop[2:], float))).astype(int)
+        cx0, cy0 = max(cx0, 0), max(cy0, 0)
+        cx1, cy1 = min(cx1, width), min(cy1, height)
+        step = FIELD_STEP_PX
+        # Grid points at 0, step, ..., must land on the crop's last pixel.
+        crop_w = ((max(cx1 - cx0, step + 1) - 1) // step) * step + 1
+        crop_h = ((max(cy1 - cy0, step + 1) - 1) // step) * step + 1
+        crop_w, crop_h = min(crop_w, width - cx0), min(crop_h, height - cy0)
+        crop_w = ((crop_w - 1) // step) * step + 1
+        crop_h = ((crop_h - 1) // step) * step + 1
+        self._crop = (cx0, cy0, crop_w, crop_h)
+        origin = np.array([cx0 + ox, cy0 + oy], float) / scale  # crop origin in portrait pixels
+
+        vertices = rig.vertices.astype(np.float64).copy()
+        vertices[:, :2] = (vertices[:, :2] - origin) * scale  # crop pixels
+        vertices[:, 2] *= scale
+        self._face_height = rig.face_height * scale
+        grid_w, grid_h = (crop_w - 1) // step + 1, (crop_h - 1) // step + 1
+        gy, gx = np.meshgrid(np.arange(grid_h) * step, np.arange(grid_w) * step, indexing="ij")
+        samples = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float64)
+        ids, weights = barycentric_lookup(vertices[:, :2], rig.triangles, samples, depth=vertices[:, 2])
+        self._grid_shape = (grid_h, grid_w)
+
+        bases = rig.bases.astype(np.float64) * scale  # (L, V, 3) output pixels
+        # Dense basis: each control's displacement at every grid point (L, P*2).
+        dense = (bases[:, ids, :2] * weights[None, :, :, None]).sum(axis=2)
+        dev, dt = self.device, self.dtype
+        self._dense_basis = torch.tensor(dense.reshape(len(LINEAR_CONTROLS), -1), dtype=dt, device=dev)
+        self._vertex_basis = torch.tensor(bases.reshape(len(LINEAR_CONTROLS), -1), dtype=torch.float32, device=dev)
+        self._rest = torch.tensor(vertices, dtype=torch.float32, device=dev)
+        self._ids = torch.tensor(ids, device=dev)
+        self._weights = torch.tensor(weights, dtype=dt, device=dev)
+        pivot = (rig.pivot.astype(np.float64) - np.r_[origin, 0.0]) * scale
+        self._pivot = torch.tensor(pivot, dtype=torch.float32, device=dev)
+        self._pose_weight = torch.tensor(rig.pose_weight, dtype=torch.float32, device=dev)
+        self._linear_columns = torch.tensor([CONTROL_INDEX[n] for n in LINEAR_CONTROLS], device=dev)
+        self._pose_columns = [CONTROL_INDEX[n] for n in HEAD_POSE]
+
+        crop_pixels = background[cy0 : cy0 + crop_h, cx0 : cx0 + crop_w]
+        self._texture = torch.tensor(crop_pixels, dtype=torch.float32, device=dev).permute(2, 0, 1).unsqueeze(0).contiguous()
+        feather = np.ones((crop_h, crop_w), np.float32)
+        ramp = np.clip(np.arange(max(crop_h, crop_w)) / FEATHER_PX, 0, 1).astype(np.float32)
+        feather *= np.minimum(ramp[:crop_w], ramp[:crop_w][::-1])[None, :]
+        feather *= np.minimum(ramp[:crop_h], ramp[:crop_h][::-1])[:, None]
+        self._feather = torch.tensor(feather, device=dev).view(1, 1, crop_h, crop_w)
+
+        inner_upper, inner_lower = list(lm.LIPS_UPPER_INNER), list(lm.LIPS_LOWER_INNER)
+        self._inner_upper = torch.tensor(inner_upper, device=dev)
+        self._inner_lower = torch.tensor(inner_lower, device=dev)
+        self._inner_all = torch.tensor(sorted(set(inner_upper + inner_lower)), device=dev)
+        polygon = vertices[list(lm.inner_lip_polygon()), :2]
+        self._look = make_look(crop_pixels[..., :3], vertices, polygon, self._face_height)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the frames."""
+        return self._size
+
+    def render(self, coeffs) -> np.ndarray:
+        """Frames for a batch of coefficient rows (B, len(CONTROL_NAMES)) → uint8 (B, H, W, 3 or 4)."""
+        values = torch.as_tensor(np.asarray(coeffs, dtype=np.float32), device=self.device)
+        if values.ndim == 1:
+            values = values.unsqueeze(0)
+        if values.ndim != 2 or values.shape[1] != len(CONTROL_NAMES):
+            raise ValueError(f"coefficients must be (B, {len(CONTROL_NAMES)}), got {tuple(values.shape)}")
+        with torch.inference_mode():
+            crops = self._render_crops(values)
+        frames = np.repeat(self._background[None], values.shape[0], axis=0)
+        x0, y0, w, h = self._crop
+        frames[:, y0 : y0 + h, x0 : x0 + w] = crops
+        return frames
+
+    def _render_crops(self, values: torch.Tensor) -> np.ndarray:
+        batch = values.shape[0]
+        linear = values.index_select(1, self._linear_columns)
+        grid_h, grid_w = self._grid_shape
+        field = (linear.to(self.dtype) @ self._dense_basis).view(batch, grid_h * grid_w, 2)
+
+        moved = self._rest.unsqueeze(0) + (linear @ self._vertex_basis).view(batch, -1, 3)
+        pose = values[:, self._pose_columns]
+        if bool((pose != 0).any()):
+            turned = self._turn_head(moved, pose)
+            extra = (turned - moved)[..., :2] * self._pose_weight.view(1, -1, 1)
+            moved = moved.clone()
+            moved[..., :2] += extra
+            gathered = extra[:, self._ids]  # (B, P, 3, 2)
+            field = field + (gathered * self._weights.unsqueeze(0).unsqueeze(-1).to(gathered.dtype)).sum(dim=2).to(field.dtype)
+        field = field.view(batch, grid_h, grid_w, 2).permute(0, 3, 1, 2).float()
+
+        inverse = invert_field(field, FIELD_STEP_PX)
+        x0, y0, w, h = self._crop
+        if FIELD_STEP_PX > 1:
+            inverse = F.interpolate(inverse, size=(h, w), mode="bilinear", align_corners=True)
+        crops = sample_image(self._texture, inverse)
+
+        strength = self._mouth_strength(linear)
+        upper = moved[:, self._inner_upper, :2]
+        lower = moved[:, self._inner_lower, :2]
+        composite_mouth(crops, upper, lower, strength, self._look)
+
+        texture = self._texture
+        crops = texture + (crops - texture) * self._feather
+        return crops.clamp(0, 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+
+    def _mouth_strength(self, linear: torch.Tensor) -> torch.Tensor:
+        """0 while the inner lips keep the photo's shape, 1 once they have moved."""
+        moved = (linear @ self._vertex_basis).view(linear.shape[0], -1, 3)[:, self._inner_all, :2]
+        relative = moved - moved.mean(dim=1, keepdim=True)
+        change = relative.norm(dim=-1).max(dim=1).values / (MOUTH_FADE * self._face_height)
+        return change.clamp(0, 1)
+
+    def _turn_head(self, points: torch.Tensor, pose: torch.Tensor) -> torch.Tensor:
+        """Rotate (B, V, 3) points about the neck by pitch/yaw/roll degrees (orthographic)."""
+        pitch, yaw, roll = (torch.deg2rad(pose[:, i]) for i in range(3))
+        cp, sp, cy, sy, cr, sr = torch.cos(pitch), torch.sin(pitch), torch.cos(yaw), torch.sin(yaw), torch.cos(roll), torch.sin(roll)
+        one, zero = torch.ones_like(cp), torch.zeros_like(cp)
+        # Image axes: x right, y down, z away from the camera. Pitch > 0 brings the
+        # face down, yaw > 0 turns it to the image's right, roll > 0 is clockwise.
+        r_pitch = torch.stack([one, zero, zero, zero, cp, -sp, zero, sp, cp], -1).view(-1, 3, 3)
+        r_yaw = torch.stack([cy, zero, -sy, zero, one, zero, sy, zero, cy], -1).view(-1, 3, 3)
+        r_roll = torch.stack([cr, -sr, zero, sr, cr, zero, zero, zero, one], -1).view(-1, 3, 3)
+        rotation = r_roll @ r_yaw @ r_pitch
+        centred = points - self._pivot
+        return centred @ rotation.transpose(1, 2) + self._pivot
