@@ -1,0 +1,34 @@
+"""The core is pure Python: importing all of it loads no Qt, torch, numpy or engine code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parents[2] / "emospeaker_studio" / "core"
+
+
+def test_core_imports_only_the_standard_library() -> None:
+    modules = sorted(f"emospeaker_studio.core.{p.stem}" for p in CORE.glob("*.py") if p.stem != "__init__")
+    script = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    top_levels = {name.split(".")[0] for name in loaded}
+    for heavy in ("PySide6", "shiboken6", "pyqtgraph", "torch", "numpy", "cv2", "mediapipe", "librosa", "platformdirs"):
+        assert heavy not in top_levels, f"core pulled in {heavy}"
+    ours = {name for name in loaded if name.startswith("emospeaker_studio.")}
+    assert all(name.startswith("emospeaker_studio.core") for name in ours), sorted(ours)
+    third_party = {
+        name
+        for name in top_levels
+        if name not in sys.stdlib_module_names and name != "emospeaker_studio" and not name.startswith("_")
+    }
+    assert not third_party, f"core imported third-party packages: {sorted(third_party)}"
