@@ -112,11 +112,12 @@ class EmotionTrack:
     _times: tuple[float, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        for kf in self.keyframes:
+            if not isinstance(kf, Keyframe):
+                raise UserError(f"an emotion track holds keyframes, got {kf!r}")
         keyframes = tuple(sorted(self.keyframes, key=lambda kf: kf.time))
         seen: dict[str, Keyframe] = {}
         for kf in keyframes:
-            if not isinstance(kf, Keyframe):
-                raise UserError(f"an emotion track holds keyframes, got {kf!r}")
             if kf.id in seen:
                 raise UserError(f"two keyframes have the same id {kf.id!r}; give each keyframe its own id")
             seen[kf.id] = kf

@@ -63,6 +63,8 @@ from emospeaker_studio.core.project import (
 SCHEMA_VERSION = 2
 FILE_SUFFIX = ".esproj"
 BACKUP_SUFFIX = ".bak"
+#: Project files are small (keyframes and settings); anything bigger is the wrong file.
+MAX_FILE_BYTES = 50_000_000
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -532,6 +534,11 @@ def load_project(path: PathLike) -> Project:
     path = Path(path)
     name = path.name or str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES and path.is_file():
+            raise ProjectFileError(
+                f"{path} is {size // 1_000_000} MB, too large to be a project file; choose a {FILE_SUFFIX} file"
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ProjectFileError(f"project file {path} not found; check the name and folder") from None
@@ -562,10 +569,30 @@ def _good_schema_version(raw: bytes) -> Optional[int]:
     return version
 
 
-def _write_temp(folder: Path, name: str, data: bytes) -> str:
-    """Write ``data`` to a new temporary file in ``folder`` (flushed to disk); returns its path."""
+def _new_file_mode() -> int:
+    """The permissions a newly created file gets (0o666 minus the umask), read without changing it."""
+    umask = 0o022
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    umask = int(line.split()[1], 8)
+                    break
+    except (OSError, ValueError):
+        pass
+    return 0o666 & ~umask
+
+
+def _write_temp(folder: Path, name: str, data: bytes, mode: Optional[int] = None) -> str:
+    """Write ``data`` to a new temporary file in ``folder`` (flushed to disk); returns its path.
+
+    ``mode``: permission bits for the file (mkstemp makes it private, 0o600;
+    a project file should get the same permissions as the file it replaces).
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
+        if mode is not None and os.name == "posix":
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -583,8 +610,8 @@ def _unlink_quietly(path: str) -> None:
         pass
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = _write_temp(path.parent, path.name, data)
+def _atomic_write(path: Path, data: bytes, mode: Optional[int]) -> None:
+    tmp = _write_temp(path.parent, path.name, data, mode)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -613,6 +640,8 @@ def save_project(project: Project, path: PathLike) -> None:
     fails, the file at ``path`` is left as it was and OutputError is raised.
     """
     path = Path(path).absolute()
+    if path.is_symlink():
+        path = path.resolve()  # write through the link, keep the link
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"folder {folder} does not exist; create it or save somewhere else")
@@ -621,7 +650,8 @@ def save_project(project: Project, path: PathLike) -> None:
     text = json.dumps(project_to_dict(project, base_dir=folder), indent=2, ensure_ascii=False) + "\n"
     new_bytes = text.encode("utf-8")
     try:
-        tmp = _write_temp(folder, path.name, new_bytes)
+        mode = (path.stat().st_mode & 0o7777) if path.exists() else _new_file_mode()
+        tmp = _write_temp(folder, path.name, new_bytes, mode)
         try:
             if path.exists():
                 old_bytes = path.read_bytes()
@@ -630,9 +660,9 @@ def save_project(project: Project, path: PathLike) -> None:
                     if version < SCHEMA_VERSION:
                         original = version_backup_path(path, version)
                         if not original.exists():
-                            _atomic_write(original, old_bytes)
+                            _atomic_write(original, old_bytes, mode)
                     if old_bytes != new_bytes:
-                        _atomic_write(backup_path(path), old_bytes)
+                        _atomic_write(backup_path(path), old_bytes, mode)
             os.replace(tmp, path)
         except BaseException:
             _unlink_quietly(tmp)

@@ -93,6 +93,11 @@ def test_same_time_is_refused_with_a_hint() -> None:
     assert len(track.add(kf("b", 1.5 + 2 * TIME_EPSILON))) == 2
 
 
+def test_track_holds_only_keyframes() -> None:
+    with pytest.raises(UserError, match="holds keyframes"):
+        EmotionTrack((1, 2))  # type: ignore[arg-type]
+
+
 def test_duplicate_ids_are_refused() -> None:
     with pytest.raises(UserError, match="same id"):
         EmotionTrack((kf("a", 1.0), kf("a", 2.0)))

@@ -167,6 +167,26 @@ def test_failed_save_leaves_the_previous_file_intact(tmp_path: Path, monkeypatch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.esproj"], "no temporary file left behind"
 
 
+def test_failed_final_rename_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "p.esproj"
+    save_project(sample_project(tmp_path), path)
+    original = path.read_bytes()
+    real_replace = os.replace
+
+    def replace_fails_on_target(src: str, dst: str) -> None:
+        if Path(dst) == path:
+            raise OSError(13, "Permission denied")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(projectfile.os, "replace", replace_fails_on_target)
+    with pytest.raises(OutputError, match="could not save .*Permission denied"):
+        save_project(Project(), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == original
+    assert backup_path(path).read_bytes() == original  # the backup is a copy, never a move
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.esproj", "p.esproj.bak"]
+
+
 def test_failed_write_leaves_the_previous_file_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "p.esproj"
     save_project(sample_project(tmp_path), path)
@@ -183,6 +203,22 @@ def test_failed_write_leaves_the_previous_file_intact(tmp_path: Path, monkeypatc
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.esproj"]
 
 
+def test_folder_refusing_new_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an unwritable folder does, also when the tests run as root (who may write anywhere)."""
+    path = tmp_path / "p.esproj"
+    save_project(sample_project(tmp_path), path)
+    original = path.read_bytes()
+
+    def no_new_files(*args: Any, **kwargs: Any) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(projectfile.tempfile, "mkstemp", no_new_files)
+    with pytest.raises(OutputError, match="Permission denied; the previous file is unchanged"):
+        save_project(Project(), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == original
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions as a normal user")
 def test_unwritable_folder(tmp_path: Path) -> None:
     path = tmp_path / "p.esproj"
@@ -195,6 +231,35 @@ def test_unwritable_folder(tmp_path: Path) -> None:
     finally:
         tmp_path.chmod(0o700)
     assert path.read_bytes() == original
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_save_keeps_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "p.esproj"
+    save_project(Project(), path)
+    assert path.stat().st_mode & 0o077, "a new project file is not private (mkstemp's 0600)"
+    path.chmod(0o640)
+    save_project(sample_project(tmp_path), path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert backup_path(path).stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_save_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.esproj"
+    save_project(Project(), real)
+    link = tmp_path / "link.esproj"
+    link.symlink_to(real)
+    save_project(sample_project(tmp_path), link)
+    assert link.is_symlink()
+    assert load_project(real) == sample_project(tmp_path)
+
+
+def test_huge_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(projectfile, "MAX_FILE_BYTES", 100)
+    path = write(tmp_path, valid_dict(tmp_path))
+    with pytest.raises(ProjectFileError, match="too large to be a project file"):
+        load_project(path)
 
 
 def test_save_errors(tmp_path: Path) -> None:
