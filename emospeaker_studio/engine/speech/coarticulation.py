@@ -1,0 +1,193 @@
+"""Recognizer frames (100/s) -> a SpeechTrack at the video frame rate that a viewer believes.
+
+What speakers do and viewers expect:
+- the mouth moves toward the next sound before it is heard: every curve is
+  smoothed with a kernel that reaches 120 ms into the future and only 40 ms
+  into the past, so shapes are anticipated by up to ~120 ms while the centre
+  of the motion stays a few tens of ms ahead of the sound;
+- every p/b/m closes the lips: closures found in the recognizer's output are
+  enforced after smoothing (lip_press 1, jaw shut) for at least two video
+  frames and started ~40 ms early, so smoothing never washes them out;
+- no chatter: one-frame spikes are removed and every curve is eased;
+- pauses ease back to rest: a voice-activity gate with hysteresis and a
+  minimum length, so isolated noise bursts do not move the mouth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emospeaker_studio.engine.speech.features import FRAME_RATE
+from emospeaker_studio.engine.speech.frames import FrameEstimates
+from emospeaker_studio.engine.speech.phonemes import CLOSURE, SILENCE
+from emospeaker_studio.engine.speech.track import TRACK_NAMES, VISEMES, SpeechTrack
+
+LOOKAHEAD_S = 0.12  # how far ahead a coming shape starts to show
+LOOKBACK_S = 0.04
+PEAK_S = 0.02  # where the smoothing kernel peaks (positive: ahead)
+CLOSURE_LEAD_S = 0.04
+MIN_CLOSURE_FRAMES = 2
+SPEECH_ON, SPEECH_OFF = 0.5, 0.3  # gate hysteresis on voice activity
+MIN_SPEECH_S = 0.08  # shorter bursts are not speech
+MIN_GAP_S = 0.12  # shorter pauses keep the gate open (no flapping between words)
+CLOSURE_ON = 0.5
+
+
+def anticipation_kernel(rate: float) -> np.ndarray:
+    """Triangular weights over offsets -LOOKBACK_S..+LOOKAHEAD_S (index 0 = furthest past)."""
+    back, ahead, peak = int(round(LOOKBACK_S * rate)), int(round(LOOKAHEAD_S * rate)), PEAK_S * rate
+    offsets = np.arange(-back, ahead + 1, dtype=np.float64)
+    weights = np.where(offsets <= peak, (offsets + back + 1) / (peak + back + 1), (ahead + 1 - offsets) / (ahead + 1 - peak))
+    weights = np.clip(weights, 0.0, None)
+    return weights / weights.sum()
+
+
+def _anticipate(x: np.ndarray, rate: float) -> np.ndarray:
+    """y[t] = sum_d w[d] x[t + d]: a future-weighted average along axis 0."""
+    kernel = anticipation_kernel(rate)
+    back = int(round(LOOKBACK_S * rate))
+    ahead = kernel.size - 1 - back
+    padded = np.concatenate([np.repeat(x[:1], back, axis=0), x, np.repeat(x[-1:], ahead, axis=0)])
+    out = np.zeros_like(x, dtype=np.float64)
+    for index, weight in enumerate(kernel):
+        out += weight * padded[index: index + x.shape[0]]
+    return out.astype(np.float32)
+
+
+def _resample_to_fps(x: np.ndarray, fps: float, frames: int) -> np.ndarray:
+    """Average analysis frames into video frames; video frame i covers [i, i+1) / fps seconds."""
+    if x.shape[0] == 0:
+        return np.zeros((frames,) + x.shape[1:], np.float32)
+    # Integrate a piecewise-constant signal and difference it at the video frame edges.
+    cumulative = np.concatenate([np.zeros((1,) + x.shape[1:]), np.cumsum(x, axis=0, dtype=np.float64)])
+    edges = np.clip(np.arange(frames + 1) / fps * FRAME_RATE, 0, x.shape[0])
+    lower = np.floor(edges).astype(np.int64)
+    frac = (edges - lower)[(...,) + (None,) * (x.ndim - 1)]
+    upper = np.minimum(lower + 1, x.shape[0])
+    integral = cumulative[lower] + frac * (cumulative[upper] - cumulative[lower])
+    widths = np.diff(edges)[(...,) + (None,) * (x.ndim - 1)]
+    values = np.diff(integral, axis=0) / np.maximum(widths, 1e-9)
+    # Video frames past the end of the audio are rest.
+    values[np.diff(edges) <= 0] = 0
+    return values.astype(np.float32)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) index pairs of the True runs in a 1-D bool array."""
+    padded = np.concatenate([[False], mask, [False]])
+    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    return list(zip(changes[::2], changes[1::2]))
+
+
+def speech_gate(speech: np.ndarray, rate: float) -> np.ndarray:
+    """0/1 voice-activity gate with hysteresis, filled short pauses and dropped short bursts."""
+    gate = np.zeros(speech.size, bool)
+    state = False
+    for index, value in enumerate(speech):
+        state = value >= SPEECH_ON if not state else value > SPEECH_OFF
+        gate[index] = state
+    for start, stop in _runs(~gate):
+        if 0 < start and stop < gate.size and (stop - start) < MIN_GAP_S * rate:
+            gate[start:stop] = True
+    for start, stop in _runs(gate):
+        if (stop - start) < MIN_SPEECH_S * rate:
+            gate[start:stop] = False
+    return gate
+
+
+def _ease(x: np.ndarray, frames_sigma: float) -> np.ndarray:
+    if frames_sigma <= 0 or x.shape[0] < 2:
+        return x
+    radius = max(1, int(np.ceil(3 * frames_sigma)))
+    offsets = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 * (offsets / frames_sigma) ** 2)
+    kernel /= kernel.sum()
+    padded = np.concatenate([np.repeat(x[:1], radius, axis=0), x, np.repeat(x[-1:], radius, axis=0)])
+    out = np.zeros_like(x, dtype=np.float64)
+    for index, weight in enumerate(kernel):
+        out += weight * padded[index: index + x.shape[0]]
+    return out.astype(np.float32)
+
+
+def _despike(x: np.ndarray) -> np.ndarray:
+    """3-frame median along axis 0: a shape held for one frame only is chatter."""
+    if x.shape[0] < 3:
+        return x
+    stacked = np.stack([np.concatenate([x[:1], x[:-1]]), x, np.concatenate([x[1:], x[-1:]])])
+    return np.median(stacked, axis=0).astype(np.float32)
+
+
+def closure_segments(estimates: FrameEstimates) -> list[tuple[float, float]]:
+    """(start_s, end_s) of the lip closures the recognizer heard, at the analysis rate."""
+    closed = (estimates.articulation[:, 3] >= CLOSURE_ON) | (estimates.probs.argmax(axis=1) == CLOSURE)
+    segments = []
+    for start, stop in _runs(closed):
+        # a single 10 ms frame is not a closure a viewer could see
+        if stop - start >= 2:
+            segments.append((start / FRAME_RATE, stop / FRAME_RATE))
+    return segments
+
+
+def coarticulate(
+    estimates: FrameEstimates, fps: float, frames: int, strength: float = 1.0
+) -> SpeechTrack:
+    """Shape recognizer frames into the animation track: ``frames`` video frames at ``fps``."""
+    if estimates.frames == 0 or frames == 0:
+        return SpeechTrack.silent(fps, frames)
+    gate = speech_gate(estimates.speech, FRAME_RATE).astype(np.float32)
+    probs = estimates.probs * gate[:, None]
+    probs[:, SILENCE] += 1.0 - gate
+    articulation = estimates.articulation * gate[:, None]
+
+    probs = _anticipate(probs, FRAME_RATE)
+    articulation = _anticipate(articulation, FRAME_RATE)
+    voiced = _anticipate(estimates.speech * gate, FRAME_RATE)
+
+    probs = _resample_to_fps(probs, fps, frames)
+    articulation = _resample_to_fps(articulation, fps, frames)
+    voiced = _resample_to_fps(voiced, fps, frames)
+    gate_v = _resample_to_fps(gate, fps, frames)
+
+    # Ease over ~30 ms whatever the frame rate; remove one-frame spikes first.
+    sigma = 0.03 * fps
+    articulation = _ease(_despike(articulation), sigma)
+    probs = _ease(_despike(probs), sigma)
+
+    jaw, lip_round, lip_spread, lip_press = (articulation[:, k].copy() for k in range(4))
+    frame_probs = probs.copy()
+    for start_s, end_s in closure_segments(estimates):
+        if gate[min(int(start_s * FRAME_RATE), gate.size - 1)] == 0:
+            continue
+        first = int(np.floor((start_s - CLOSURE_LEAD_S) * fps))
+        last = int(np.ceil(end_s * fps - 0.5))
+        if last - first < MIN_CLOSURE_FRAMES:
+            last = first + MIN_CLOSURE_FRAMES
+        first, last = max(first, 0), min(last, frames)
+        if last <= first:
+            continue
+        lip_press[first:last] = 1.0
+        jaw[first:last] = 0.0
+        lip_spread[first:last] *= 0.3
+        frame_probs[first:last] *= 0.2
+        frame_probs[first:last, CLOSURE] += 0.8
+        # ease the jaw into and out of the closure so it does not snap
+        if first > 0:
+            jaw[first - 1] = min(jaw[first - 1], 0.5 * jaw[max(first - 2, 0)])
+        if last < frames:
+            jaw[last] = min(jaw[last], 0.5 * jaw[min(last + 1, frames - 1)])
+
+    strength = float(max(0.0, strength))
+    tracks = {
+        "jaw_open": np.clip(jaw * strength, 0, 1),
+        "lip_round": np.clip(lip_round * strength, 0, 1),
+        "lip_spread": np.clip(lip_spread * strength, 0, 1),
+        "lip_press": np.clip(lip_press * min(strength, 1.0), 0, 1),
+        "voiced": np.clip(np.maximum(voiced, 0) * (gate_v > 0), 0, 1),
+    }
+    frame_probs = np.clip(frame_probs, 0, None)
+    frame_probs /= np.maximum(frame_probs.sum(axis=1, keepdims=True), 1e-9)
+    empty = frame_probs.sum(axis=1) < 0.5
+    frame_probs[empty] = 0
+    frame_probs[empty, SILENCE] = 1
+    assert set(tracks) == set(TRACK_NAMES) and frame_probs.shape[1] == len(VISEMES)
+    return SpeechTrack(float(fps), frame_probs.astype(np.float32), {k: v.astype(np.float32) for k, v in tracks.items()})
