@@ -17,7 +17,7 @@ GUI calls it on mouse release).
 from __future__ import annotations
 
 import copy
-from typing import Callable, Hashable, Iterable, Optional, Sequence
+from typing import Callable, Hashable, Iterable, Mapping, Optional, Sequence
 
 from emospeaker_studio.core.easing import Easing
 from emospeaker_studio.core.emotions import Emotion
@@ -179,6 +179,70 @@ class MoveKeyframe(_KeyframeChange):
         super().__init__(keyframe_id, drag_id, **changes)
 
 
+class MoveKeyframes(Edit):
+    """Move several keyframes at once: ``{id: (time or None, intensity or None)}``.
+
+    All moves are checked together, so a block of keyframes can slide past
+    its own members. A drag of a selection shares one ``drag_id``.
+    """
+
+    def __init__(
+        self,
+        moves: Mapping[str, tuple[Optional[float], Optional[float]]],
+        *,
+        drag_id: Optional[Hashable] = None,
+    ) -> None:
+        super().__init__()
+        checked: dict[str, tuple[Optional[float], Optional[float]]] = {}
+        for keyframe_id, (time, intensity) in moves.items():
+            checked[keyframe_id] = (
+                None if time is None else check_time(time),
+                None if intensity is None else check_intensity(intensity),
+            )
+        if not checked:
+            raise ValueError("MoveKeyframes needs at least one move")
+        self.moves = checked
+        self.drag_id = drag_id
+        self.description = "Move Keyframe" if len(checked) == 1 else "Move Keyframes"
+        self._before: dict[str, tuple[float, float]] = {}
+
+    @property
+    def merge_key(self) -> Optional[Hashable]:
+        return None if self.drag_id is None else ("move-many", frozenset(self.moves), self.drag_id)
+
+    @staticmethod
+    def _moved(track: EmotionTrack, moves: Mapping[str, tuple[Optional[float], Optional[float]]]) -> EmotionTrack:
+        for keyframe_id in moves:
+            track.get(keyframe_id)  # KeyError for an unknown id
+        keyframes = []
+        for kf in track:
+            if kf.id in moves:
+                time, intensity = moves[kf.id]
+                kf = kf.with_(
+                    time=kf.time if time is None else time,
+                    intensity=kf.intensity if intensity is None else intensity,
+                )
+            keyframes.append(kf)
+        return EmotionTrack(tuple(keyframes))
+
+    def _apply(self, project: Project) -> Project:
+        track = project.emotions
+        result = project.with_(emotions=self._moved(track, self.moves))
+        self._before = {keyframe_id: (track.get(keyframe_id).time, track.get(keyframe_id).intensity) for keyframe_id in self.moves}
+        return result
+
+    def _revert(self, project: Project) -> Project:
+        return project.with_(emotions=self._moved(project.emotions, self._before))  # type: ignore[arg-type]
+
+    def merge(self, newer: Edit) -> Edit:
+        _check_same_key(self, newer)
+        assert isinstance(newer, MoveKeyframes)
+        merged = MoveKeyframes({**self.moves, **newer.moves}, drag_id=self.drag_id)
+        merged._before = {**newer._before, **self._before}
+        merged._applied_once = True
+        return merged
+
+
 class SetKeyframeEmotion(_KeyframeChange):
     description = "Change Keyframe Emotion"
 
@@ -233,13 +297,31 @@ class PasteKeyframes(Edit):
 
 
 class SetEmotionTrack(Edit):
-    """Replace the whole emotion track (e.g. from an emotion spec or a preset)."""
+    """Replace the whole emotion track (e.g. from an emotion spec or a preset).
 
-    def __init__(self, track: EmotionTrack, description: str = "Replace Emotion Track") -> None:
+    Edits with the same ``drag_id`` merge (the first one's track is restored on undo).
+    """
+
+    def __init__(
+        self, track: EmotionTrack, description: str = "Replace Emotion Track", *, drag_id: Optional[Hashable] = None
+    ) -> None:
         super().__init__()
         self.track = track
         self.description = description
+        self.drag_id = drag_id
         self._before: Optional[EmotionTrack] = None
+
+    @property
+    def merge_key(self) -> Optional[Hashable]:
+        return None if self.drag_id is None else ("track", self.drag_id)
+
+    def merge(self, newer: Edit) -> Edit:
+        _check_same_key(self, newer)
+        assert isinstance(newer, SetEmotionTrack)
+        merged = SetEmotionTrack(newer.track, self.description, drag_id=self.drag_id)
+        merged._before = self._before
+        merged._applied_once = True
+        return merged
 
     def _apply(self, project: Project) -> Project:
         before = project.emotions

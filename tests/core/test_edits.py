@@ -14,6 +14,7 @@ from emospeaker_studio.core.edits import (
     Edit,
     MacroEdit,
     MoveKeyframe,
+    MoveKeyframes,
     PasteKeyframes,
     RemoveKeyframes,
     SetAudio,
@@ -57,6 +58,7 @@ EDITS: dict[str, Callable[[], Edit]] = {
     "move time": lambda: MoveKeyframe("b", time=3.0),
     "move intensity": lambda: MoveKeyframe("b", intensity=0.1),
     "move both past a neighbour": lambda: MoveKeyframe("a", time=5.0, intensity=0.3),
+    "move several": lambda: MoveKeyframes({"a": (1.5, None), "b": (5.0, 0.5), "c": (None, 0.2)}),
     "emotion": lambda: SetKeyframeEmotion("c", Emotion.ANGRY),
     "easing": lambda: SetKeyframeEasing("a", HOLD),
     "intensity": lambda: SetKeyframeIntensity("b", 0.25),
@@ -168,6 +170,31 @@ def test_merge_respects_close_merge_drag_id_and_keyframe() -> None:
     stack.push(MoveKeyframe("c", time=5.5))  # no drag id: never merges
     stack.push(MoveKeyframe("c", time=6.0))
     assert len(stack) == 6
+
+
+def test_block_move_slides_past_its_own_members() -> None:
+    project = base_project()  # a=0, b=1.5, c=4
+    stack = UndoStack(project)
+    # shifting a and b by 1.5 s puts a where b was: fine, because b moves too
+    for step in (0.5, 1.0, 1.5):
+        stack.push(MoveKeyframes({"a": (0.0 + step, None), "b": (1.5 + step, None)}, drag_id="band"))
+    assert len(stack) == 1 and stack.undo_text == "Move Keyframes"
+    assert stack.project.emotions.times == (1.5, 3.0, 4.0)
+    with pytest.raises(UserError, match="different time"):
+        stack.push(MoveKeyframes({"a": (4.0, None)}))
+    with pytest.raises(KeyError):
+        stack.push(MoveKeyframes({"zz": (4.5, None)}))
+    assert stack.undo() == project
+
+
+def test_track_replacements_of_one_drag_merge() -> None:
+    project = base_project()
+    stack = UndoStack(project)
+    for t in (2.0, 2.5, 3.0):
+        stack.push(SetEmotionTrack(project.emotions.moved("b", t), "Move Keyframes", drag_id=9))
+    assert len(stack) == 1
+    assert stack.project.emotions.get("b").time == 3.0
+    assert stack.undo() == project
 
 
 def test_merged_edit_moves_time_then_intensity() -> None:
