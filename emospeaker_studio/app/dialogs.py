@@ -1,0 +1,227 @@
+"""Dialogs: export settings, preferences, the shortcut list and About."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from emospeaker_studio import __version__
+from emospeaker_studio.app.settings import DEVICES, PREVIEW_HEIGHTS, THEMES, AppSettings
+from emospeaker_studio.app.shortcuts import SHORTCUTS
+from emospeaker_studio.core.project import ExportFormat, OutputSettings, Project
+
+EXPORT_HEIGHTS = (256, 360, 480, 512, 720, 1080, 1440, 2160)
+EXPORT_FPS = (24.0, 25.0, 30.0, 50.0, 60.0)
+FORMAT_LABELS = {
+    ExportFormat.MP4: "MP4 · H.264 + AAC",
+    ExportFormat.WEBM: "WebM · VP9 + Opus",
+    ExportFormat.MOV: "MOV · ProRes",
+    ExportFormat.PNG: "PNG image sequence",
+    ExportFormat.GIF: "Animated GIF",
+}
+
+
+class ExportDialog(QDialog):
+    """Choose the file, format, size and frame rate; ``result_output()`` / ``result_path()`` after accept."""
+
+    def __init__(self, project: Project, suggested_path: str, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export Video")
+        self.setMinimumWidth(520)
+        self._project = project
+        out = project.output
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(14)
+        title = QLabel("Export")
+        title.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        layout.addWidget(title)
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        self.format_combo = QComboBox()
+        for fmt in ExportFormat:
+            self.format_combo.addItem(FORMAT_LABELS.get(fmt, fmt.name), fmt)
+        self.format_combo.setCurrentIndex(self.format_combo.findData(out.format))
+        self.format_combo.currentIndexChanged.connect(self._on_format)
+        form.addRow("Format", self.format_combo)
+        self.size_combo = QComboBox()
+        for h in EXPORT_HEIGHTS:
+            self.size_combo.addItem(f"{h} px high (width follows the photo)", h)
+        index = self.size_combo.findData(out.height)
+        if index < 0:
+            self.size_combo.addItem(f"{out.height} px high", out.height)
+            index = self.size_combo.count() - 1
+        self.size_combo.setCurrentIndex(index)
+        form.addRow("Size", self.size_combo)
+        self.fps_combo = QComboBox()
+        for f in EXPORT_FPS:
+            self.fps_combo.addItem(f"{f:g} fps", f)
+        index = self.fps_combo.findData(out.fps)
+        if index < 0:
+            self.fps_combo.addItem(f"{out.fps:g} fps", out.fps)
+            index = self.fps_combo.count() - 1
+        self.fps_combo.setCurrentIndex(index)
+        form.addRow("Frame rate", self.fps_combo)
+        path_row = QHBoxLayout()
+        self.path_edit = QLineEdit(suggested_path)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        form.addRow("File", path_row)
+        layout.addLayout(form)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #e5484d;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
+        export = buttons.addButton("Export", QDialogButtonBox.AcceptRole)
+        export.setObjectName("Primary")
+        export.setDefault(True)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def format(self) -> ExportFormat:
+        return self.format_combo.currentData()
+
+    def _on_format(self) -> None:
+        path = Path(self.path_edit.text().strip() or "export")
+        fmt = self.format()
+        stem = path.with_suffix("") if path.suffix else path
+        self.path_edit.setText(str(stem) + (fmt.suffix if fmt is not ExportFormat.PNG else ""))
+
+    def _browse(self) -> None:
+        fmt = self.format()
+        if fmt is ExportFormat.PNG:
+            path = QFileDialog.getExistingDirectory(self, "Folder for the PNG frames", os.path.dirname(self.path_edit.text()))
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export video", self.path_edit.text(), f"{fmt.name} (*{fmt.suffix})")
+        if path:
+            self.path_edit.setText(path)
+
+    def _accept(self) -> None:
+        path = self.path_edit.text().strip()
+        if not path:
+            self.error.setText("Choose where to write the video.")
+            return
+        folder = Path(path).expanduser().resolve().parent
+        if not folder.is_dir():
+            self.error.setText(f"The folder {folder} does not exist; choose another.")
+            return
+        self.accept()
+
+    def result_path(self) -> str:
+        return str(Path(self.path_edit.text().strip()).expanduser())
+
+    def result_output(self) -> OutputSettings:
+        out = self._project.output
+        height = int(self.size_combo.currentData())
+        width = None if height != out.height else out.width
+        return out.with_(height=height, width=width, fps=float(self.fps_combo.currentData()), format=self.format())
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, settings: AppSettings, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.setMinimumWidth(420)
+        self._settings = settings
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(14)
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        self.device = QComboBox()
+        for d, label in zip(DEVICES, ("Automatic (GPU when present)", "CPU", "CUDA GPU")):
+            self.device.addItem(label, d)
+        self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
+        form.addRow("Render device", self.device)
+        self.preview = QComboBox()
+        for h in PREVIEW_HEIGHTS:
+            self.preview.addItem(f"{h} px", h)
+        index = self.preview.findData(settings.preview_height)
+        if index < 0:
+            self.preview.addItem(f"{settings.preview_height} px", settings.preview_height)
+            index = self.preview.count() - 1
+        self.preview.setCurrentIndex(index)
+        form.addRow("Preview resolution", self.preview)
+        self.theme = QComboBox()
+        for t in THEMES:
+            self.theme.addItem(t.capitalize(), t)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+        form.addRow("Theme", self.theme)
+        layout.addLayout(form)
+        hint = QLabel("The preview renders at a lower resolution so playback stays smooth; export always uses the project's size.")
+        hint.setObjectName("Hint")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def result_settings(self) -> AppSettings:
+        s = self._settings
+        return AppSettings(self.device.currentData(), int(self.preview.currentData()), self.theme.currentData(),
+                           list(s.recent_files), s.opened_before, s.autosave_interval_s)
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard Shortcuts")
+        self.resize(520, 620)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 12)
+        table = QTableWidget(len(SHORTCUTS), 3)
+        table.setHorizontalHeaderLabels(["Group", "Keys", "Action"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QTableWidget.NoEditTriggers)
+        table.setSelectionMode(QTableWidget.NoSelection)
+        table.setShowGrid(False)
+        for row, shortcut in enumerate(SHORTCUTS):
+            keys = "  ·  ".join(QKeySequence(k).toString(QKeySequence.NativeText) for k in shortcut.keys)
+            for col, text in enumerate((shortcut.group, keys, shortcut.text)):
+                item = QTableWidgetItem(text)
+                if col == 1:
+                    item.setTextAlignment(Qt.AlignCenter)
+                table.setItem(row, col, item)
+        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        table.resizeColumnsToContents()
+        self.table = table
+        layout.addWidget(table)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+ABOUT_TEXT = (
+    f"<h3>EmoSpeaker Studio {__version__}</h3>"
+    "<p>One portrait photo and one voice recording become a talking portrait whose lips follow the speech "
+    "and whose emotion, type and fine-grained intensity, is keyframed on a timeline.</p>"
+    "<p>The method follows <i>EmoSpeaker: One-shot Fine-grained Emotion-Controlled Talking Face Generation</i> "
+    "(Feng et al., arXiv 2402.01422). Everything runs offline.</p>"
+)

@@ -1,0 +1,767 @@
+"""The Studio's main window: preview, transport, inspector, timeline, menus.
+
+The window wires the pieces together and owns the file workflow (new, open,
+save, recover, import, export); it computes nothing itself. Dependencies are
+passed in (settings, store paths, the render backend) so tests can build a
+window with fakes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QImage, QImageReader, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from emospeaker_studio import paths
+from emospeaker_studio.app import keyframe_ops
+from emospeaker_studio.app.banner import Banner
+from emospeaker_studio.app.dialogs import ABOUT_TEXT, ExportDialog, PreferencesDialog, ShortcutsDialog
+from emospeaker_studio.app.document import PROJECT_SUFFIX, DocumentController
+from emospeaker_studio.app.icons import app_icon, icon
+from emospeaker_studio.app.inspector import Inspector
+from emospeaker_studio.app.playback import PlaybackClock
+from emospeaker_studio.app.preview import PreviewView
+from emospeaker_studio.app.preview_controller import PreviewController
+from emospeaker_studio.app.recovery import RecoveryStore
+from emospeaker_studio.app.selection import KeyframeSelection
+from emospeaker_studio.app.settings import AppSettings, save_settings
+from emospeaker_studio.app.shortcuts import BY_NAME
+from emospeaker_studio.app.theme import Palette, apply_theme, palette_for
+from emospeaker_studio.app.timeline import TimelineWidget
+from emospeaker_studio.app.timeline.timecode import format_timecode
+from emospeaker_studio.app.transport import TransportBar
+from emospeaker_studio.app.workers import ExportJob, ExportRequest, RenderWorker
+from emospeaker_studio.core.edits import SetAudio, SetFaceIndex, SetOutput, SetPortrait
+from emospeaker_studio.core.errors import UserError
+from emospeaker_studio.core.project import Project
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".wma", ".aiff", ".aif"}
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)"
+AUDIO_FILTER = "Audio or video (*.wav *.flac *.mp3 *.m4a *.aac *.ogg *.opus *.mp4 *.mov *.mkv *.webm)"
+PROJECT_FILTER = f"EmoSpeaker projects (*{PROJECT_SUFFIX})"
+
+
+def classify_path(path: str) -> str:
+    """"project", "image", "audio" (video files give their audio) or "unknown"."""
+    suffix = Path(path).suffix.lower()
+    if suffix == PROJECT_SUFFIX:
+        return "project"
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
+    if suffix in AUDIO_SUFFIXES or suffix in VIDEO_SUFFIXES:
+        return "audio"
+    return "unknown"
+
+
+class MainWindow(QMainWindow):
+    """Signals: ``exportFinished(str path or "")`` after an export ends (empty when cancelled/failed)."""
+
+    exportFinished = Signal(str)
+
+    def __init__(
+        self,
+        settings: AppSettings,
+        *,
+        save_settings_fn: Callable[[AppSettings], None] = save_settings,
+        recovery: Optional[RecoveryStore] = None,
+        worker: Optional[RenderWorker] = None,
+        export_render: Optional[Callable] = None,
+        ask: Optional[Callable[[str, str], QMessageBox.StandardButton]] = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self._save_settings = save_settings_fn
+        self.recovery = recovery or RecoveryStore()
+        self._export_render = export_render
+        self._ask = ask or self._ask_with_message_box
+        self._export_job: Optional[ExportJob] = None
+        self.palette_ = palette_for(settings.theme)
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.setObjectName("StudioMainWindow")
+
+        self.document = DocumentController(parent=self)
+        self.selection = KeyframeSelection(self)
+        self.clipboard = keyframe_ops.KeyframeClipboard()
+        self.clock = PlaybackClock(self)
+        self._loop_range = (0.0, 0.0)
+
+        self._build_central()
+        self.inspector = Inspector(self.document, self.selection)
+        self.timeline = TimelineWidget(self.document, self.selection, self.clipboard, self.palette_, lambda: self.inspector.new_emotion)
+        self._build_docks()
+        self.worker = worker or RenderWorker(parent=self)
+        self.preview_controller = PreviewController(
+            self.document, self.preview, self.worker, device=settings.device, preview_height=settings.preview_height, parent=self
+        )
+        self._build_status_bar()
+        self._build_actions()
+        self._build_menus()
+        self._connect()
+
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(max(5, settings.autosave_interval_s) * 1000)
+        self._autosave_timer.timeout.connect(self.autosave)
+        self._autosave_timer.start()
+        self._restore_layout()
+        self._update_title()
+        self.preview_controller.refresh()
+        self._on_time(0.0)
+
+    # -- construction -----------------------------------------------------------------
+    def _build_central(self) -> None:
+        central = QWidget()
+        central.setObjectName("Panel")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.banner = Banner()
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(10, 8, 10, 0)
+        banner_row.addWidget(self.banner)
+        layout.addLayout(banner_row)
+        self.preview = PreviewView(self.palette_)
+        self.preview.setMinimumSize(320, 240)
+        layout.addWidget(self.preview, 1)
+        self.face_row = QWidget()
+        face_layout = QHBoxLayout(self.face_row)
+        face_layout.setContentsMargins(14, 4, 14, 4)
+        face_label = QLabel("Several faces in the photo — animate:")
+        face_label.setObjectName("Hint")
+        self.face_combo = QComboBox()
+        face_layout.addStretch(1)
+        face_layout.addWidget(face_label)
+        face_layout.addWidget(self.face_combo)
+        self.face_row.hide()
+        layout.addWidget(self.face_row)
+        self.transport = TransportBar(self.palette_)
+        layout.addWidget(self.transport)
+        self.setCentralWidget(central)
+
+    def _build_docks(self) -> None:
+        self.inspector_dock = QDockWidget("INSPECTOR", self)
+        self.inspector_dock.setObjectName("InspectorDock")
+        self.inspector_dock.setWidget(self.inspector)
+        self.inspector_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        self.inspector.setMinimumWidth(300)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.inspector_dock)
+        self.timeline_dock = QDockWidget("TIMELINE", self)
+        self.timeline_dock.setObjectName("TimelineDock")
+        self.timeline_dock.setWidget(self.timeline)
+        self.timeline_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(Qt.BottomDockWidgetArea, self.timeline_dock)
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        self._default_dock_sizes = True
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._default_dock_sizes:
+            # Dock sizes only stick once the window has its real size.
+            self._default_dock_sizes = False
+            self.resizeDocks([self.timeline_dock], [max(330, self.height() * 36 // 100)], Qt.Vertical)
+            self.resizeDocks([self.inspector_dock], [350], Qt.Horizontal)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.status_info = QLabel("")
+        self.job_label = QLabel("")
+        self.job_progress = QProgressBar()
+        self.job_progress.setFixedWidth(180)
+        self.job_progress.setTextVisible(False)
+        self.job_cancel = QPushButton("Cancel")
+        self.job_cancel.setFixedHeight(22)
+        self.job_cancel.clicked.connect(self.cancel_export)
+        for w in (self.job_label, self.job_progress, self.job_cancel):
+            w.hide()
+            bar.addPermanentWidget(w)
+        bar.addPermanentWidget(self.status_info)
+
+    def _action(self, name: str, text: str, slot: Callable, *, icon_name: Optional[str] = None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        shortcut = BY_NAME.get(name)
+        if shortcut is not None:
+            action.setShortcuts([QKeySequence(k) for k in shortcut.keys])
+        if icon_name:
+            action.setIcon(icon(icon_name, self.palette_.text))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work with the menu closed and any panel focused
+        self.actions_[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        self.actions_: dict[str, QAction] = {}
+        a = self._action
+        a("new", "&New Project", self.new_project)
+        a("open", "&Open…", lambda: self.open_dialog())
+        a("save", "&Save", lambda: self.save())
+        a("save_as", "Save &As…", lambda: self.save_as())
+        a("import_portrait", "Import &Portrait…", self.import_portrait_dialog)
+        a("import_audio", "Import &Audio…", self.import_audio_dialog)
+        a("export", "&Export Video…", self.export_dialog, icon_name="export")
+        a("quit", "&Quit", self.close).setShortcut(QKeySequence.Quit)
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcuts([QKeySequence(k) for k in BY_NAME["undo"].keys])
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence(k) for k in BY_NAME["redo"].keys])
+        for name, action in (("undo", undo), ("redo", redo)):
+            self.addAction(action)
+            self.actions_[name] = action
+        a("copy", "&Copy Keyframes", lambda: keyframe_ops.copy_keyframes(self.document, self.selection, self.clipboard))
+        a("paste", "&Paste Keyframes", lambda: keyframe_ops.paste_keyframes(self.document, self.selection, self.clipboard, self._snapped_playhead()))
+        a("duplicate", "&Duplicate Keyframes", lambda: keyframe_ops.duplicate_keyframes(self.document, self.selection, self._fps()))
+        a("delete", "De&lete Keyframes", lambda: keyframe_ops.delete_keyframes(self.document, self.selection))
+        a("select_all", "Select &All Keyframes", lambda: self.selection.set(self.document.project.emotions.ids))
+        a("add_keyframe", "Add &Keyframe at Playhead", self.add_keyframe_at_playhead, icon_name="keyframe")
+        a("play", "&Play / Pause", self.clock.toggle, icon_name="play")
+        a("shuttle_back", "Play Backwards", lambda: self.clock.play(-1.0))
+        a("shuttle_stop", "Pause", self.clock.pause)
+        a("shuttle_forward", "Play Forward", self._shuttle_forward)
+        a("prev_frame", "Previous Frame", lambda: self.step_frames(-1))
+        a("next_frame", "Next Frame", lambda: self.step_frames(1))
+        a("back_second", "Back One Second", lambda: self.seek(self.clock.position - 1.0))
+        a("forward_second", "Forward One Second", lambda: self.seek(self.clock.position + 1.0))
+        a("go_start", "Go to Start", lambda: self.seek(0.0))
+        a("go_end", "Go to End", lambda: self.seek(self._duration()))
+        a("loop_in", "Set Loop Start", lambda: self._set_loop_edge(start=self.clock.position))
+        a("loop_out", "Set Loop End", lambda: self._set_loop_edge(end=self.clock.position))
+        a("fit_timeline", "Fit Timeline", self.timeline.fit_all, icon_name="fit-all")
+        a("toggle_original", "Show Original Photo (A/B)", self.transport.original.toggle, checkable=False)
+        a("toggle_overlay", "Show Face Fit", self.transport.overlay.toggle)
+        a("zoom_fit", "Preview: Zoom to Fit", lambda: self._set_zoom("fit"))
+        a("zoom_100", "Preview: 100 %", lambda: self._set_zoom("100"))
+        a("preferences", "&Preferences…", self.preferences_dialog)
+        a("shortcuts", "&Keyboard Shortcuts", lambda: ShortcutsDialog(self).exec())
+        a("about", "&About EmoSpeaker Studio", lambda: QMessageBox.about(self, "About EmoSpeaker Studio", ABOUT_TEXT))
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        acts = self.actions_
+        file_menu = bar.addMenu("&File")
+        for name in ("new", "open"):
+            file_menu.addAction(acts[name])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        for name in ("save", "save_as"):
+            file_menu.addAction(acts[name])
+        file_menu.addSeparator()
+        for name in ("import_portrait", "import_audio"):
+            file_menu.addAction(acts[name])
+        file_menu.addSeparator()
+        file_menu.addAction(acts["export"])
+        file_menu.addSeparator()
+        file_menu.addAction(acts["quit"])
+        edit = bar.addMenu("&Edit")
+        for name in ("undo", "redo", None, "copy", "paste", "duplicate", "delete", None, "select_all", "add_keyframe", None, "preferences"):
+            edit.addSeparator() if name is None else edit.addAction(acts[name])
+        playback = bar.addMenu("&Playback")
+        for name in ("play", "shuttle_back", "shuttle_forward", None, "prev_frame", "next_frame", "back_second", "forward_second",
+                     "go_start", "go_end", None, "loop_in", "loop_out"):
+            playback.addSeparator() if name is None else playback.addAction(acts[name])
+        view = bar.addMenu("&View")
+        for name in ("zoom_fit", "zoom_100", "toggle_original", "toggle_overlay", None, "fit_timeline"):
+            view.addSeparator() if name is None else view.addAction(acts[name])
+        view.addSeparator()
+        view.addAction(self.inspector_dock.toggleViewAction())
+        view.addAction(self.timeline_dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(acts["shortcuts"])
+        help_menu.addAction(acts["about"])
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.pathChanged.connect(lambda _: self._update_title())
+        doc.dirtyChanged.connect(lambda _: self._update_title())
+        doc.editFailed.connect(lambda message: self.show_error(message))
+        doc.projectChanged.connect(self._on_project_changed)
+        self.clock.positionChanged.connect(self._on_time)
+        self.clock.playingChanged.connect(self._on_playing)
+        t = self.transport
+        t.playToggled.connect(self.clock.toggle)
+        t.stepRequested.connect(self.step_frames)
+        t.jumpRequested.connect(lambda where: self.seek(0.0 if where == "start" else self._duration()))
+        t.loopToggled.connect(self._on_loop_toggled)
+        t.zoomModeRequested.connect(self._set_zoom)
+        t.originalToggled.connect(self.preview.set_show_original)
+        t.overlayToggled.connect(self.preview.set_show_overlay)
+        self.timeline.seekRequested.connect(self._on_timeline_seek)
+        self.timeline.loopChanged.connect(self._on_loop_region)
+        pc = self.preview_controller
+        pc.info.connect(self._on_preview_info)
+        pc.failed.connect(self.show_error)
+        pc.status.connect(self.status_info.setText)
+        pc.waveform.connect(self._on_waveform)
+        self.face_combo.activated.connect(lambda i: self.document.push(SetFaceIndex(int(self.face_combo.itemData(i)))))
+
+    # -- title, messages -------------------------------------------------------------------
+    def _update_title(self) -> None:
+        star = "*" if self.document.is_dirty else ""
+        self.setWindowTitle(f"{self.document.display_name}{star} — EmoSpeaker Studio")
+        self.setWindowModified(self.document.is_dirty)
+
+    def show_error(self, message: str) -> None:
+        self.banner.show_message(message, "error")
+
+    def show_info(self, message: str, actions: tuple = ()) -> None:
+        self.banner.show_message(message, "info", actions)
+
+    @staticmethod
+    def _ask_with_message_box(title: str, text: str) -> QMessageBox.StandardButton:
+        return QMessageBox.question(
+            None, title, text, QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save
+        )
+
+    # -- time --------------------------------------------------------------------------------
+    def _fps(self) -> float:
+        return self.document.project.output.fps
+
+    def _duration(self) -> float:
+        info = self.preview_controller.info_
+        if info is not None:
+            return max((info.frame_count - 1) / info.fps, 0.0)
+        return self.timeline.duration
+
+    def _snapped_playhead(self) -> float:
+        return keyframe_ops.snap_to_frame(self.clock.position, self._fps())
+
+    def seek(self, seconds: float) -> None:
+        self.clock.seek(min(max(0.0, seconds), self._duration()))
+
+    def step_frames(self, frames: int) -> None:
+        self.clock.pause()
+        index = self.preview_controller.frame_index(self.clock.position) + frames
+        self.seek(max(0, index) / self._fps() + 1e-6)
+
+    def _shuttle_forward(self) -> None:
+        rate = 2.0 if self.clock.playing and self.clock.rate >= 1.0 else 1.0
+        self.clock.play(rate)
+
+    def _on_timeline_seek(self, seconds: float, scrubbing: bool) -> None:
+        if self.clock.playing and scrubbing:
+            self.clock.pause()
+        self.seek(seconds)
+
+    def _on_time(self, seconds: float) -> None:
+        self.timeline.set_playhead(seconds)
+        self.transport.set_time(seconds, self._duration(), self._fps())
+        self.preview_controller.show_time(seconds)
+
+    def _on_playing(self, playing: bool) -> None:
+        self.transport.set_playing(playing)
+        self.preview_controller.set_playing(playing)
+        self.actions_["play"].setIcon(icon("pause" if playing else "play", self.palette_.text))
+
+    def _set_zoom(self, mode: str) -> None:
+        self.preview.set_zoom_mode(mode)
+        self.transport.set_zoom_mode(mode)
+
+    def _on_loop_toggled(self, on: bool) -> None:
+        start, end = self._loop_range
+        if end - start < 0.1:
+            start, end = 0.0, self._duration()
+            self._loop_range = (start, end)
+        self.timeline.set_loop(on, start, end)
+        self.clock.set_loop((start, end) if on else None)
+
+    def _on_loop_region(self, start: float, end: float) -> None:
+        self._loop_range = (start, end)
+        if self.transport.loop.isChecked():
+            self.clock.set_loop((start, end))
+
+    def _set_loop_edge(self, start: Optional[float] = None, end: Optional[float] = None) -> None:
+        s, e = self._loop_range if self._loop_range[1] > self._loop_range[0] else (0.0, self._duration())
+        s = s if start is None else start
+        e = e if end is None else end
+        if e <= s:
+            e = min(self._duration(), s + 1.0) if end is None else e
+            s = max(0.0, e - 1.0) if start is None else s
+        self._loop_range = (s, e)
+        if not self.transport.loop.isChecked():
+            self.transport.loop.setChecked(True)
+        else:
+            self._on_loop_toggled(True)
+
+    # -- project events ----------------------------------------------------------------------
+    def _on_project_changed(self, old: Project, new: Project) -> None:
+        if old.audio != new.audio:
+            self.clock.set_audio(new.audio)
+            if not new.audio:
+                self.timeline.set_waveform(None)
+                self.timeline.set_audio_duration(0.0)
+        if old.portrait != new.portrait:
+            self._load_photo(new.portrait)
+        if old.output.fps != new.output.fps:
+            self.transport.set_time(self.clock.position, self._duration(), new.output.fps)
+
+    def _load_photo(self, path: Optional[str]) -> None:
+        if not path:
+            self.preview.set_photo(None)
+            return
+        reader = QImageReader(path)
+        reader.setAutoTransform(True)  # honour EXIF orientation like the engine does
+        image = reader.read()
+        self.preview.set_photo(image if not image.isNull() else None)
+
+    def _on_waveform(self, peaks) -> None:
+        self.timeline.set_waveform(peaks)
+        self.clock.set_duration(max(self._duration(), peaks.duration_s))
+
+    def _on_preview_info(self, info) -> None:
+        self.timeline.set_speech(info.speech)
+        self.timeline.set_audio_duration(info.frame_count / info.fps)
+        self.clock.set_duration(self._duration())
+        fit = info.fit
+        self.preview.set_landmarks(getattr(fit, "landmarks", None))
+        count = int(getattr(fit, "face_count", 1) or 1)
+        self.face_combo.clear()
+        for i in range(count):
+            self.face_combo.addItem(f"Face {i + 1}" + (" (largest)" if i == 0 else ""), i)
+        self.face_combo.setCurrentIndex(min(self.document.project.face_index, count - 1))
+        self.face_row.setVisible(count > 1)
+        self.transport.info.setText(f"{info.size[0]}×{info.size[1]} · {info.fps:g} fps")
+        self._on_time(self.clock.position)
+
+    # -- keyframes ----------------------------------------------------------------------------
+    def add_keyframe_at_playhead(self) -> None:
+        track = self.document.project.emotions
+        from emospeaker_studio.core.keyframes import emotion_at
+
+        blend = emotion_at(track, self.clock.position)
+        intensity = blend.dominant.intensity if track else 0.8
+        keyframe_ops.add_keyframe(self.document, self.selection, self._snapped_playhead(), self.inspector.new_emotion, intensity)
+
+    # -- files ---------------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes; False when the user cancels."""
+        if not self.document.is_dirty:
+            return True
+        answer = self._ask("Unsaved changes", f"Save the changes to {self.document.display_name} before closing it?")
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self.clock.pause()
+            self.document.reset(Project())
+            self.selection.clear()
+            self.seek(0.0)
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._default_folder(), PROJECT_FILTER)
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str, *, ask: bool = True) -> bool:
+        """Open a project, or import a portrait/audio file, by its kind."""
+        kind = classify_path(path)
+        if kind == "image":
+            return self.import_portrait(path)
+        if kind == "audio":
+            return self.import_audio(path)
+        if kind != "project":
+            self.show_error(f"{Path(path).name} is not a project, image or audio file; open a {PROJECT_SUFFIX} file or drop a photo or a recording")
+            return False
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.clock.pause()
+            self.document.open(path)
+        except UserError as exc:
+            self.show_error(str(exc))
+            return False
+        self.selection.clear()
+        self._remember_recent(path)
+        self.seek(0.0)
+        self.timeline.fit_all()
+        self.statusBar().showMessage(f"Opened {path}", 4000)
+        return True
+
+    def open_demo(self) -> bool:
+        demo = paths.resources_dir() / "demo.esproj"
+        if demo.is_file() and self.open_path(str(demo), ask=False):
+            # The demo is a template: saving it asks where, instead of overwriting the bundled file.
+            self.document.reset(self.document.project)
+            self.show_info("This is the demo project: press Space to play, double-click the emotion lane to add a keyframe.")
+            return True
+        return False
+
+    def save(self) -> bool:
+        if not self.document.path:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        suggested = self.document.path or str(Path(self._default_folder()) / f"Untitled{PROJECT_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", suggested, PROJECT_FILTER)
+        return bool(path) and self._save_to(path)
+
+    def _save_to(self, path: str) -> bool:
+        try:
+            written = self.document.save(path)
+        except UserError as exc:
+            self.show_error(str(exc))
+            return False
+        self._remember_recent(written)
+        self.recovery.clear()
+        self.statusBar().showMessage(f"Saved {written}", 4000)
+        return True
+
+    def import_portrait_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import portrait", self._default_folder(), IMAGE_FILTER)
+        if path:
+            self.import_portrait(path)
+
+    def import_audio_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import voice recording", self._default_folder(), AUDIO_FILTER)
+        if path:
+            self.import_audio(path)
+
+    def import_portrait(self, path: str) -> bool:
+        if not os.path.isfile(path):
+            self.show_error(f"{path} does not exist; check the path")
+            return False
+        if QImageReader(path).size().isEmpty():
+            self.show_error(f"{Path(path).name} is not an image the Studio can read; use a JPEG, PNG, WebP, TIFF or BMP photo")
+            return False
+        return self.document.push(SetPortrait(os.path.abspath(path)))
+
+    def import_audio(self, path: str) -> bool:
+        if not os.path.isfile(path):
+            self.show_error(f"{path} does not exist; check the path")
+            return False
+        return self.document.push(SetAudio(os.path.abspath(path)))
+
+    def _default_folder(self) -> str:
+        if self.document.path:
+            return str(Path(self.document.path).parent)
+        return str(Path.home())
+
+    def _remember_recent(self, path: str) -> None:
+        if Path(path).resolve() == (paths.resources_dir() / "demo.esproj").resolve():
+            return
+        self.settings = self.settings.with_recent(path)
+        self._persist_settings()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = [p for p in self.settings.recent_files if os.path.exists(p)]
+        for path in files:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if not files:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+
+    def _persist_settings(self) -> None:
+        try:
+            self._save_settings(self.settings)
+        except OSError as exc:
+            self.show_error(f"could not save the preferences: {exc}")
+
+    # -- autosave and recovery -------------------------------------------------------------
+    def autosave(self) -> None:
+        if not self.document.is_dirty:
+            return
+        try:
+            self.recovery.save(self.document.project, self.document.path)
+        except (UserError, OSError) as exc:
+            self.statusBar().showMessage(f"Autosave failed: {exc}", 6000)
+
+    def offer_recovery(self) -> bool:
+        """If the last session left unsaved work, offer it in the banner. True when there is one."""
+        pending = self.recovery.pending()
+        if pending is None:
+            return False
+        name = Path(pending.original_path).name if pending.original_path else "an untitled project"
+        self.banner.show_message(
+            f"The Studio closed without saving changes to {name}. Recover them?",
+            "info",
+            actions=(("Recover", lambda: self.recover(pending)), ("Discard", self.recovery.clear)),
+        )
+        return True
+
+    def recover(self, pending) -> None:
+        try:
+            project = self.recovery.load(pending)
+        except UserError as exc:
+            self.show_error(f"the recovery file cannot be read: {exc}")
+            return
+        self.document.reset(project, pending.original_path or None, dirty=True)
+        self.selection.clear()
+        self.seek(0.0)
+
+    # -- export ---------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        project = self.document.project
+        if not project.portrait or not project.audio:
+            self.show_error("import a portrait and a voice recording before exporting (File ▸ Import Portrait / Import Audio)")
+            return
+        if self._export_job is not None:
+            self.show_error("an export is already running; wait for it or cancel it")
+            return
+        base = Path(self.document.path).with_suffix("") if self.document.path else Path.home() / "emospeaker"
+        dialog = ExportDialog(project, str(base) + project.output.format.suffix, self)
+        if dialog.exec() != ExportDialog.Accepted:
+            return
+        output = dialog.result_output()
+        if output != project.output:
+            changes = {k: getattr(output, k) for k in ("height", "width", "fps", "format") if getattr(output, k) != getattr(project.output, k)}
+            self.document.push(SetOutput(**changes))
+        self.start_export(dialog.result_path())
+
+    def start_export(self, out_path: str) -> ExportJob:
+        """Export the current document (a snapshot) to ``out_path`` on a background thread."""
+        project = self.document.project
+        request = ExportRequest(project, out_path, project.output.format, self.settings.device)
+        job = ExportJob(request, render=self._export_render, parent=self)
+        job.progress.connect(self._on_export_progress)
+        job.succeeded.connect(self._on_export_succeeded)
+        job.failed.connect(self._on_export_failed)
+        job.cancelled.connect(self._on_export_cancelled)
+        job.finished.connect(self._on_export_thread_finished)
+        self._export_job = job
+        self.job_label.setText(f"Exporting {Path(out_path).name}…")
+        self.job_progress.setRange(0, 0)
+        for w in (self.job_label, self.job_progress, self.job_cancel):
+            w.show()
+        self.actions_["export"].setEnabled(False)
+        job.start()
+        return job
+
+    def cancel_export(self) -> None:
+        if self._export_job is not None:
+            self._export_job.cancel()
+            self.job_label.setText("Cancelling…")
+
+    def _on_export_progress(self, progress) -> None:
+        if progress.total > 0:
+            self.job_progress.setRange(0, progress.total)
+            self.job_progress.setValue(progress.done)
+        parts = [f"{progress.stage.split(':')[0].capitalize()} {progress.done}/{progress.total}"]
+        if progress.fps:
+            parts.append(f"{progress.fps:.1f} fps")
+        if progress.eta_s is not None:
+            parts.append(f"ETA {format_timecode(progress.eta_s, 1).rsplit(':', 1)[0]}")
+        self.job_label.setText("Export: " + " · ".join(parts))
+
+    def _on_export_succeeded(self, path: str) -> None:
+        folder = str(Path(path).parent)
+        self.show_info(
+            f"Exported {path}",
+            actions=(("Open", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(path))),
+                     ("Show in Folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(folder)))),
+        )
+        self.exportFinished.emit(path)
+
+    def _on_export_failed(self, message: str) -> None:
+        self.show_error(message)
+        self.exportFinished.emit("")
+
+    def _on_export_cancelled(self) -> None:
+        self.statusBar().showMessage("Export cancelled; nothing was written", 5000)
+        self.exportFinished.emit("")
+
+    def _on_export_thread_finished(self) -> None:
+        job, self._export_job = self._export_job, None
+        for w in (self.job_label, self.job_progress, self.job_cancel):
+            w.hide()
+        self.actions_["export"].setEnabled(True)
+        if job is not None:
+            job.deleteLater()
+
+    # -- preferences ----------------------------------------------------------------------------
+    def preferences_dialog(self) -> None:
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec() == PreferencesDialog.Accepted:
+            self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        theme_changed = settings.theme != self.settings.theme
+        self.settings = settings
+        self._persist_settings()
+        self.preview_controller.set_options(settings.device, settings.preview_height)
+        if theme_changed:
+            app = QApplication.instance()
+            if app is not None:
+                apply_theme(app, settings.theme)
+            self.show_info("The new theme applies fully after a restart.")
+
+    # -- drag and drop -------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls and all(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            self.open_path(url.toLocalFile())
+        event.acceptProposedAction()
+
+    # -- layout and closing ----------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        store = QSettings()
+        geometry = store.value("main_window/geometry")
+        state = store.value("main_window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1480, 920)
+        if isinstance(state, QByteArray) and self.restoreState(state):
+            self._default_dock_sizes = False
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if not self.maybe_save():
+            event.ignore()
+            return
+        if self._export_job is not None:
+            self._export_job.cancel()
+            self._export_job.wait(15000)
+        self.shutdown()
+        store = QSettings()
+        store.setValue("main_window/geometry", self.saveGeometry())
+        store.setValue("main_window/state", self.saveState())
+        if not self.settings.opened_before:
+            self.settings.opened_before = True
+        self._persist_settings()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop every thread and timer; the window can be discarded afterwards."""
+        self._autosave_timer.stop()
+        self.clock.shutdown()
+        self.worker.stop()
+        if self._export_job is not None:
+            self._export_job.cancel()
+            self._export_job.wait(15000)
+        self.recovery.clear()

@@ -1,0 +1,167 @@
+"""Playback: the audio plays through QtMultimedia and its clock drives the picture.
+
+The frame shown is ``floor(position x fps)``; when a frame is not rendered in
+time it is skipped rather than delayed, so the picture never drifts from the
+voice. Between the player's position reports the clock is extrapolated with
+a monotonic timer and re-anchored on every report. Without audio (or without
+an audio device that advances) the monotonic timer alone is the clock.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, QUrl, Signal
+
+TICK_MS = 8  # how often the picture checks the clock: well under one frame at 60 fps
+
+
+class PlaybackClock(QObject):
+    """Signals: ``positionChanged(seconds)`` on every tick while playing and on seek;
+    ``playingChanged(bool)``."""
+
+    positionChanged = Signal(float)
+    playingChanged = Signal(bool)
+
+    def __init__(self, parent: Optional[QObject] = None) -> None:
+        super().__init__(parent)
+        self._position = 0.0
+        self._duration = 0.0
+        self._rate = 1.0  # negative plays backwards (J), silently
+        self._playing = False
+        self._loop: Optional[tuple[float, float]] = None
+        self._anchor_position = 0.0
+        self._anchor = QElapsedTimer()
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.PreciseTimer)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._player = None
+        self._audio_out = None
+        self._audio_path: Optional[str] = None
+        self._audio_ok = False
+
+    # -- audio ----------------------------------------------------------------
+    def set_audio(self, path: Optional[str]) -> None:
+        """Play ``path`` with the picture (None: silent playback on the timer clock)."""
+        if path == self._audio_path:
+            return
+        self._audio_path = path
+        self._audio_ok = False
+        if path is None:
+            if self._player is not None:
+                self._player.stop()
+                self._player.setSource(QUrl())
+            return
+        self._ensure_player()
+        self._player.setSource(QUrl.fromLocalFile(path))
+        self._audio_ok = True
+
+    def _ensure_player(self) -> None:
+        if self._player is not None:
+            return
+        # QtMultimedia is imported here: its backend start-up is not needed for the window to appear.
+        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+        self._player = QMediaPlayer(self)
+        self._audio_out = QAudioOutput(self)
+        self._player.setAudioOutput(self._audio_out)
+        self._player.positionChanged.connect(self._on_player_position)
+        self._player.errorOccurred.connect(self._on_player_error)
+
+    def _on_player_position(self, ms: int) -> None:
+        if self._playing and self._rate > 0:
+            self._anchor_position = ms / 1000.0
+            self._anchor.restart()
+
+    def _on_player_error(self, *args) -> None:
+        self._audio_ok = False  # the picture keeps playing on the timer clock
+
+    def set_volume(self, volume: float) -> None:
+        if self._audio_out is not None:
+            self._audio_out.setVolume(volume)
+
+    # -- transport ----------------------------------------------------------------------
+    @property
+    def position(self) -> float:
+        return self._position
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def set_duration(self, seconds: float) -> None:
+        self._duration = max(0.0, seconds)
+
+    def set_loop(self, loop: Optional[tuple[float, float]]) -> None:
+        self._loop = loop if loop and loop[1] - loop[0] > 0.05 else None
+
+    def play(self, rate: float = 1.0) -> None:
+        self._rate = rate
+        end = self._loop[1] if self._loop else self._duration
+        if self._position >= end - 1e-3 and rate > 0:
+            self._position = self._loop[0] if self._loop else 0.0
+        self._anchor_position = self._position
+        self._anchor.start()
+        if self._audio_ok and self._player is not None and rate > 0:
+            self._player.setPlaybackRate(rate)
+            self._player.setPosition(int(self._position * 1000))
+            self._player.play()
+        elif self._player is not None:
+            self._player.pause()
+        self._timer.start()
+        if not self._playing:
+            self._playing = True
+            self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        self._timer.stop()
+        if self._player is not None:
+            self._player.pause()
+        if self._playing:
+            self._playing = False
+            self.playingChanged.emit(False)
+
+    def toggle(self) -> None:
+        self.pause() if self._playing else self.play()
+
+    def seek(self, seconds: float) -> None:
+        self._position = min(max(0.0, seconds), self._duration) if self._duration > 0 else max(0.0, seconds)
+        self._anchor_position = self._position
+        self._anchor.restart()
+        if self._player is not None and self._audio_ok:
+            self._player.setPosition(int(self._position * 1000))
+        self.positionChanged.emit(self._position)
+
+    def _tick(self) -> None:
+        position = self._anchor_position + self._rate * self._anchor.elapsed() / 1000.0
+        start, end = self._loop if self._loop else (0.0, self._duration)
+        if self._rate > 0 and position >= end:
+            if self._loop:
+                self.seek(start)
+                return
+            self._position = end
+            self.positionChanged.emit(end)
+            self.pause()
+            return
+        if self._rate < 0 and position <= start:
+            self._position = start
+            self.positionChanged.emit(start)
+            self.pause()
+            return
+        if self._rate > 0 and 0 < self._position - position < 0.1:
+            # A position report slightly behind the extrapolation: hold still
+            # rather than step the picture backwards.
+            position = self._position
+        self._position = position
+        self.positionChanged.emit(position)
+
+    def shutdown(self) -> None:
+        self.pause()
+        if self._player is not None:
+            self._player.stop()
+            self._player.setSource(QUrl())

@@ -1,0 +1,233 @@
+"""The preview: the rendered frame (or the original photo, A/B), zoomable, with the face fit drawn over it."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QFrame, QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
+
+from emospeaker_studio.app.theme import Palette
+
+# MediaPipe face-mesh contours drawn as polylines (indices into the 468/478 landmarks).
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109, 10)
+LIPS_OUTER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146, 61)
+LIPS_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95, 78)
+LEFT_EYE = (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7, 33)
+RIGHT_EYE = (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249, 263)
+LEFT_BROW = (70, 63, 105, 66, 107)
+RIGHT_BROW = (300, 293, 334, 296, 336)
+NOSE = (168, 6, 197, 195, 5, 4, 1, 19, 94, 2)
+CONTOURS = (FACE_OVAL, LIPS_OUTER, LIPS_INNER, LEFT_EYE, RIGHT_EYE, LEFT_BROW, RIGHT_BROW, NOSE)
+#: The points a user would correct: eye corners, mouth corners, chin, brows.
+KEY_POINTS = (33, 133, 362, 263, 61, 291, 152, 70, 107, 336, 300, 1)
+
+
+def image_to_pixmap(image: QImage) -> QPixmap:
+    return QPixmap.fromImage(image)
+
+
+class PreviewView(QGraphicsView):
+    """Shows a frame at fit-to-window or 100 % zoom, the original photo (A/B) and the fit overlay.
+
+    Scene coordinates are the rendered frame's pixels; the photo and the
+    landmarks (portrait pixels) are scaled into them.
+    """
+
+    zoomModeChanged = Signal(str)
+
+    def __init__(self, palette: Palette, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PreviewArea")
+        self._palette = palette
+        self.setFrameShape(QFrame.NoFrame)
+        self.setRenderHints(QPainter.Antialiasing | QPainter.SmoothPixmapTransform)
+        self.setBackgroundBrush(QColor(palette.sunken))
+        self.setTransformationAnchor(QGraphicsView.AnchorViewCenter)
+        self.setResizeAnchor(QGraphicsView.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.ScrollHandDrag)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self._scene = QGraphicsScene(self)
+        self.setScene(self._scene)
+        self._frame_item = QGraphicsPixmapItem()
+        self._frame_item.setTransformationMode(Qt.SmoothTransformation)
+        self._photo_item = QGraphicsPixmapItem()
+        self._photo_item.setTransformationMode(Qt.SmoothTransformation)
+        self._photo_item.setVisible(False)
+        self._overlay = QGraphicsPathItem()
+        self._overlay.setPen(QPen(QColor(80, 230, 200, 210), 0))
+        self._overlay.setZValue(10)
+        self._overlay.setVisible(False)
+        self._keypoints = QGraphicsPathItem()
+        self._keypoints.setPen(QPen(QColor("#ffffff"), 0))
+        self._keypoints.setBrush(QColor(255, 91, 79))
+        self._keypoints.setZValue(11)
+        self._keypoints.setVisible(False)
+        for item in (self._photo_item, self._frame_item, self._overlay, self._keypoints):
+            self._scene.addItem(item)
+        self._frame_size: Optional[tuple[int, int]] = None
+        self._photo_size: Optional[tuple[int, int]] = None
+        self._landmarks: Optional[np.ndarray] = None
+        self._show_original = False
+        self._show_overlay = False
+        self._zoom_mode = "fit"
+        self._message = ""
+
+    # -- content --------------------------------------------------------------------
+    def set_frame(self, image: Optional[QImage]) -> None:
+        if image is None or image.isNull():
+            self._frame_item.setPixmap(QPixmap())
+            self._frame_size = None
+        else:
+            self._frame_item.setPixmap(QPixmap.fromImage(image))
+            size = (image.width(), image.height())
+            if size != self._frame_size:
+                self._frame_size = size
+                self._layout_items()
+        self._update_visibility()
+
+    def set_photo(self, image: Optional[QImage]) -> None:
+        if image is None or image.isNull():
+            self._photo_item.setPixmap(QPixmap())
+            self._photo_size = None
+        else:
+            self._photo_item.setPixmap(QPixmap.fromImage(image))
+            self._photo_size = (image.width(), image.height())
+        self._layout_items()
+        self._update_visibility()
+
+    def set_landmarks(self, landmarks: Optional[np.ndarray]) -> None:
+        """Face-fit landmarks, (N, 2 or 3) in portrait pixels, or None."""
+        self._landmarks = None if landmarks is None else np.asarray(landmarks, float)[:, :2]
+        self._layout_items()
+
+    def set_message(self, text: str) -> None:
+        """Text shown in the middle when there is nothing to show (e.g. "Import a portrait")."""
+        self._message = text
+        self.viewport().update()
+
+    @property
+    def has_frame(self) -> bool:
+        return self._frame_size is not None
+
+    @property
+    def frame_pixmap(self) -> QPixmap:
+        return self._frame_item.pixmap()
+
+    # -- toggles -----------------------------------------------------------------------
+    def set_show_original(self, on: bool) -> None:
+        self._show_original = on
+        self._update_visibility()
+
+    def set_show_overlay(self, on: bool) -> None:
+        self._show_overlay = on
+        self._update_visibility()
+
+    def set_zoom_mode(self, mode: str) -> None:
+        """"fit" (whole frame in the window) or "100" (one frame pixel per screen pixel)."""
+        self._zoom_mode = mode
+        self._apply_zoom()
+        self.zoomModeChanged.emit(mode)
+
+    @property
+    def zoom_mode(self) -> str:
+        return self._zoom_mode
+
+    # -- layout -------------------------------------------------------------------------
+    def _content_size(self) -> Optional[tuple[int, int]]:
+        return self._frame_size or self._photo_size
+
+    def _layout_items(self) -> None:
+        size = self._content_size()
+        if size is None:
+            self._overlay.setPath(QPainterPath())
+            self._keypoints.setPath(QPainterPath())
+            return
+        self._scene.setSceneRect(QRectF(0, 0, size[0], size[1]))
+        scale = size[0] / self._photo_size[0] if self._photo_size else 1.0
+        self._photo_item.setScale(scale)
+        self._draw_landmarks(scale)
+        self._apply_zoom()
+
+    def _draw_landmarks(self, scale: float) -> None:
+        lines, dots = QPainterPath(), QPainterPath()
+        pts = self._landmarks
+        if pts is not None and len(pts) >= 468:
+            pts = pts * scale
+            for contour in CONTOURS:
+                lines.moveTo(QPointF(*pts[contour[0]]))
+                for index in contour[1:]:
+                    lines.lineTo(QPointF(*pts[index]))
+            radius = max(1.5, (self._content_size() or (512, 512))[1] / 220)
+            for index in KEY_POINTS:
+                dots.addEllipse(QPointF(*pts[index]), radius, radius)
+            for x, y in pts[::3]:
+                lines.addEllipse(QPointF(x, y), radius * 0.25, radius * 0.25)
+        self._overlay.setPath(lines)
+        self._keypoints.setPath(dots)
+
+    def _update_visibility(self) -> None:
+        show_photo = self._show_original or self._frame_size is None
+        self._photo_item.setVisible(show_photo and self._photo_size is not None)
+        self._frame_item.setVisible(not show_photo)
+        has_points = self._landmarks is not None
+        self._overlay.setVisible(self._show_overlay and has_points)
+        self._keypoints.setVisible(self._show_overlay and has_points)
+        self.viewport().update()
+
+    def _apply_zoom(self) -> None:
+        size = self._content_size()
+        if size is None:
+            return
+        if self._zoom_mode == "fit":
+            margin = 24
+            view = self.viewport().rect().adjusted(margin, margin, -margin, -margin)
+            factor = min(view.width() / size[0], view.height() / size[1]) if view.width() > 0 and view.height() > 0 else 1.0
+            self.resetTransform()
+            self.scale(factor, factor)
+        else:
+            self.resetTransform()
+        self.centerOn(size[0] / 2, size[1] / 2)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._zoom_mode == "fit":
+            self._apply_zoom()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        super().drawBackground(painter, rect)
+        size = self._content_size()
+        if size is not None:
+            # A soft shadow under the picture so it sits on the canvas like a page.
+            painter.save()
+            painter.setPen(Qt.NoPen)
+            for i, alpha in enumerate((40, 26, 14)):
+                painter.setBrush(QColor(0, 0, 0, alpha))
+                grow = (i + 1) * 3 / max(self.transform().m11(), 1e-3)
+                painter.drawRect(QRectF(0, 0, size[0], size[1]).adjusted(-grow, -grow, grow, grow * 1.6))
+            painter.restore()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        if not self._message:
+            return
+        painter.save()
+        painter.resetTransform()
+        area = QRectF(self.viewport().rect())
+        font = QFont(self.font())
+        font.setPointSizeF(11)
+        painter.setFont(font)
+        text_rect = area.adjusted(40, 0, -40, 0)
+        bounds = painter.boundingRect(text_rect, Qt.AlignCenter | Qt.TextWordWrap, self._message)
+        box = bounds.adjusted(-18, -12, 18, 12)
+        if self._content_size() is not None:
+            box.moveBottom(area.bottom() - 20)
+            bounds.moveCenter(box.center())
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150) if self._content_size() else QColor(self._palette.panel))
+        painter.drawRoundedRect(box, 8, 8)
+        painter.setPen(QColor(self._palette.text_dim))
+        painter.drawText(bounds, Qt.AlignCenter | Qt.TextWordWrap, self._message)
+        painter.restore()

@@ -1,0 +1,194 @@
+"""Connects the document, the playhead and the render worker to the preview.
+
+It decides which frames to ask for (the one under the playhead first, then a
+few ahead while playing), keeps the frames it got in a small cache keyed by
+the document state that produced them, and shows the best frame it has for
+the playhead right now (never a frame from a later time).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from typing import Optional
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from emospeaker_studio.app.document import DocumentController
+from emospeaker_studio.app.preview import PreviewView
+from emospeaker_studio.app.workers import (
+    PreviewInfo,
+    PreviewRequest,
+    RenderWorker,
+    animation_key,
+    preparation_key,
+    preview_project,
+)
+from emospeaker_studio.engine.jobs import Progress
+
+CACHE_FRAMES = 96
+LOOKAHEAD_FRAMES = 12
+
+
+class PreviewController(QObject):
+    """Signals: info(PreviewInfo), status(str) for the preview's corner, failed(str) for the banner,
+    preparing(Progress), frameShown(frame index, latency ms from request to display)."""
+
+    info = Signal(object)
+    status = Signal(str)
+    failed = Signal(str)
+    preparing = Signal(object)
+    frameShown = Signal(int, float)
+    waveform = Signal(object)
+
+    def __init__(self, document: DocumentController, view: PreviewView, worker: RenderWorker, *, device: str = "auto", preview_height: int = 512, parent: Optional[QObject] = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.view = view
+        self.worker = worker
+        self.device = device
+        self.preview_height = preview_height
+        self._cache: "OrderedDict[int, QImage]" = OrderedDict()
+        self._generation = 0
+        self._render_key: Optional[tuple] = None
+        self._info: Optional[PreviewInfo] = None
+        self._fps = document.project.output.fps
+        self._position = 0.0
+        self._playing = False
+        self._shown_frame: Optional[int] = None
+        self._requested: set[int] = set()
+        self._request_times: dict[int, float] = {}
+        worker.frameReady.connect(self._on_frame)
+        worker.prepared.connect(self._on_prepared)
+        worker.failed.connect(self._on_failed)
+        worker.preparing.connect(self._on_preparing)
+        worker.waveformReady.connect(self.waveform)
+        document.projectChanged.connect(self._on_project_changed)
+
+    # -- state ----------------------------------------------------------------
+    @property
+    def frame_count(self) -> int:
+        return self._info.frame_count if self._info else 0
+
+    @property
+    def info_(self) -> Optional[PreviewInfo]:
+        return self._info
+
+    def frame_index(self, seconds: float) -> int:
+        index = int(math.floor(seconds * self._fps + 1e-6))
+        if self._info:
+            index = min(index, self._info.frame_count - 1)
+        return max(0, index)
+
+    def set_options(self, device: str, preview_height: int) -> None:
+        if (device, preview_height) != (self.device, self.preview_height):
+            self.device, self.preview_height = device, preview_height
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-render from the current document (after a preference change or an open)."""
+        self._render_key = None
+        self._check_render_key()
+        self._request_around(self._position)
+
+    # -- events ---------------------------------------------------------------------
+    def _on_project_changed(self, old, new) -> None:
+        self._fps = new.output.fps
+        if self._check_render_key():
+            self._request_around(self._position)
+
+    def _check_render_key(self) -> bool:
+        project = self._snapshot()
+        key = (preparation_key(project, self.device), animation_key(project))
+        if key == self._render_key:
+            return False
+        self._render_key = key
+        self._generation += 1
+        self._cache.clear()
+        self._requested.clear()
+        if not project.portrait:
+            self.view.set_frame(None)
+            self.view.set_message("Drop a portrait photo and a voice recording here\n(or File ▸ Import Portrait…  /  Import Audio…)")
+        elif not project.audio:
+            self.view.set_message("Now import a voice recording (File ▸ Import Audio…) to animate the portrait")
+        return True
+
+    def _snapshot(self):
+        return preview_project(self.document.project, self.preview_height)
+
+    def set_playing(self, playing: bool) -> None:
+        self._playing = playing
+        if playing:
+            self._request_around(self._position)
+
+    def show_time(self, seconds: float) -> None:
+        """Show the frame for ``seconds``: from the cache at once, else ask the worker."""
+        self._position = seconds
+        index = self.frame_index(seconds)
+        image = self._cache.get(index)
+        if image is not None:
+            self._show(index, image)
+        if self._playing:
+            ahead = [i for i in range(index, index + LOOKAHEAD_FRAMES) if i not in self._cache]
+            if ahead and not self._requested.issuperset(ahead[:3]):
+                self._request(tuple(ahead))
+        elif image is None:
+            self._request((index,))
+
+    def _request_around(self, seconds: float) -> None:
+        index = self.frame_index(seconds)
+        frames = (index,) + (tuple(range(index + 1, index + LOOKAHEAD_FRAMES)) if self._playing else ())
+        self._request(frames)
+
+    def _request(self, frames: tuple[int, ...]) -> None:
+        now = time.perf_counter()
+        for f in frames:
+            self._request_times.setdefault(f, now)
+        self._requested = set(frames)
+        self.worker.submit(PreviewRequest(self._snapshot(), frames, self.device, self._generation))
+
+    def _on_frame(self, generation: int, index: int, image: QImage) -> None:
+        if generation != self._generation:
+            return
+        self._cache[index] = image
+        self._cache.move_to_end(index)
+        while len(self._cache) > CACHE_FRAMES:
+            self._cache.popitem(last=False)
+        if index == self.frame_index(self._position) or (self._playing and self._shown_frame is not None and self._shown_frame < index <= self.frame_index(self._position)):
+            self._show(index, image)
+
+    def _show(self, index: int, image: QImage) -> None:
+        if self._shown_frame != index or not self.view.has_frame:
+            self.view.set_frame(image)
+            self._shown_frame = index
+        self.view.set_message("")
+        started = self._request_times.pop(index, None)
+        latency = (time.perf_counter() - started) * 1000 if started else 0.0
+        self.frameShown.emit(index, latency)
+        if len(self._request_times) > 4 * CACHE_FRAMES:
+            self._request_times.clear()
+
+    def _on_prepared(self, info: PreviewInfo) -> None:
+        if info.generation != self._generation:
+            # Prepared for an older state; the frames requested since will follow.
+            pass
+        self._info = info
+        self._fps = info.fps
+        self.info.emit(info)
+        self.status.emit(f"Preview {info.size[0]}×{info.size[1]} · {info.frame_count} frames")
+
+    def _on_preparing(self, progress: Progress) -> None:
+        self.preparing.emit(progress)
+        step = progress.stage.split(":", 1)[-1].strip()
+        names = {"portrait": "Loading the portrait", "face fit": "Fitting the face", "audio": "Decoding the audio",
+                 "speech": "Analysing the speech", "animation": "Animating", "renderer": "Building the face rig", "prepare": "Ready"}
+        label = names.get(step, step.capitalize())
+        if not self.view.has_frame:
+            self.view.set_message(f"{label}… {progress.fraction * 100:.0f} %")
+
+    def _on_failed(self, message: str) -> None:
+        self.failed.emit(message)
+        if not self.view.has_frame:
+            self.view.set_message(message)

@@ -1,0 +1,206 @@
+"""The passive lanes (ruler, waveform, speech) and the navigation they share.
+
+Every lane's view box pans with the wheel, zooms with Ctrl+wheel around the
+cursor, seeks on click and scrubs on drag; the emotion lane adds editing on
+top (see ``emotion_lane.py``). Time is x in seconds; lanes are x-linked.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+
+#: Seconds of audio visible at the most zoomed-in level (about 3 frames at 25 fps per 100 px).
+MIN_VISIBLE_SPAN = 0.25
+ZOOM_STEP = 1.0015  # per wheel-delta unit; 120 units (one notch) zooms by about 20 %
+
+
+class LaneViewBox(pg.ViewBox):
+    """A view box whose x axis is time; y is fixed by the lane.
+
+    ``on_seek(seconds, scrubbing)`` is called on click (scrubbing False) and
+    during a drag (True); ``on_scrub_end()`` after the drag.
+    """
+
+    def __init__(self, y_range: tuple[float, float] = (0.0, 1.0)) -> None:
+        super().__init__(enableMenu=False, enableMouse=False)
+        self.setMouseEnabled(x=False, y=False)
+        self.setYRange(*y_range, padding=0)
+        self.setLimits(xMin=-0.5, minXRange=MIN_VISIBLE_SPAN)
+        self.on_seek: Callable[[float, bool], None] = lambda t, scrubbing: None
+        self.on_scrub_end: Callable[[], None] = lambda: None
+        self._scrubbing = False
+
+    # -- navigation ------------------------------------------------------------
+    def wheelEvent(self, ev, axis=None):  # noqa: N802 - Qt's name
+        delta = ev.delta() if hasattr(ev, "delta") else ev.angleDelta().y()
+        (x0, x1), _ = self.viewRange()
+        if ev.modifiers() & Qt.ControlModifier:
+            factor = ZOOM_STEP ** (-delta)
+            centre = self.mapSceneToView(ev.scenePos()).x()
+            self.setXRange(centre - (centre - x0) * factor, centre + (x1 - centre) * factor, padding=0)
+        else:
+            shift = -(x1 - x0) * delta / 1200.0  # one notch pans a tenth of the view
+            self.setXRange(x0 + shift, x1 + shift, padding=0)
+        ev.accept()
+
+    # -- seeking -----------------------------------------------------------------
+    def mouseClickEvent(self, ev):  # noqa: N802 - pyqtgraph's name
+        if ev.button() == Qt.LeftButton:
+            ev.accept()
+            self.on_seek(self.time_at(ev.scenePos()), False)
+        else:
+            ev.ignore()
+
+    def mouseDragEvent(self, ev, axis=None):  # noqa: N802 - pyqtgraph's name
+        if ev.button() != Qt.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        self.scrub(ev)
+
+    def scrub(self, ev) -> None:
+        self._scrubbing = not ev.isFinish()
+        self.on_seek(self.time_at(ev.scenePos()), not ev.isFinish())
+        if ev.isFinish():
+            self.on_scrub_end()
+
+    def time_at(self, scene_pos: QPointF) -> float:
+        return max(0.0, float(self.mapSceneToView(scene_pos).x()))
+
+    def pixels_per_second(self) -> float:
+        (x0, x1), _ = self.viewRange()
+        return self.width() / max(1e-9, x1 - x0)
+
+
+class WaveformItem(pg.GraphicsObject):
+    """The audio as a min/max envelope, drawn as vertical bars at screen resolution."""
+
+    def __init__(self, colour: QColor) -> None:
+        super().__init__()
+        self._colour = QColor(colour)
+        self._lows = np.zeros(0, np.float32)
+        self._highs = np.zeros(0, np.float32)
+        self._rate = 1.0
+        self._scale = 1.0
+
+    def set_peaks(self, lows: np.ndarray, highs: np.ndarray, rate: float) -> None:
+        self.prepareGeometryChange()
+        self._lows, self._highs, self._rate = np.asarray(lows, np.float32), np.asarray(highs, np.float32), float(rate)
+        peak = float(max(np.abs(self._lows).max(initial=0.0), np.abs(self._highs).max(initial=0.0)))
+        self._scale = 0.95 / peak if peak > 1e-6 else 1.0  # normalise quiet recordings so they stay visible
+        self.update()
+
+    def clear(self) -> None:
+        self.set_peaks(np.zeros(0), np.zeros(0), 1.0)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return QRectF(0.0, -1.0, max(len(self._lows) / self._rate, 1e-3), 2.0)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        if len(self._lows) == 0:
+            return
+        view = self.getViewBox()
+        if view is None:
+            return
+        (x0, x1), _ = view.viewRange()
+        transform = painter.transform()
+        painter.resetTransform()
+        width_px = max(1, int(view.width()))
+        # One column per device pixel: min of lows and max of highs over its bins.
+        times = np.linspace(max(0.0, x0), x1, width_px + 1)
+        bins = np.clip((times * self._rate).astype(np.int64), 0, len(self._lows))
+        valid = bins[1:] > bins[:-1]
+        if not valid.any():
+            painter.setTransform(transform)
+            return
+        starts = bins[:-1][valid]
+        lows = np.minimum.reduceat(self._lows, np.minimum(starts, len(self._lows) - 1)) * self._scale
+        highs = np.maximum.reduceat(self._highs, np.minimum(starts, len(self._highs) - 1)) * self._scale
+        xs = times[:-1][valid]
+        pen = QPen(self._colour)
+        pen.setWidthF(1.0)
+        painter.setPen(pen)
+        lines = []
+        for x, lo, hi in zip(xs, lows, highs):
+            top = transform.map(QPointF(x, hi))
+            bottom = transform.map(QPointF(x, lo))
+            if abs(top.y() - bottom.y()) < 1.0:
+                bottom.setY(top.y() + 1.0)
+            lines.append((top, bottom))
+        for top, bottom in lines:
+            painter.drawLine(top, bottom)
+        painter.setTransform(transform)
+
+
+class SpeechItem(pg.GraphicsObject):
+    """Viseme segments (runs of the most likely viseme) as labelled blocks."""
+
+    def __init__(self, colour: QColor, text_colour: QColor) -> None:
+        super().__init__()
+        self._colour = QColor(colour)
+        self._text = QColor(text_colour)
+        self._segments: list[tuple[float, float, str]] = []
+        self._duration = 1e-3
+        self._font = QFont()
+        self._font.setPointSizeF(7.5)
+
+    def set_speech(self, labels: tuple[str, ...], probs: Optional[np.ndarray], fps: float) -> None:
+        """Take per-frame viseme probabilities (frames, len(labels)) and merge runs into segments."""
+        self.prepareGeometryChange()
+        self._segments = []
+        if probs is None or len(probs) == 0:
+            self._duration = 1e-3
+            self.update()
+            return
+        best = np.asarray(probs).argmax(axis=1)
+        change = np.flatnonzero(np.diff(best)) + 1
+        starts = np.concatenate(([0], change))
+        stops = np.concatenate((change, [len(best)]))
+        for start, stop in zip(starts, stops):
+            label = labels[int(best[start])]
+            if label != "sil":
+                self._segments.append((start / fps, stop / fps, label))
+        self._duration = len(best) / fps
+        self.update()
+
+    @property
+    def segments(self) -> list[tuple[float, float, str]]:
+        return list(self._segments)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return QRectF(0.0, 0.0, self._duration, 1.0)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        view = self.getViewBox()
+        if view is None or not self._segments:
+            return
+        (x0, x1), _ = view.viewRange()
+        transform = painter.transform()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setFont(self._font)
+        metrics = QFontMetricsF(self._font)
+        fill = QColor(self._colour)
+        fill.setAlpha(70)
+        edge = QColor(self._colour)
+        edge.setAlpha(170)
+        for start, stop, label in self._segments:
+            if stop < x0 or start > x1:
+                continue
+            top_left = transform.map(QPointF(start, 0.85))
+            bottom_right = transform.map(QPointF(stop, 0.15))
+            rect = QRectF(top_left, bottom_right).normalized().adjusted(0.5, 0, -0.5, 0)
+            if rect.width() < 1.0:
+                rect.setWidth(1.0)
+            painter.setPen(QPen(edge, 1.0))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(rect, 3, 3)
+            if rect.width() > metrics.horizontalAdvance(label) + 6:
+                painter.setPen(self._text)
+                painter.drawText(rect, Qt.AlignCenter, label)
+        painter.setTransform(transform)

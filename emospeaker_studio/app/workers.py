@@ -1,0 +1,376 @@
+"""Background work: the preview render worker and the export job.
+
+The GUI builds a frozen request from the immutable core ``Project`` (the
+snapshot) and hands it over; the worker thread renders it and reports back
+through signals, which Qt delivers on the GUI thread. A newer preview request
+replaces a pending one and cancels the one in flight (unless both need the
+same expensive preparation, which is then kept). The engine is imported
+lazily, inside the worker thread, so the window appears before torch loads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Protocol
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtGui import QImage
+
+from emospeaker_studio.core.errors import Cancelled, UserError
+from emospeaker_studio.core.project import ExportFormat, Project
+from emospeaker_studio.engine.jobs import CancelToken, Progress
+
+log = logging.getLogger(__name__)
+
+#: Waveform peaks per second of audio: enough for a sharp waveform at any useful zoom.
+PEAKS_PER_SECOND = 400
+#: At most this many progress signals per second (a signal per frame would flood the GUI).
+PROGRESS_SIGNALS_PER_SECOND = 15
+
+
+# -- requests and results ------------------------------------------------------
+
+
+def preview_project(project: Project, preview_height: int) -> Project:
+    """The project as the preview renders it: the output height lowered to the preview's."""
+    out = project.output
+    if out.height <= preview_height:
+        return project
+    width = None if out.width is None else max(16, round(out.width * preview_height / out.height))
+    return project.with_(output=out.with_(height=preview_height, width=width))
+
+
+def preparation_key(project: Project, device: str) -> tuple:
+    """What the expensive preparation (face fit, speech analysis, rig) depends on."""
+    out = project.output
+    return (project.portrait, project.audio, project.face_index, project.landmark_offsets, out.height, out.width, out.fps, device)
+
+
+def animation_key(project: Project) -> tuple:
+    """What the per-frame animation depends on beyond the preparation."""
+    return (project.emotions, project.style)
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    """Render ``frames`` of ``project`` (already at preview size) on ``device``.
+
+    ``generation`` comes back with every frame so the GUI can drop frames of
+    an older document state.
+    """
+
+    project: Project
+    frames: tuple[int, ...]
+    device: str = "auto"
+    generation: int = 0
+    cancel: CancelToken = field(default_factory=CancelToken, compare=False)
+
+
+@dataclass(frozen=True)
+class PreviewInfo:
+    """What the GUI learns once a project is prepared."""
+
+    frame_count: int
+    fps: float
+    size: tuple[int, int]
+    speech: Any  # engine SpeechTrack (probs per frame, labels)
+    fit: Any  # engine FaceFit (landmarks in portrait px, face_count, face_index)
+    generation: int
+
+
+@dataclass(frozen=True)
+class WaveformPeaks:
+    """Min/max of the audio in bins of ``1 / rate`` seconds (for drawing only)."""
+
+    path: str
+    lows: np.ndarray
+    highs: np.ndarray
+    rate: float
+    duration_s: float
+
+
+def waveform_peaks(samples: np.ndarray, sample_rate: int, path: str, rate: float = PEAKS_PER_SECOND) -> WaveformPeaks:
+    hop = max(1, int(sample_rate / rate))
+    usable = len(samples) // hop * hop
+    if usable == 0:
+        empty = np.zeros(1, np.float32)
+        return WaveformPeaks(path, empty, empty, sample_rate / hop, len(samples) / sample_rate)
+    blocks = samples[:usable].reshape(-1, hop)
+    return WaveformPeaks(path, blocks.min(axis=1), blocks.max(axis=1), sample_rate / hop, len(samples) / sample_rate)
+
+
+def frames_to_images(frames: np.ndarray) -> list[QImage]:
+    """uint8 (B, H, W, 3|4) arrays to QImages that own their pixels."""
+    images = []
+    for frame in frames:
+        frame = np.ascontiguousarray(frame)
+        h, w, c = frame.shape
+        fmt = QImage.Format_RGBA8888 if c == 4 else QImage.Format_RGB888
+        images.append(QImage(frame.data, w, h, w * c, fmt).copy())
+    return images
+
+
+# -- the engine, behind a small interface so tests can give a fake --------------
+
+
+class PreviewBackend(Protocol):
+    def load_waveform(self, audio_path: str) -> WaveformPeaks: ...
+
+    def prepare(self, project: Project, device: str, progress: Callable[[Progress], None], cancel: CancelToken, previous: Any = None) -> Any: ...
+
+    def reanimate(self, prepared: Any, project: Project, cancel: CancelToken) -> Any: ...
+
+    def render(self, prepared: Any, start: int, stop: int) -> np.ndarray: ...
+
+
+class EngineBackend:
+    """The real engine (``engine.pipeline``), imported on first use in the worker thread."""
+
+    def load_waveform(self, audio_path: str) -> WaveformPeaks:
+        from emospeaker_studio.engine.audio import load_audio
+
+        clip = load_audio(audio_path, sample_rate=16000)
+        return waveform_peaks(clip.samples, clip.sample_rate, audio_path)
+
+    def prepare(self, project: Project, device: str, progress: Callable[[Progress], None], cancel: CancelToken, previous: Any = None) -> Any:
+        from emospeaker_studio.engine import pipeline
+
+        if previous is not None:
+            # Reuses every stage whose inputs did not change (e.g. the face fit after an fps change).
+            return previous.with_project(project, device=device, progress=progress, cancel=cancel)
+        return pipeline.prepare(project, device=device, progress=progress, cancel=cancel)
+
+    def reanimate(self, prepared: Any, project: Project, cancel: CancelToken) -> Any:
+        # Only the animation re-runs: the fit, the speech and the rig are kept.
+        return prepared.with_project(project, cancel=cancel)
+
+    def render(self, prepared: Any, start: int, stop: int) -> np.ndarray:
+        return prepared.render_frames(start, stop)
+
+
+# -- the preview worker ------------------------------------------------------------
+
+
+class RenderWorker(QThread):
+    """One thread that owns the prepared render and serves preview requests in order.
+
+    Signals (delivered on the GUI thread):
+        waveformReady(WaveformPeaks)
+        preparing(Progress): preparation progress (fit, speech...)
+        prepared(PreviewInfo): the project is ready to render
+        frameReady(generation, frame index, QImage)
+        failed(str): a one-line message for the window
+        idle(): nothing left to do
+    """
+
+    waveformReady = Signal(object)
+    preparing = Signal(object)
+    prepared = Signal(object)
+    frameReady = Signal(int, int, QImage)
+    failed = Signal(str)
+    idle = Signal()
+
+    def __init__(self, backend: Optional[PreviewBackend] = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("RenderWorker")
+        self._backend = backend or EngineBackend()
+        self._cond = threading.Condition()
+        self._pending: Optional[PreviewRequest] = None
+        self._current: Optional[PreviewRequest] = None
+        self._current_is_preparing = False
+        self._stopping = False
+        # Owned by the worker thread only:
+        self._prepared: Any = None
+        self._prep_key: Optional[tuple] = None
+        self._anim_key: Optional[tuple] = None
+        self._waveform_path: Optional[str] = None
+        self._failed_key: Optional[tuple] = None
+
+    # -- called from the GUI thread ---------------------------------------------
+    def submit(self, request: PreviewRequest) -> None:
+        """Queue ``request``; it replaces a pending one and cancels the one running."""
+        with self._cond:
+            if self._pending is not None:
+                self._pending.cancel.cancel()
+            current = self._current
+            if current is not None:
+                same_prep = preparation_key(current.project, current.device) == preparation_key(request.project, request.device)
+                if not (self._current_is_preparing and same_prep):
+                    current.cancel.cancel()
+            self._pending = request
+            self._cond.notify()
+        if not self.isRunning():
+            self.start()
+
+    def stop(self, timeout_ms: int = 10000) -> None:
+        """Cancel everything and end the thread (call before the window closes)."""
+        with self._cond:
+            self._stopping = True
+            for request in (self._pending, self._current):
+                if request is not None:
+                    request.cancel.cancel()
+            self._pending = None
+            self._cond.notify()
+        if self.isRunning():
+            self.wait(timeout_ms)
+
+    # -- the worker thread -----------------------------------------------------------
+    def run(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                request, self._pending = self._pending, None
+                self._current = request
+            try:
+                self._serve(request)
+            except Cancelled:
+                pass
+            except UserError as exc:
+                self.failed.emit(str(exc))
+            except Exception as exc:  # a bug: say so in the window, keep the app alive
+                log.error("preview render failed:\n%s", traceback.format_exc())
+                self.failed.emit(f"Preview failed: {type(exc).__name__}: {exc}")
+            finally:
+                with self._cond:
+                    self._current = None
+                    self._current_is_preparing = False
+                    if self._pending is None and not self._stopping:
+                        self.idle.emit()
+
+    def _serve(self, request: PreviewRequest) -> None:
+        project, cancel = request.project, request.cancel
+        if project.audio and project.audio != self._waveform_path:
+            self._waveform_path = project.audio
+            try:
+                self.waveformReady.emit(self._backend.load_waveform(project.audio))
+            except UserError as exc:
+                self.failed.emit(str(exc))
+        if not project.portrait:
+            return
+        cancel.raise_if_cancelled()
+        prep_key = preparation_key(project, request.device)
+        if prep_key == self._failed_key:
+            return  # already reported; wait for the user to change something
+        if self._prepared is None or prep_key != self._prep_key:
+            previous, self._prepared = self._prepared, None
+            with self._cond:
+                self._current_is_preparing = True
+            emitter = _ThrottledProgress(self.preparing.emit)
+            try:
+                self._prepared = self._backend.prepare(project, request.device, emitter, cancel, previous)
+            except UserError:
+                self._failed_key = prep_key
+                raise
+            finally:
+                with self._cond:
+                    self._current_is_preparing = False
+                if self._prepared is None:
+                    self._prepared = previous  # cancelled or failed: keep the stages for the next try
+            self._prep_key, self._anim_key, self._failed_key = prep_key, animation_key(project), None
+            self._announce(request)
+        elif animation_key(project) != self._anim_key:
+            self._prepared = self._backend.reanimate(self._prepared, project, cancel)
+            self._anim_key = animation_key(project)
+            self._announce(request)
+        frame_count = int(getattr(self._prepared, "frame_count", 0))
+        for index in request.frames:
+            cancel.raise_if_cancelled()
+            if not 0 <= index < frame_count:
+                continue
+            frames = self._backend.render(self._prepared, index, index + 1)
+            self.frameReady.emit(request.generation, index, frames_to_images(frames)[0])
+
+    def _announce(self, request: PreviewRequest) -> None:
+        p = self._prepared
+        self.prepared.emit(
+            PreviewInfo(
+                frame_count=int(p.frame_count),
+                fps=float(p.fps),
+                size=tuple(getattr(p, "size", (0, 0))),
+                speech=getattr(p, "speech", None),
+                fit=getattr(p, "fit", None),
+                generation=request.generation,
+            )
+        )
+
+
+class _ThrottledProgress:
+    """Forward at most a few progress reports per second, always the last one."""
+
+    def __init__(self, emit: Callable[[Progress], None]) -> None:
+        self._emit = emit
+        self._last = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.perf_counter()
+        if now - self._last >= 1.0 / PROGRESS_SIGNALS_PER_SECOND or progress.done >= progress.total:
+            self._last = now
+            self._emit(progress)
+
+
+# -- export ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    project: Project
+    out_path: str
+    fmt: ExportFormat
+    device: str = "auto"
+    cancel: CancelToken = field(default_factory=CancelToken, compare=False)
+
+
+class ExportJob(QThread):
+    """Renders a whole project to a file on its own thread.
+
+    Signals: progress(Progress), succeeded(path), failed(message), cancelled().
+    """
+
+    progress = Signal(object)
+    succeeded = Signal(str)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, request: ExportRequest, render: Optional[Callable[..., Any]] = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ExportJob")
+        self.request = request
+        self._render = render
+
+    def cancel(self) -> None:
+        self.request.cancel.cancel()
+
+    def run(self) -> None:
+        request = self.request
+        try:
+            render = self._render
+            if render is None:
+                from emospeaker_studio.engine.pipeline import render_project as render
+            render(
+                request.project,
+                request.out_path,
+                device=request.device,
+                fmt=request.fmt,
+                progress=_ThrottledProgress(self.progress.emit),
+                cancel=request.cancel,
+            )
+        except Cancelled:
+            self.cancelled.emit()
+        except UserError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:
+            log.error("export failed:\n%s", traceback.format_exc())
+            self.failed.emit(f"Export failed: {type(exc).__name__}: {exc}")
+        else:
+            if request.cancel.cancelled:
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(request.out_path)

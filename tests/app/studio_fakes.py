@@ -1,0 +1,68 @@
+"""A fake render backend: instant, deterministic frames, and a gate to hold a render mid-way."""
+
+from __future__ import annotations
+
+import threading
+import wave
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from emospeaker_studio.app.workers import WaveformPeaks, waveform_peaks
+from emospeaker_studio.engine.speech.track import VISEMES, SpeechTrack
+
+
+def write_wav(path: Path, seconds: float = 3.0, rate: int = 16000) -> None:
+    t = np.arange(int(seconds * rate)) / rate
+    signal = (0.3 * np.sin(2 * np.pi * 220 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 1.5 * t))).astype(np.float32)
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes((signal * 32767).astype("<i2").tobytes())
+
+
+class FakeBackend:
+    """Frames whose red channel is the frame index; ``hold_at`` makes that frame's render wait on ``gate``."""
+
+    def __init__(self, seconds: float = 3.0, fps: float = 25.0, size=(64, 48)) -> None:
+        self.seconds, self.fps, self.size = seconds, fps, size
+        self.prepare_calls = 0
+        self.reanimate_calls = 0
+        self.rendered: list[int] = []
+        self.hold_at: int | None = None
+        self.gate = threading.Event()
+        self.reached = threading.Event()
+
+    def load_waveform(self, audio_path: str) -> WaveformPeaks:
+        rate = 16000
+        t = np.arange(int(self.seconds * rate)) / rate
+        return waveform_peaks(np.sin(2 * np.pi * 3 * t).astype(np.float32), rate, audio_path)
+
+    def _prepared(self, project):
+        frames = int(round(self.seconds * project.output.fps))
+        probs = np.zeros((frames, len(VISEMES)), np.float32)
+        probs[:, 0] = 1
+        probs[frames // 4 : frames // 2, VISEMES.index("aa")] = 2
+        speech = SpeechTrack(project.output.fps, probs, {})
+        return SimpleNamespace(frame_count=frames, fps=project.output.fps, size=self.size, speech=speech, fit=None, project=project)
+
+    def prepare(self, project, device, progress, cancel, previous=None):
+        self.prepare_calls += 1
+        return self._prepared(project)
+
+    def reanimate(self, prepared, project, cancel):
+        self.reanimate_calls += 1
+        return self._prepared(project)
+
+    def render(self, prepared, start, stop):
+        if self.hold_at is not None and start == self.hold_at:
+            self.reached.set()
+            self.gate.wait(10)
+        self.rendered.append(start)
+        w, h = self.size
+        frames = np.zeros((stop - start, h, w, 3), np.uint8)
+        for i in range(stop - start):
+            frames[i, :, :, 0] = (start + i) % 256
+        return frames
