@@ -228,7 +228,7 @@ class MoveKeyframes(Edit):
     def _apply(self, project: Project) -> Project:
         track = project.emotions
         result = project.with_(emotions=self._moved(track, self.moves))
-        self._before = {keyframe_id: (track.get(keyframe_id).time, track.get(keyframe_id).intensity) for keyframe_id in self.moves}
+        self._before = {kf.id: (kf.time, kf.intensity) for kf in track if kf.id in self.moves}
         return result
 
     def _revert(self, project: Project) -> Project:

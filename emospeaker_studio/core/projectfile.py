@@ -322,7 +322,9 @@ class _Reader:
             raise self.fail(path, f"a number {low:g}..{high:g}", value)
         return float(value)
 
-    def integer(self, parent: dict[str, Any], key: str, path: str, low: int, high: int, default: object = _MISSING) -> int:
+    def integer(
+        self, parent: dict[str, Any], key: str, path: str, low: int, high: int, default: object = _MISSING
+    ) -> int:
         value = parent.get(key, default)
         if isinstance(value, float) and value.is_integer():
             value = int(value)

@@ -327,6 +327,7 @@ _random_edits = st.one_of(
     st.builds(lambda i, e: SetKeyframeEmotion(i, e), _ids, st.sampled_from(list(Emotion))),
     st.builds(lambda i: SetKeyframeEasing(i, HOLD), _ids),
     st.builds(lambda i: RemoveKeyframes([i]), _ids),
+    st.builds(lambda d: MoveKeyframes({"a": (d, None), "b": (1.5 + d, 0.5)}, drag_id="ab"), st.floats(0.0, 3.0)),
     st.builds(lambda t: AddKeyframe(Keyframe.new(t, Emotion.SAD, 0.5, LINEAR)), st.floats(0.0, 8.0)),
     st.builds(lambda v: SetStyle("head_motion", v), st.floats(0.0, 1.0)),
     st.builds(lambda h: SetOutput(height=h), st.integers(16, 2000)),
