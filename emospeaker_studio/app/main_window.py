@@ -324,7 +324,6 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         star = "*" if self.document.is_dirty else ""
         self.setWindowTitle(f"{self.document.display_name}{star} — EmoSpeaker Studio")
-        self.setWindowModified(self.document.is_dirty)
 
     def show_error(self, message: str) -> None:
         self.banner.show_message(message, "error")

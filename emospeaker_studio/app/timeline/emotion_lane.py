@@ -30,7 +30,7 @@ from emospeaker_studio.app.selection import KeyframeSelection
 from emospeaker_studio.app.theme import EMOTION_COLORS, Palette
 from emospeaker_studio.app.timeline.lanes import LaneViewBox
 from emospeaker_studio.core.easing import PRESETS
-from emospeaker_studio.core.edits import MoveKeyframe, SetEmotionTrack
+from emospeaker_studio.core.edits import MoveKeyframes
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.core.keyframes import EmotionTrack, emotion_at
@@ -50,6 +50,13 @@ class _Drag:
     start_intensity: float
     drag_id: object
     last: Optional[tuple] = None
+
+
+class _Diamonds(pg.ScatterPlotItem):
+    """The keyframe markers; clicks go through to the lane, which does the hit-testing."""
+
+    def mouseClickEvent(self, ev):  # noqa: N802
+        ev.ignore()
 
 
 class EmotionViewBox(LaneViewBox):
@@ -135,7 +142,8 @@ class EmotionLaneEditor(QObject):
         self._stems = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(QColor(255, 255, 255, 40), width=1))
         self._stems.setZValue(-3)
         view.addItem(self._stems)
-        self._diamonds = pg.ScatterPlotItem(pxMode=True, symbol="d", hoverable=False)
+        self._diamonds = _Diamonds(pxMode=True, symbol="d", hoverable=False)
+        self._diamonds.setAcceptedMouseButtons(Qt.NoButton)
         self._diamonds.setZValue(10)
         view.addItem(self._diamonds)
         self._band = QGraphicsRectItem()
@@ -305,15 +313,11 @@ class EmotionLaneEditor(QObject):
             return
         track = self.document.project.emotions
         try:
-            if len(moved) == 1:
-                (kid, (t, i)), = moved.items()
-                track.updated(kid, time=t, intensity=i)  # refuse silently if it lands on another keyframe
-                edit = MoveKeyframe(kid, time=t, intensity=i, drag_id=drag.drag_id)
-            else:
-                new_track = EmotionTrack(tuple(kf.with_(time=moved[kf.id][0], intensity=moved[kf.id][1]) if kf.id in moved else kf for kf in track))
-                edit = SetEmotionTrack(new_track, "Move Keyframes")
+            # Checked here first so a drag onto another keyframe just stops, without an error banner.
+            EmotionTrack(tuple(kf.with_(time=moved[kf.id][0], intensity=moved[kf.id][1]) if kf.id in moved else kf for kf in track))
         except UserError:
             return  # would land on another keyframe: stay where it was until the pointer moves on
+        edit = MoveKeyframes(moved, drag_id=drag.drag_id)
         drag.last = key
         self.document.push(edit)
 

@@ -1,0 +1,199 @@
+"""Keyframes edited on the timeline with the mouse and keys, checked in the document."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from emospeaker_studio.core.edits import AddKeyframe, SetAudio, SetPortrait
+from emospeaker_studio.core.emotions import Emotion
+from emospeaker_studio.core.keyframes import Keyframe
+
+
+@pytest.fixture
+def window(make_window, fake_backend, media, qtbot):
+    window = make_window(fake_backend)
+    portrait, audio = media
+    window.document.push(SetPortrait(str(portrait)))
+    window.document.push(SetAudio(str(audio)))
+    window.document.reset(window.document.project)  # start clean, as after opening a file
+    qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
+    window.timeline.fit_all()
+    return window
+
+
+def _viewport(window):
+    return window.timeline.emotion_plot.viewport()
+
+
+def _send(widget, kind, pos: QPoint, button=Qt.LeftButton, buttons=Qt.LeftButton, modifiers=Qt.NoModifier):
+    local = QPointF(pos)
+    event = QMouseEvent(kind, local, widget.mapToGlobal(local), button, buttons, modifiers)
+    QApplication.sendEvent(widget, event)
+
+
+def drag(window, start: QPoint, end: QPoint, modifiers=Qt.NoModifier, steps: int = 8):
+    vp = _viewport(window)
+    _send(vp, QMouseEvent.MouseButtonPress, start, modifiers=modifiers)
+    for i in range(1, steps + 1):
+        p = start + (end - start) * (i / steps)
+        _send(vp, QMouseEvent.MouseMove, p, button=Qt.NoButton, modifiers=modifiers)
+    _send(vp, QMouseEvent.MouseButtonRelease, end, buttons=Qt.NoButton, modifiers=modifiers)
+
+
+def click(window, pos: QPoint, modifiers=Qt.NoModifier):
+    vp = _viewport(window)
+    _send(vp, QMouseEvent.MouseButtonPress, pos, modifiers=modifiers)
+    _send(vp, QMouseEvent.MouseButtonRelease, pos, buttons=Qt.NoButton, modifiers=modifiers)
+
+
+def double_click(window, pos: QPoint):
+    vp = _viewport(window)
+    click(window, pos)
+    _send(vp, QMouseEvent.MouseButtonDblClick, pos)
+    _send(vp, QMouseEvent.MouseButtonRelease, pos, buttons=Qt.NoButton)
+
+
+def point(window, t, intensity):
+    return window.timeline.emotion_point(t, intensity)
+
+
+def keyframes(window):
+    return list(window.document.project.emotions)
+
+
+def test_double_click_adds_a_keyframe_with_the_inspector_emotion(window):
+    window.inspector.emotion_buttons[Emotion.SAD].click()
+    double_click(window, point(window, 1.0, 0.7))
+    (kf,) = keyframes(window)
+    assert kf.emotion is Emotion.SAD
+    assert kf.time == pytest.approx(1.0, abs=0.041)  # on a frame near the cursor
+    assert round(kf.time * 25, 6) == int(round(kf.time * 25))
+    assert kf.intensity == pytest.approx(0.7, abs=0.02)
+    assert window.selection.ids == (kf.id,)
+    assert "*" in window.windowTitle()
+    window.actions_["undo"].trigger()
+    assert keyframes(window) == []
+
+
+def test_drag_moves_in_time_and_intensity_as_one_undo_step(window):
+    kf = Keyframe.new(1.0, "happy", 0.8)
+    window.document.push(AddKeyframe(kf))
+    steps_before = window.document.undo_stack.count()
+    drag(window, point(window, 1.0, 0.8), point(window, 2.0, 0.3))
+    moved = window.document.project.emotions.get(kf.id)
+    assert moved.time == pytest.approx(2.0, abs=0.041)
+    assert round(moved.time * 25, 6) == int(round(moved.time * 25))  # snapped to a frame
+    assert moved.intensity == pytest.approx(0.3, abs=0.02)
+    assert window.document.undo_stack.count() == steps_before + 1
+    window.actions_["undo"].trigger()
+    back = window.document.project.emotions.get(kf.id)
+    assert (back.time, back.intensity) == (1.0, 0.8)
+    window.actions_["redo"].trigger()
+    assert window.document.project.emotions.get(kf.id) == moved
+
+
+def test_shift_drag_does_not_snap_to_frames(window):
+    kf = Keyframe.new(1.0, "happy", 0.5)
+    window.document.push(AddKeyframe(kf))
+    drag(window, point(window, 1.0, 0.5), point(window, 1.513, 0.5), modifiers=Qt.ShiftModifier)
+    t = window.document.project.emotions.get(kf.id).time
+    assert abs(t * 25 - round(t * 25)) > 1e-3  # between frames
+    assert t == pytest.approx(1.513, abs=0.02)
+
+
+def test_drag_does_not_land_on_another_keyframe(window):
+    a, b = Keyframe.new(1.0, "happy", 0.5), Keyframe.new(2.0, "sad", 0.5)
+    window.document.push(AddKeyframe(a))
+    window.document.push(AddKeyframe(b))
+    drag(window, point(window, 1.0, 0.5), point(window, 2.0, 0.5))
+    times = sorted(kf.time for kf in keyframes(window))
+    assert len(times) == 2 and times[1] - times[0] >= 0.039
+    assert not window.banner.isVisible()
+
+
+def test_delete_key_and_rubber_band_selection(window, qtbot):
+    for t, e in ((0.6, "happy"), (1.2, "sad"), (2.4, "angry")):
+        window.document.push(AddKeyframe(Keyframe.new(t, e, 0.5)))
+    # A band around the first two keyframes selects exactly them.
+    drag(window, point(window, 0.4, 0.95), point(window, 1.5, 0.1))
+    chosen = {window.document.project.emotions.get(i).time for i in window.selection.ids}
+    assert chosen == {0.6, 1.2}
+    window.activateWindow()
+    window.timeline.emotion_plot.setFocus()
+    qtbot.keyClick(window.timeline.emotion_plot, Qt.Key_Delete)
+    assert [kf.time for kf in keyframes(window)] == [2.4]
+    window.actions_["undo"].trigger()
+    assert [kf.time for kf in keyframes(window)] == [0.6, 1.2, 2.4]
+
+
+def test_click_selects_and_ctrl_click_adds(window):
+    a, b = Keyframe.new(1.0, "happy", 0.5), Keyframe.new(2.0, "sad", 0.9)
+    window.document.push(AddKeyframe(a))
+    window.document.push(AddKeyframe(b))
+    click(window, point(window, 1.0, 0.5))
+    assert window.selection.ids == (a.id,)
+    click(window, point(window, 2.0, 0.9), modifiers=Qt.ControlModifier)
+    assert set(window.selection.ids) == {a.id, b.id}
+    # Dragging one of a selection moves both, as one step.
+    drag(window, point(window, 2.0, 0.9), point(window, 2.4, 0.9))
+    track = window.document.project.emotions
+    assert track.get(a.id).time == pytest.approx(1.4, abs=0.041)
+    assert track.get(b.id).time == pytest.approx(2.4, abs=0.041)
+    window.actions_["undo"].trigger()
+    assert window.document.project.emotions.get(a.id).time == 1.0
+
+
+def test_click_on_empty_lane_seeks_and_clears_selection(window):
+    kf = Keyframe.new(1.0, "happy", 0.5)
+    window.document.push(AddKeyframe(kf))
+    window.selection.set([kf.id])
+    click(window, point(window, 2.2, 0.05))
+    assert window.selection.ids == ()
+    assert window.clock.position == pytest.approx(2.2, abs=0.05)
+    assert window.transport.timecode.text() == "00:02:" + window.transport.timecode.text()[-2:]
+
+
+def test_copy_paste_at_playhead_and_duplicate(window, qtbot):
+    a = Keyframe.new(0.4, "happy", 0.6)
+    window.document.push(AddKeyframe(a))
+    window.selection.set([a.id])
+    window.actions_["copy"].trigger()
+    window.seek(2.0)
+    window.actions_["paste"].trigger()
+    pasted = [kf for kf in keyframes(window) if kf.id != a.id]
+    assert len(pasted) == 1 and pasted[0].time == pytest.approx(2.0) and pasted[0].emotion is Emotion.HAPPY
+    assert window.selection.ids == (pasted[0].id,)
+    window.actions_["duplicate"].trigger()
+    assert len(keyframes(window)) == 3
+
+
+def test_inspector_edits_the_selected_keyframe(window):
+    kf = Keyframe.new(1.0, "happy", 0.5)
+    window.document.push(AddKeyframe(kf))
+    window.selection.set([kf.id])
+    inspector = window.inspector
+    assert inspector.intensity.value() == pytest.approx(0.5)
+    inspector.intensity.slider.setValue(737)  # fine steps: 0.1 % resolution
+    assert window.document.project.emotions.get(kf.id).intensity == pytest.approx(0.737)
+    inspector.emotion_buttons[Emotion.FEARFUL].click()
+    assert window.document.project.emotions.get(kf.id).emotion is Emotion.FEARFUL
+    index = inspector.easing_combo.findData("ease-in-out")
+    inspector.easing_combo.activated.emit(index)
+    assert window.document.project.emotions.get(kf.id).easing.kind.value == "ease-in-out"
+    window.actions_["undo"].trigger()
+    window.actions_["undo"].trigger()
+    assert window.document.project.emotions.get(kf.id).emotion is Emotion.HAPPY
+
+
+def test_ctrl_wheel_zooms_and_fit_all_restores(window):
+    timeline = window.timeline
+    before = timeline.visible_range()
+    timeline.zoom(0.5)
+    after = timeline.visible_range()
+    assert after[1] - after[0] == pytest.approx((before[1] - before[0]) * 0.5, rel=0.05)
+    timeline.fit_all()
+    fitted = timeline.visible_range()
+    assert fitted[0] <= 0.0 and fitted[1] >= 3.0 - 0.05
