@@ -1,0 +1,135 @@
+"""The main window's file workflow: title and close prompt, save/open, recovery, drops, playback."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from emospeaker_studio.core.edits import AddKeyframe, SetAudio, SetPortrait
+from emospeaker_studio.core.keyframes import Keyframe
+from emospeaker_studio.core.project import Project
+
+
+@pytest.fixture
+def window(make_window, fake_backend, media):
+    window = make_window(fake_backend)
+    portrait, audio = media
+    window.document.push(SetPortrait(str(portrait)))
+    window.document.push(SetAudio(str(audio)))
+    return window
+
+
+def test_title_shows_name_and_unsaved_star(window, tmp_path):
+    assert window.windowTitle().startswith("Untitled*")
+    path = tmp_path / "scene.esproj"
+    assert window._save_to(str(path))
+    assert window.windowTitle() == "scene.esproj — EmoSpeaker Studio"
+    window.document.push(AddKeyframe(Keyframe.new(1.0, "happy")))
+    assert window.windowTitle() == "scene.esproj* — EmoSpeaker Studio"
+    window.actions_["undo"].trigger()
+    assert "*" not in window.windowTitle()
+
+
+def test_close_with_unsaved_changes_asks_and_cancel_keeps_the_window(make_window, fake_backend):
+    window = make_window(fake_backend, answer=QMessageBox.Cancel)
+    window.document.push(AddKeyframe(Keyframe.new(1.0, "happy")))
+    assert not window.close()
+    assert window.isVisible() and window.asked == ["Unsaved changes"]
+    assert len(window.document.project.emotions) == 1
+
+
+def test_close_discarding_closes_without_saving(make_window, fake_backend, tmp_path):
+    window = make_window(fake_backend, answer=QMessageBox.Discard)
+    window.document.push(AddKeyframe(Keyframe.new(1.0, "happy")))
+    assert window.close()
+    assert window.asked == ["Unsaved changes"]
+    assert not list(tmp_path.glob("*.esproj"))
+
+
+def test_open_recent_and_reopen(window, tmp_path):
+    path = tmp_path / "take.esproj"
+    window.document.push(AddKeyframe(Keyframe.new(1.0, "sad", 0.25)))
+    assert window._save_to(str(path))
+    window.new_project()
+    assert window.document.project == Project()
+    window._fill_recent_menu()
+    recent = [a for a in window.recent_menu.actions() if a.text() == "take.esproj"]
+    assert recent, "the saved file is in Open Recent"
+    recent[0].trigger()
+    (kf,) = window.document.project.emotions
+    assert (kf.time, kf.emotion.value, kf.intensity) == (1.0, "sad", 0.25)
+    assert window.windowTitle().startswith("take.esproj")
+
+
+def test_broken_project_file_is_a_message_not_a_crash(window, tmp_path):
+    bad = tmp_path / "bad.esproj"
+    bad.write_text("{ this is not json")
+    before = window.document.project
+    assert not window.open_path(str(bad), ask=False)
+    assert window.banner.isVisible() and "bad.esproj" in window.banner.message
+    assert window.document.project is before
+
+
+def test_autosave_and_recovery_offer(make_window, fake_backend, media):
+    first = make_window(fake_backend)
+    first.document.push(AddKeyframe(Keyframe.new(2.0, "angry", 0.6)))
+    first.autosave()
+    assert first.recovery.pending() is not None
+    # A second session (after a crash) finds the recovery file and offers it.
+    second = make_window(fake_backend)
+    assert second.offer_recovery()
+    assert "Recover" in [b.text() for b in second.banner._actions]
+    second.banner._actions[0].click()
+    (kf,) = second.document.project.emotions
+    assert kf.emotion.value == "angry" and second.document.is_dirty
+
+
+def test_dropping_files_imports_them(window, media, qtbot):
+    portrait, audio = media
+    window.document.reset(Project())
+    for path in (portrait, audio):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        event = QDropEvent(QPointF(200, 200), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        window.dropEvent(event)
+    assert window.document.project.portrait == str(portrait)
+    assert window.document.project.audio == str(audio)
+    window.document.undo_stack.undo()
+    assert window.document.project.audio is None
+
+
+def test_dropping_an_unknown_file_says_so(window, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    window.open_path(str(text))
+    assert "notes.txt" in window.banner.message
+
+
+def test_play_follows_the_clock_and_pause_stops(window, qtbot):
+    qtbot.waitUntil(lambda: window.preview_controller.frame_count > 0, timeout=5000)
+    window.seek(0.0)
+    with qtbot.waitSignal(window.clock.playingChanged, timeout=2000):
+        window.actions_["play"].trigger()
+    qtbot.waitUntil(lambda: window.clock.position > 0.3, timeout=5000)
+    with qtbot.waitSignal(window.clock.playingChanged, timeout=2000):
+        window.actions_["play"].trigger()
+    stopped = window.clock.position
+    assert window.transport.timecode.text() != "00:00:00"
+    assert window.timeline._playhead == pytest.approx(stopped)
+    window.actions_["next_frame"].trigger()
+    assert window.preview_controller.frame_index(window.clock.position) == window.preview_controller.frame_index(stopped) + 1
+    window.actions_["go_start"].trigger()
+    assert window.clock.position == 0.0
+    # The frame under the playhead is shown once it arrives (frame 0's red channel is 0).
+    qtbot.waitUntil(lambda: window.preview.frame_pixmap.toImage().pixelColor(0, 0).red() == 0, timeout=5000)
+
+
+def test_shortcuts_dialog_lists_the_video_editor_keys(window):
+    from emospeaker_studio.app.dialogs import ShortcutsDialog
+
+    dialog = ShortcutsDialog(window)
+    keys = {dialog.table.item(row, 1).text() for row in range(dialog.table.rowCount())}
+    for expected in ("Space", "J", "K", "L", "Left", "Right", "Home", "End", "Del", "Ctrl+Z", "Ctrl+S"):
+        assert any(expected in k for k in keys), expected
