@@ -141,12 +141,12 @@ def coarticulate(
 
     probs = _anticipate(probs, FRAME_RATE)
     articulation = _anticipate(articulation, FRAME_RATE)
-    voiced = _anticipate(estimates.speech * gate, FRAME_RATE)
+    # Voice activity as the animation sees it: the gate (short pauses filled), eased.
+    voiced = _anticipate(gate, FRAME_RATE)
 
     probs = _resample_to_fps(probs, fps, frames)
     articulation = _resample_to_fps(articulation, fps, frames)
     voiced = _resample_to_fps(voiced, fps, frames)
-    gate_v = _resample_to_fps(gate, fps, frames)
 
     # Ease over ~30 ms whatever the frame rate; remove one-frame spikes first.
     sigma = 0.03 * fps
@@ -177,12 +177,15 @@ def coarticulate(
             jaw[last] = min(jaw[last], 0.5 * jaw[min(last + 1, frames - 1)])
 
     strength = float(max(0.0, strength))
+    # Values a viewer cannot see are exactly rest, so a still mouth does not twitch by rounding.
+    for curve in (jaw, lip_round, lip_spread, lip_press, voiced):
+        curve[curve < 1e-3] = 0.0
     tracks = {
         "jaw_open": np.clip(jaw * strength, 0, 1),
         "lip_round": np.clip(lip_round * strength, 0, 1),
         "lip_spread": np.clip(lip_spread * strength, 0, 1),
         "lip_press": np.clip(lip_press * min(strength, 1.0), 0, 1),
-        "voiced": np.clip(np.maximum(voiced, 0) * (gate_v > 0), 0, 1),
+        "voiced": np.clip(voiced, 0, 1),
     }
     frame_probs = np.clip(frame_probs, 0, None)
     frame_probs /= np.maximum(frame_probs.sum(axis=1, keepdims=True), 1e-9)
