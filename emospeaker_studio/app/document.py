@@ -84,6 +84,7 @@ class DocumentController(QObject):
         self._project = project or Project()
         self._path = path or ""
         self._recovered_dirty = False
+        self._untitled_name = "Untitled"
         self.undo_stack = QUndoStack(self)
         # A bound method (not a lambda) so Qt drops the connection when this object dies.
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -101,7 +102,7 @@ class DocumentController(QObject):
 
     @property
     def display_name(self) -> str:
-        return Path(self._path).name if self._path else "Untitled"
+        return Path(self._path).name if self._path else self._untitled_name
 
     @property
     def is_dirty(self) -> bool:
@@ -151,14 +152,21 @@ class DocumentController(QObject):
             self.projectChanged.emit(old, project)
 
     # -- files ----------------------------------------------------------------
-    def reset(self, project: Project, path: Optional[str] = None, *, dirty: bool = False) -> None:
-        """Start over with ``project`` (New, Open, Recover): empty history."""
+    def reset(self, project: Project, path: Optional[str] = None, *, dirty: bool = False, untitled_name: str = "Untitled") -> None:
+        """Start over with ``project`` (New, Open, Recover): empty history.
+
+        ``untitled_name`` names a project without a file (e.g. "Demo"); saving it asks where.
+        """
         was_dirty = self.is_dirty
+        name_changed = untitled_name != self._untitled_name
+        self._untitled_name = untitled_name
         self.end_gesture()
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self._recovered_dirty = dirty
         self._set_path(path or "")
+        if name_changed and not self._path:
+            self.pathChanged.emit("")
         self._replace(project)
         if was_dirty != self.is_dirty:
             self.dirtyChanged.emit(self.is_dirty)

@@ -42,6 +42,7 @@ from emospeaker_studio.app.inspector import Inspector
 from emospeaker_studio.app.playback import PlaybackClock
 from emospeaker_studio.app.preview import PreviewView
 from emospeaker_studio.app.preview_controller import PreviewController
+from emospeaker_studio.app.project_bar import ProjectBar
 from emospeaker_studio.app.recovery import RecoveryStore
 from emospeaker_studio.app.selection import KeyframeSelection
 from emospeaker_studio.app.settings import AppSettings, save_settings
@@ -140,11 +141,10 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        self.project_bar = ProjectBar(self.document, self.palette_)
+        layout.addWidget(self.project_bar)
         self.banner = Banner()
-        banner_row = QHBoxLayout()
-        banner_row.setContentsMargins(10, 8, 10, 0)
-        banner_row.addWidget(self.banner)
-        layout.addLayout(banner_row)
+        layout.addWidget(self.banner)
         self.preview = PreviewView(self.palette_)
         self.preview.setMinimumSize(320, 240)
         layout.addWidget(self.preview, 1)
@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         if self._default_dock_sizes:
             # Dock sizes only stick once the window has its real size.
             self._default_dock_sizes = False
-            self.resizeDocks([self.timeline_dock], [max(330, self.height() * 36 // 100)], Qt.Vertical)
+            self.resizeDocks([self.timeline_dock], [max(340, self.height() * 40 // 100)], Qt.Vertical)
             self.resizeDocks([self.inspector_dock], [350], Qt.Horizontal)
 
     def _build_status_bar(self) -> None:
@@ -318,6 +318,9 @@ class MainWindow(QMainWindow):
         pc.failed.connect(self.show_error)
         pc.status.connect(self.status_info.setText)
         pc.waveform.connect(self._on_waveform)
+        self.project_bar.importPortrait.connect(self.import_portrait_dialog)
+        self.project_bar.importAudio.connect(self.import_audio_dialog)
+        self.project_bar.exportRequested.connect(self.export_dialog)
         self.face_combo.activated.connect(lambda i: self.document.push(SetFaceIndex(int(self.face_combo.itemData(i)))))
 
     # -- title, messages -------------------------------------------------------------------
@@ -509,7 +512,7 @@ class MainWindow(QMainWindow):
         demo = paths.resources_dir() / "demo.esproj"
         if demo.is_file() and self.open_path(str(demo), ask=False):
             # The demo is a template: saving it asks where, instead of overwriting the bundled file.
-            self.document.reset(self.document.project)
+            self.document.reset(self.document.project, untitled_name="Demo")
             self.show_info("This is the demo project: press Space to play, double-click the emotion lane to add a keyframe.")
             return True
         return False

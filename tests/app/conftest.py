@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import warnings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)  # OpenCV points it at its Qt 5 plugins
@@ -34,7 +35,9 @@ def _app_identity(qapp):
 def no_threads_left(qapp):
     """Fail a test that leaves a QThread or a thread-pool task running."""
     yield
-    running = [t for t in gc.get_objects() if isinstance(t, QThread) and _is_running(t)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # isinstance() on some torch objects warns about deprecations
+        running = [t for t in gc.get_objects() if isinstance(t, QThread) and _is_running(t)]
     assert not running, f"threads left running: {[t.objectName() or type(t).__name__ for t in running]}"
     assert QThreadPool.globalInstance().waitForDone(2000), "QThreadPool tasks left running"
 

@@ -204,7 +204,7 @@ class EmotionLaneEditor(QObject):
             spots.append(
                 {
                     "pos": (kf.time, kf.intensity),
-                    "size": 17 if selected else 14,
+                    "size": 20 if selected else 16,
                     "brush": pg.mkBrush(colour),
                     "pen": pg.mkPen(QColor("#ffffff") if selected else QColor(self._palette.window), width=2.2 if selected else 1.5),
                     "data": kf.id,

@@ -33,12 +33,14 @@ class LaneViewBox(pg.ViewBox):
         self.setLimits(xMin=-0.5, minXRange=MIN_VISIBLE_SPAN)
         self.on_seek: Callable[[float, bool], None] = lambda t, scrubbing: None
         self.on_scrub_end: Callable[[], None] = lambda: None
+        self.on_navigate: Callable[[], None] = lambda: None  # the user zoomed or panned
         self._scrubbing = False
 
     # -- navigation ------------------------------------------------------------
     def wheelEvent(self, ev, axis=None):  # noqa: N802 - Qt's name
         delta = ev.delta() if hasattr(ev, "delta") else ev.angleDelta().y()
         (x0, x1), _ = self.viewRange()
+        self.on_navigate()
         if ev.modifiers() & Qt.ControlModifier:
             factor = ZOOM_STEP ** (-delta)
             centre = self.mapSceneToView(ev.scenePos()).x()
@@ -137,12 +139,19 @@ class WaveformItem(pg.GraphicsObject):
         painter.setTransform(transform)
 
 
-class SpeechItem(pg.GraphicsObject):
-    """Viseme segments (runs of the most likely viseme) as labelled blocks."""
+#: Viseme families and their colours: lip closures and lip/teeth contacts, tongue consonants, vowels.
+VISEME_FAMILY_COLOURS = {
+    "PP": "#f07178", "FF": "#f07178", "TH": "#f07178",
+    "DD": "#c792ea", "kk": "#c792ea", "CH": "#c792ea", "SS": "#c792ea", "nn": "#c792ea", "RR": "#c792ea",
+    "aa": "#82aaff", "E": "#82aaff", "ih": "#82aaff", "oh": "#89ddff", "ou": "#89ddff",
+}
 
-    def __init__(self, colour: QColor, text_colour: QColor) -> None:
+
+class SpeechItem(pg.GraphicsObject):
+    """Viseme segments (runs of the most likely viseme) as labelled blocks coloured by family."""
+
+    def __init__(self, text_colour: QColor) -> None:
         super().__init__()
-        self._colour = QColor(colour)
         self._text = QColor(text_colour)
         self._segments: list[tuple[float, float, str]] = []
         self._duration = 1e-3
@@ -185,15 +194,16 @@ class SpeechItem(pg.GraphicsObject):
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setFont(self._font)
         metrics = QFontMetricsF(self._font)
-        fill = QColor(self._colour)
-        fill.setAlpha(70)
-        edge = QColor(self._colour)
-        edge.setAlpha(170)
         for start, stop, label in self._segments:
             if stop < x0 or start > x1:
                 continue
-            top_left = transform.map(QPointF(start, 0.85))
-            bottom_right = transform.map(QPointF(stop, 0.15))
+            colour = QColor(VISEME_FAMILY_COLOURS.get(label, "#9aa4b1"))
+            fill = QColor(colour)
+            fill.setAlpha(80)
+            edge = QColor(colour)
+            edge.setAlpha(190)
+            top_left = transform.map(QPointF(start, 0.86))
+            bottom_right = transform.map(QPointF(stop, 0.14))
             rect = QRectF(top_left, bottom_right).normalized().adjusted(0.5, 0, -0.5, 0)
             if rect.width() < 1.0:
                 rect.setWidth(1.0)

@@ -82,7 +82,8 @@ class TimelineWidget(QWidget):
         self._palette = palette
         self._fps = document.project.output.fps
         self._playhead = 0.0
-        self._duration = 1.0
+        self._duration = 0.0
+        self._auto_fit = True  # follow duration changes with "fit all" until the user zooms or pans
         self._audio_duration = 0.0
         pg.setConfigOptions(antialias=True)
 
@@ -107,12 +108,13 @@ class TimelineWidget(QWidget):
         for view in (self.emotion_view, self.speech_view, self.waveform_view, self.ruler_view):
             view.on_seek = self._emit_seek
             view.on_scrub_end = self.scrubFinished.emit
+            view.on_navigate = self._on_user_navigated
 
         self.waveform_item = WaveformItem(QColor(palette.waveform))
         self.waveform_view.addItem(self.waveform_item)
         centre = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(QColor(palette.grid)))
         self.waveform_view.addItem(centre, ignoreBounds=True)
-        self.speech_item = SpeechItem(QColor("#7f9cf5"), QColor(palette.text))
+        self.speech_item = SpeechItem(QColor(palette.text))
         self.speech_view.addItem(self.speech_item)
 
         self.loop_region = pg.LinearRegionItem(values=(0.0, 1.0), brush=pg.mkBrush(QColor(79, 141, 255, 45)), pen=pg.mkPen(QColor(palette.accent), width=2))
@@ -160,6 +162,7 @@ class TimelineWidget(QWidget):
         outer.setSpacing(0)
         outer.addLayout(grid)
         document.projectChanged.connect(self._on_project_changed)
+        self._duration = 0.0
         self.set_duration(1.0)
 
     # -- construction helpers ------------------------------------------------------------
@@ -238,11 +241,12 @@ class TimelineWidget(QWidget):
         self.set_duration(max(1.0, self._audio_duration, last))
 
     def set_duration(self, seconds: float) -> None:
-        fit = abs(self.emotion_view.viewRange()[0][1] - self._duration) < 1e-6 or self._duration <= 1.0
+        if abs(seconds - self._duration) < 1e-9:
+            return
         self._duration = seconds
         self.emotion_view.setLimits(xMin=-0.05 * seconds, xMax=seconds * 1.05 + 0.5)
         self.editor.set_duration(seconds)
-        if fit:
+        if self._auto_fit:
             self.fit_all()
 
     def set_playhead(self, seconds: float) -> None:
@@ -278,9 +282,16 @@ class TimelineWidget(QWidget):
         self.loop_region.setVisible(enabled)
 
     def fit_all(self) -> None:
+        """Show the whole timeline, and keep showing all of it as the duration changes
+        until the user zooms or pans."""
         self.emotion_view.setXRange(0.0, self._duration, padding=0.02)
+        self._auto_fit = True
+
+    def _on_user_navigated(self) -> None:
+        self._auto_fit = False
 
     def zoom(self, factor: float) -> None:
+        self._auto_fit = False
         (x0, x1), _ = self.emotion_view.viewRange()
         centre = self._playhead if x0 <= self._playhead <= x1 else (x0 + x1) / 2
         self.emotion_view.setXRange(centre - (centre - x0) * factor, centre + (x1 - centre) * factor, padding=0)
