@@ -85,6 +85,8 @@ def test_mp4_frames_decode_to_what_was_rendered(tmp_path, voice):
     out = tmp_path / "clip.mp4"
     export_frames(batches(), out_path=out, fmt=ExportFormat.MP4, fps=FPS, size=(W, H), frame_count=FRAMES,
                   audio_path=voice)
+    data = out.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")  # +faststart: plays while still downloading
     decoded = decode_frames(out)
     assert decoded.shape == (FRAMES, H, W, 3)
     for i in (0, 17, FRAMES - 1):
@@ -148,6 +150,13 @@ def test_alpha_portrait_gives_prores_4444_with_alpha(tmp_path, voice):
     # ffmpeg's ProRes decoder reports 4444 with alpha as yuva444p12le (it was encoded yuva444p10le).
     assert info.pix_fmt.startswith("yuva444p"), info.text
     assert "4444" in info.text
+
+
+def test_alpha_portrait_gives_webm_with_alpha(tmp_path):
+    out = tmp_path / "clip.webm"
+    export_frames(batches(channels=4), out_path=out, fmt=ExportFormat.WEBM, fps=FPS, size=(W, H),
+                  frame_count=FRAMES, alpha=True)
+    assert "alpha_mode      : 1" in media_info(out).text
 
 
 def test_opaque_portrait_gives_prores_422_hq(tmp_path):
