@@ -213,18 +213,36 @@ class _BasisSpec:
         return self._irises_follow(result, set(moves))
 
     def _irises_follow(self, values: np.ndarray, driven: set[int]) -> np.ndarray:
-        """Iris points outside the graph move with their eye's rim unless driven."""
-        for ring, iris in (
-            (lm.EYE_LEFT_UPPER + lm.EYE_LEFT_LOWER, (lm.IRIS_LEFT_CENTER,) + lm.IRIS_LEFT_RING),
-            (lm.EYE_RIGHT_UPPER + lm.EYE_RIGHT_LOWER, (lm.IRIS_RIGHT_CENTER,) + lm.IRIS_RIGHT_RING),
+        """Iris points (outside the graph) keep their place between the lids unless driven."""
+        for upper, lower, iris in (
+            (lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER, (lm.IRIS_LEFT_CENTER,) + lm.IRIS_LEFT_RING),
+            (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER, (lm.IRIS_RIGHT_CENTER,) + lm.IRIS_RIGHT_RING),
         ):
-            rim = list(ring)
+            ux, lx = self.q[list(upper), 0], self.q[list(lower), 0]
             for i in iris:
                 if i in driven:
                     continue
-                w = 1.0 / np.maximum(np.linalg.norm(self.q[rim] - self.q[i], axis=1), 1e-3) ** 2
-                values[i] = (w[:, None] * values[rim]).sum(axis=0) / w.sum()
+                x, y = self.q[i]
+                # The lid points and their displacements at this iris point's x.
+                up_order, lo_order = np.argsort(ux), np.argsort(lx)
+                up_y = np.interp(x, ux[up_order], self.q[list(upper), 1][up_order])
+                lo_y = np.interp(x, lx[lo_order], self.q[list(lower), 1][lo_order])
+                up_d = np.array([np.interp(x, ux[up_order], values[list(upper), k][up_order]) for k in range(3)])
+                lo_d = np.array([np.interp(x, lx[lo_order], values[list(lower), k][lo_order]) for k in range(3)])
+                share = float(np.clip((y - up_y) / max(lo_y - up_y, 1e-4), 0.0, 1.0))
+                values[i] = (1 - share) * up_d + share * lo_d
         return values
+
+    def to_curve(self, ids, curve) -> list[float]:
+        """Vertical distance (face frame) from each of ``ids`` to the contour ``curve`` at its x.
+
+        Closing lips or lids moves each point straight onto a common seam curve;
+        pairing points by index instead would cross neighbouring triangles, as
+        the upper and lower contours' points do not sit at the same x.
+        """
+        xs, ys = self.q[list(curve), 0], self.q[list(curve), 1]
+        order = np.argsort(xs)
+        return [float(np.interp(self.q[i, 0], xs[order], ys[order]) - self.q[i, 1]) for i in ids]
 
     def eye_opening(self, upper, lower) -> list[float]:
         return [max(0.0, float(self.q[lo, 1] - self.q[up, 1])) for up, lo in zip(upper, lower)]
@@ -262,7 +280,10 @@ class _BasisSpec:
         return self.solve(moves, still=self._still_eyes_and_nose() + [lm.CHIN], radius=radius)
 
     def _au12(self):
-        lips = {i: (0.0, -0.008, 0.0) for i in (lm.UPPER_LIP_TOP, lm.UPPER_INNER_MID)}
+        # The lips' middle rises a little with the corners, both lips together, so
+        # lips that are closed in the photo stay closed.
+        middle = (lm.UPPER_LIP_TOP, lm.UPPER_INNER_MID, lm.LOWER_INNER_MID, lm.LOWER_LIP_BOTTOM)
+        lips = {i: (0.0, -0.008, 0.0) for i in middle}
         return self._mouth_action(self._corner_move(0.035, -0.055), lips)
 
     def _au12r(self):
@@ -301,17 +322,19 @@ class _BasisSpec:
     def _thin_lips(self, fraction: float, corner_in: float, close: float, extra: float = 0.0):
         """Outer lip edges move towards the seam; ``close`` of the photo's gap is closed."""
         moves = self._corner_move(-corner_in, 0.0)
-        gaps = self._lip_gap()
+        down = self.to_curve(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)  # to the lower lip
+        up = self.to_curve(lm.LIPS_LOWER_INNER, lm.LIPS_UPPER_INNER)  # (negative) to the upper lip
         for k, (uo, ui, lo, li) in enumerate(zip(lm.LIPS_UPPER_OUTER, lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER)):
             if ui in _CORNERS:
                 continue
-            half = close * gaps[k] / 2
+            upper_half = close * max(down[k], 0.0) / 2
+            lower_half = close * max(-up[k], 0.0) / 2
             upper_thick = self.q[ui, 1] - self.q[uo, 1]
             lower_thick = self.q[lo, 1] - self.q[li, 1]
-            moves[ui] = (0.0, half, 0.0)
-            moves[li] = (0.0, -half, 0.0)
-            moves[uo] = (0.0, half + fraction * upper_thick + extra, 0.0)
-            moves[lo] = (0.0, -half - fraction * lower_thick - extra, 0.0)
+            moves[ui] = (0.0, upper_half, 0.0)
+            moves[li] = (0.0, -lower_half, 0.0)
+            moves[uo] = (0.0, upper_half + fraction * upper_thick + extra, 0.0)
+            moves[lo] = (0.0, -lower_half - fraction * lower_thick - extra, 0.0)
         return self.solve(moves, still=self._still_eyes_and_nose() + [lm.CHIN], radius=0.2)
 
     def _jaw_open(self):
@@ -322,12 +345,19 @@ class _BasisSpec:
         upper, lower = self._lips()
         for i in upper:
             moves[i] = (0.0, 0.0, 0.0)
-        for i in lower:
-            u = self.u(i)
-            moves[i] = (-0.04 * u * travel, travel * (1.0 - 0.3 * u * u), 0.0)
+        corner_u = max(abs(self.u(lm.INNER_CORNER_LEFT)), abs(self.u(lm.INNER_CORNER_RIGHT)), 0.5)
+        for outer, inner in zip(lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER):
+            if inner in _CORNERS:
+                continue
+            # An open mouth is an oval: the lower lip drops most in the middle and
+            # follows an ellipse towards the corners, which come down a little and in.
+            # Both edges of the lip move alike, so the lip never turns inside out.
+            u = self.u(inner)
+            arc = np.sqrt(max(0.0, 1.0 - min(abs(u) / corner_u, 1.0) ** 2))
+            moves[outer] = moves[inner] = (-0.04 * u * travel, travel * (0.2 + 0.8 * arc), 0.0)
         for corner_ids, s in (((lm.MOUTH_CORNER_LEFT, lm.INNER_CORNER_LEFT), -1.0), ((lm.MOUTH_CORNER_RIGHT, lm.INNER_CORNER_RIGHT), 1.0)):
             for i in corner_ids:
-                moves[i] = (-s * 0.06 * travel, 0.3 * travel, 0.0)
+                moves[i] = (-s * 0.05 * travel, 0.15 * travel, 0.0)
         # The jaw turns about the joint in front of the ear: the chin drops less than
         # the lower lip, the jaw's angle hardly at all.
         y_joint = 0.12
@@ -411,19 +441,22 @@ class _BasisSpec:
         return self._brows(-0.006, -0.03, -0.05)
 
     def _au04(self):
-        values = self._brows(0.035, 0.03, 0.02, inward=(0.025, 0.012, 0.0))
+        values = self._brows(0.04, 0.03, 0.015, inward=(0.04, 0.02, 0.0))
         return values
 
     def _lids(self, upper_fraction: float, lower_fraction: float, radius: float, cheek: float = 0.0) -> np.ndarray:
         moves = {}
         for upper, lower in ((lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER), (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)):
-            opening = self.eye_opening(upper, lower)
-            for k, (up, lo) in enumerate(zip(upper, lower)):
+            # Each lid point moves straight up or down by its share of the opening at its x,
+            # so with fractions summing to 1 both lids land on the same seam.
+            down = self.to_curve(upper, lower)
+            up = self.to_curve(lower, upper)
+            for k, (top, bottom) in enumerate(zip(upper, lower)):
                 if k in (0, len(upper) - 1):
-                    moves[up] = (0.0, 0.0, 0.0)
+                    moves[top] = (0.0, 0.0, 0.0)
                     continue
-                moves[up] = (0.0, upper_fraction * opening[k], 0.0)
-                moves[lo] = (0.0, -lower_fraction * opening[k], 0.0)
+                moves[top] = (0.0, upper_fraction * max(down[k], 0.0), 0.0)
+                moves[bottom] = (0.0, lower_fraction * min(up[k], 0.0), 0.0)
         still = list(_BROW_INNER + _BROW_MIDDLE + _BROW_OUTER)
         if cheek:
             eye_y = 0.0
@@ -474,7 +507,7 @@ class _BasisSpec:
             iris_radius = float(np.mean(np.linalg.norm(self.q[list(ring)] - self.q[centre], axis=1)))
             opening = max(self.eye_opening(upper, lower))
             if horizontal:
-                shift = (max(width / 2 - iris_radius, 0.2 * width), 0.0)
+                shift = (0.75 * max(width / 2 - iris_radius, 0.15 * width), 0.0)
             else:
                 shift = (0.0, 0.35 * opening)
             for i in (centre,) + tuple(ring):

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from emospeaker_studio.engine.render.warp import sample_points, sample_region
+
 # Where neighbouring teeth meet, as fractions of the half mouth width (incisors widest).
 _UPPER_TOOTH_EDGES = (0.0, 0.21, 0.39, 0.54, 0.67, 0.78, 0.88)
 _LOWER_TOOTH_EDGES = (0.0, 0.15, 0.3, 0.44, 0.57, 0.69, 0.8)
@@ -74,6 +76,56 @@ def make_look(rgb: np.ndarray, face_points: np.ndarray, inner_polygon: np.ndarra
     )
 
 
+@dataclass(frozen=True, eq=False)
+class MouthLayer:
+    """What is constant about the mouth: colours, the photo's opening and its frame."""
+
+    look: MouthLook
+    opening_mask: torch.Tensor  # (1, 1, H, W) crop-sized: 1 inside the photo's inner lips
+    texture: torch.Tensor  # (1, C, H, W) the crop as photographed
+    rest_upper: torch.Tensor  # (1, K, 2) inner-lip contours in the photo, crop pixels
+    rest_lower: torch.Tensor
+
+
+def make_mouth_layer(crop_rgb: np.ndarray, vertices: np.ndarray, upper_ids, lower_ids, face_height: float, texture: torch.Tensor) -> MouthLayer:
+    import cv2
+
+    from emospeaker_studio.engine.face import landmarks as lm
+
+    height, width = crop_rgb.shape[:2]
+    polygon = vertices[list(lm.inner_lip_polygon()), :2]
+    mask = np.zeros((height * 4, width * 4), np.uint8)
+    cv2.fillPoly(mask, [np.round(polygon * 4).astype(np.int32)], 255, lineType=cv2.LINE_AA)
+    mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    device = texture.device
+    as_tensor = lambda a: torch.tensor(np.asarray(a, np.float32), device=device)  # noqa: E731
+    return MouthLayer(
+        look=make_look(crop_rgb, vertices, polygon, face_height),
+        opening_mask=as_tensor(mask)[None, None],
+        texture=texture,
+        rest_upper=as_tensor(vertices[list(upper_ids), :2])[None],
+        rest_lower=as_tensor(vertices[list(lower_ids), :2])[None],
+    )
+
+
+def _mouth_frame(upper: torch.Tensor):
+    """Centre (B, 2), unit axis (B, 2), normal (B, 2) and half width (B, 1) from corner to corner."""
+    left, right = upper[:, 0], upper[:, -1]
+    centre = (left + right) / 2
+    axis = right - left
+    half_width = (axis.norm(dim=-1, keepdim=True) / 2).clamp_min(1.0)
+    axis = axis / (2 * half_width)
+    normal = torch.stack([-axis[:, 1], axis[:, 0]], dim=-1)
+    return centre, axis, normal, half_width
+
+
+def _contour_in_frame(points, centre, axis, normal, half_width):
+    rx, ry = points[..., 0] - centre[:, :1], points[..., 1] - centre[:, 1:]
+    cu = (rx * axis[:, :1] + ry * axis[:, 1:]) / half_width
+    cv = rx * normal[:, :1] + ry * normal[:, 1:]
+    return torch.cummax(cu, dim=1).values, cv
+
+
 def _interp(knots_u: torch.Tensor, knots_v: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """Piecewise-linear v(u) per frame: knots (B, K), queries (B, P)."""
     k = knots_u.shape[1]
@@ -97,12 +149,14 @@ def _tooth_gaps(u: torch.Tensor, half_width: torch.Tensor, edges) -> torch.Tenso
     return torch.exp(-((distance / 0.7) ** 2))
 
 
-def composite_mouth(frames: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, strength: torch.Tensor, look: MouthLook) -> None:
+def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, strength: torch.Tensor, layer: MouthLayer) -> None:
     """Draw the mouth interior into ``frames`` (B, C, H, W), in place.
 
-    ``upper``/``lower``: (B, K, 2) inner-lip contours in the frame's pixels,
-    corner to corner; ``strength`` (B,) 0 keeps the photo's own mouth.
+    ``inverse`` is the warp (B, 2, H, W) that made the frames; ``upper``/``lower``:
+    (B, K, 2) inner-lip contours in the frame's pixels, corner to corner;
+    ``strength`` (B,) 0 keeps the photo's own mouth.
     """
+    look = layer.look
     if float(strength.max()) <= 0:
         return
     polygon = torch.cat([upper, lower[:, 1:-1].flip(1)], dim=1)
@@ -129,28 +183,25 @@ def composite_mouth(frames: torch.Tensor, upper: torch.Tensor, lower: torch.Tens
     dist = torch.sqrt((px - ax - t * ex) ** 2 + (py - ay - t * ey) ** 2).min(dim=-1).values
     crosses = ((ay > py) != (by > py)) & (px < ex * (py - ay) / torch.where(ey.abs() < 1e-6, torch.full_like(ey, 1e-6), ey) + ax)
     inside = crosses.sum(dim=-1) % 2 == 1
-    coverage = _soft(torch.where(inside, dist, -dist)) * strength.to(dtype).view(-1, 1)
+    signed = torch.where(inside, dist, -dist)
+    coverage = _soft(signed)
+    # Pixels the warp brought from inside the photo's lips are mouth too, however
+    # thin the opening: pressed lips must not let the photo's teeth glint through.
+    # Only next to the lips, though: a hairline opening is finer than the warp's
+    # grid, and further out that lookup is smeared.
+    from_opening = sample_region(layer.opening_mask, inverse, (x0, y0, x1, y1)).reshape(coverage.shape[0], -1)
+    near_lips = ((signed + 2.5) / 1.5).clamp(0, 1)
+    coverage = torch.maximum(coverage, from_opening.to(dtype) * near_lips) * strength.to(dtype).view(-1, 1)
 
     # The mouth's own frame.
-    left, right = upper[:, 0].to(dtype), upper[:, -1].to(dtype)
-    centre = (left + right) / 2
-    axis = right - left
-    half_width = (axis.norm(dim=-1, keepdim=True) / 2).clamp_min(1.0)
-    axis = axis / (2 * half_width)
-    normal = torch.stack([-axis[:, 1], axis[:, 0]], dim=-1)
+    centre, axis, normal, half_width = _mouth_frame(upper.to(dtype))
     rel_x = px.squeeze(-1) - centre[:, :1]
     rel_y = py.squeeze(-1) - centre[:, 1:]
     u = (rel_x * axis[:, :1] + rel_y * axis[:, 1:]) / half_width
     v = rel_x * normal[:, :1] + rel_y * normal[:, 1:]
 
-    def frame_coords(points):
-        rx, ry = points[..., 0].to(dtype) - centre[:, :1], points[..., 1].to(dtype) - centre[:, 1:]
-        cu = (rx * axis[:, :1] + ry * axis[:, 1:]) / half_width
-        cv = rx * normal[:, :1] + ry * normal[:, 1:]
-        return torch.cummax(cu, dim=1).values, cv
-
-    upper_u, upper_v = frame_coords(upper)
-    lower_u, lower_v = frame_coords(lower)
+    upper_u, upper_v = _contour_in_frame(upper.to(dtype), centre, axis, normal, half_width)
+    lower_u, lower_v = _contour_in_frame(lower.to(dtype), centre, axis, normal, half_width)
     zero = torch.zeros_like(u[:, :1])
     v_upper = _interp(upper_u, upper_v, u)
     v_lower = _interp(lower_u, lower_v, u)
@@ -159,6 +210,9 @@ def composite_mouth(frames: torch.Tensor, upper: torch.Tensor, lower: torch.Tens
     opening = (lower_mid - upper_mid).clamp_min(0)
 
     face_h = look.face_height
+    # Teeth and tongue show only between the lips: where the lips meet (pressed or
+    # closed) the seam is cavity-dark, never a sliver of tooth.
+    between_lips = (_soft(v - v_upper) * _soft(v_lower - v)).unsqueeze(1)
     colour = lambda rgb: torch.tensor(rgb, dtype=dtype, device=device).view(1, 3, 1)  # noqa: E731
     # Cavity: reddish at the lips' inner edge, dark towards the back and the corners.
     depth = torch.minimum(v - v_upper, v_lower - v).clamp_min(0) / (0.03 * face_h)
@@ -171,26 +225,58 @@ def composite_mouth(frames: torch.Tensor, upper: torch.Tensor, lower: torch.Tens
     ellipse = (u / 0.72) ** 2 + ((v - (lower_mid + 0.3 * (lower_mid - tongue_top))) / tongue_radius_v) ** 2
     tongue = _soft((1 - ellipse) * tongue_radius_v * 0.5)
     tongue_shade = (0.55 + 0.45 * ((v - tongue_top) / (lower_mid - tongue_top).clamp_min(1.0)).clamp(0, 1)).unsqueeze(1)
-    rgb = rgb + (colour(look.tongue) * tongue_shade - rgb) * tongue.unsqueeze(1)
+    rgb = rgb + (colour(look.tongue) * tongue_shade - rgb) * tongue.unsqueeze(1) * between_lips
 
-    teeth_shade = (1 - 0.55 * u.abs().clamp(0, 1) ** 1.6).unsqueeze(1)
+    teeth_shade = (1 - 0.6 * u.abs().clamp(0, 1) ** 1.5).unsqueeze(1)  # back teeth recede into shadow
+    photo_upper, photo_lower, photo_weight = _photo_teeth(layer, u, v - v_upper, v_lower - v, dtype)
     # Lower teeth: visible edge rides on the lower lip's middle.
     lower_edge = lower_mid - look.lower_teeth * (1 - 0.35 * u * u)
-    lower_teeth = _soft(v - lower_edge) * _soft((0.8 - u.abs()) * half_width)
-    lower_gaps = 1 - 0.3 * _tooth_gaps(u, half_width, _LOWER_TOOTH_EDGES)
+    lower_teeth = _soft(v - lower_edge) * _soft((0.7 - u.abs()) * half_width)
+    lower_gaps = 1 - 0.18 * _tooth_gaps(u, half_width, _LOWER_TOOTH_EDGES)
     lower_rgb = colour(look.teeth) * 0.88 * teeth_shade * lower_gaps.unsqueeze(1)
-    rgb = rgb + (lower_rgb - rgb) * lower_teeth.unsqueeze(1)
+    lower_rgb = lower_rgb + (photo_lower - lower_rgb) * photo_weight
+    rgb = rgb + (lower_rgb - rgb) * lower_teeth.unsqueeze(1) * between_lips
 
     # Upper teeth: hang from the upper lip's middle, in the lip's shadow at the top.
-    upper_edge = upper_mid + look.upper_teeth * (1 - 0.3 * u * u)
-    upper_teeth = _soft(upper_edge - v) * _soft((0.86 - u.abs()) * half_width)
+    upper_edge = upper_mid + look.upper_teeth * (1 - 0.5 * u * u)
+    upper_teeth = _soft(upper_edge - v) * _soft((0.78 - u.abs()) * half_width)
     shadow = 1 - 0.35 * torch.exp(-(v - v_upper).clamp_min(0) / (0.012 * face_h))
-    upper_gaps = 1 - 0.3 * _tooth_gaps(u, half_width, _UPPER_TOOTH_EDGES)
+    upper_gaps = 1 - 0.18 * _tooth_gaps(u, half_width, _UPPER_TOOTH_EDGES)
     upper_rgb = colour(look.teeth) * teeth_shade * (shadow * upper_gaps).unsqueeze(1)
-    rgb = rgb + (upper_rgb - rgb) * upper_teeth.unsqueeze(1)
+    upper_rgb = upper_rgb + (photo_upper - upper_rgb) * photo_weight
+    rgb = rgb + (upper_rgb - rgb) * upper_teeth.unsqueeze(1) * between_lips
 
     region = frames[:, :3, y0:y1, x0:x1]
     b = frames.shape[0]
     alpha = coverage.view(b, 1, y1 - y0, x1 - x0)
     rgb = rgb.reshape(b, 3, y1 - y0, x1 - x0)
     frames[:, :3, y0:y1, x0:x1] = region + (rgb - region) * alpha
+
+
+def _photo_teeth(layer: MouthLayer, u: torch.Tensor, below_upper: torch.Tensor, above_lower: torch.Tensor, dtype):
+    """The photo's own teeth, where its lips were parted: (B, 3, P) upper, lower, weight (B, 1, P).
+
+    A pixel ``below_upper`` pixels under the upper lip shows what lay that far
+    under the upper lip in the photo (clamped to the photo's opening), so the
+    real teeth move with the lips instead of being replaced by drawn ones.
+    """
+    rest_upper, rest_lower = layer.rest_upper.to(dtype), layer.rest_lower.to(dtype)
+    centre, axis, normal, half_width = _mouth_frame(rest_upper)
+    up_u, up_v = _contour_in_frame(rest_upper, centre, axis, normal, half_width)
+    lo_u, lo_v = _contour_in_frame(rest_lower, centre, axis, normal, half_width)
+    batch = u.shape[0]
+    rest_top = _interp(up_u.expand(batch, -1), up_v.expand(batch, -1), u)
+    rest_bottom = _interp(lo_u.expand(batch, -1), lo_v.expand(batch, -1), u)
+    usable = (rest_bottom - rest_top - 2.0).clamp_min(0)
+    weight = (usable / 2.0).clamp(0, 1) * (u.abs() < 1).to(dtype)
+
+    def sample(v_rest):
+        along = u * half_width[:, :1]
+        x = centre[:, :1] + along * axis[:, :1] + v_rest * normal[:, :1]
+        y = centre[:, 1:] + along * axis[:, 1:] + v_rest * normal[:, 1:]
+        points = torch.stack([x, y], dim=-1).unsqueeze(1)  # (B, 1, P, 2)
+        return sample_points(layer.texture, points)[:, :3, 0].to(dtype)
+
+    upper = sample(rest_top + 1.0 + torch.minimum(below_upper.clamp_min(0), usable))
+    lower = sample(rest_bottom - 1.0 - torch.minimum(above_lower.clamp_min(0), usable))
+    return upper, lower, weight.unsqueeze(1)

@@ -22,7 +22,8 @@ from emospeaker_studio.engine.face import landmarks as lm
 from emospeaker_studio.engine.face.fit import FaceFit
 from emospeaker_studio.engine.face.portrait import Portrait
 from emospeaker_studio.engine.face.rig import LINEAR_CONTROLS, FaceRig, build_rig
-from emospeaker_studio.engine.render.mouth import composite_mouth, make_look
+from emospeaker_studio.engine.render.eyes import composite_eyelids, make_eye_layer
+from emospeaker_studio.engine.render.mouth import composite_mouth, make_mouth_layer
 from emospeaker_studio.engine.render.raster import barycentric_lookup
 from emospeaker_studio.engine.render.warp import invert_field, sample_image
 
@@ -123,8 +124,8 @@ class Renderer:
         self._inner_upper = torch.tensor(inner_upper, device=dev)
         self._inner_lower = torch.tensor(inner_lower, device=dev)
         self._inner_all = torch.tensor(sorted(set(inner_upper + inner_lower)), device=dev)
-        polygon = vertices[list(lm.inner_lip_polygon()), :2]
-        self._look = make_look(crop_pixels[..., :3], vertices, polygon, self._face_height)
+        self._mouth = make_mouth_layer(crop_pixels[..., :3], vertices, inner_upper, inner_lower, self._face_height, self._texture)
+        self._eyes = make_eye_layer(crop_pixels[..., :3], vertices, self._face_height, dev)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -171,7 +172,8 @@ class Renderer:
         strength = self._mouth_strength(linear)
         upper = moved[:, self._inner_upper, :2]
         lower = moved[:, self._inner_lower, :2]
-        composite_mouth(crops, upper, lower, strength, self._look)
+        composite_eyelids(crops, inverse, moved, self._eyes)
+        composite_mouth(crops, inverse, upper, lower, strength, self._mouth)
 
         texture = self._texture
         crops = texture + (crops - texture) * self._feather

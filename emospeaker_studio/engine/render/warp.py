@@ -36,10 +36,23 @@ def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch
     span = torch.tensor([(width - 1) * step, (height - 1) * step], device=device, dtype=dtype).view(1, 2, 1, 1)
     lookup = torch.cat([field, field_jacobian(field, step)], dim=1)
     x = target - field
-    for _ in range(iterations):
+    best = x
+    best_error = None
+    for iteration in range(iterations + 1):
         grid = (x / span * 2 - 1).permute(0, 2, 3, 1)
         sampled = F.grid_sample(lookup, grid, mode="bilinear", padding_mode="border", align_corners=True)
         residual = x + sampled[:, :2] - target
+        error = residual.norm(dim=1, keepdim=True)
+        # Where the mesh is squeezed flat (closed lids, pressed lips) Newton can leap
+        # far off; keeping each pixel's best estimate so far makes that harmless.
+        if best_error is None:
+            best, best_error = x, error
+        else:
+            better = error < best_error
+            best = torch.where(better, x, best)
+            best_error = torch.where(better, error, best_error)
+        if iteration == iterations:
+            break
         a = 1 + sampled[:, 2]
         b = sampled[:, 3]
         c = sampled[:, 4]
@@ -49,8 +62,14 @@ def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch
         det = torch.where(safe, det, torch.ones_like(det))
         dx = torch.where(safe, (d * residual[:, 0] - b * residual[:, 1]) / det, residual[:, 0])
         dy = torch.where(safe, (a * residual[:, 1] - c * residual[:, 0]) / det, residual[:, 1])
-        x = x - torch.stack([dx, dy], dim=1)
+        delta = torch.stack([dx, dy], dim=1)
+        # A step much longer than the mismatch it corrects is a leap across a fold.
+        length = delta.norm(dim=1, keepdim=True)
+        limit = 2.0 * error + step
+        delta = delta * torch.where(length > limit, limit / length.clamp_min(1e-6), torch.ones_like(length))
+        x = x - delta
         x = torch.minimum(torch.maximum(x, torch.zeros_like(span)), span)
+    x = best
     return x - target
 
 
@@ -66,3 +85,27 @@ def sample_image(texture: torch.Tensor, inverse: torch.Tensor) -> torch.Tensor:
     if texture.shape[0] != batch:
         texture = texture.expand(batch, -1, -1, -1)
     return F.grid_sample(texture, grid.to(texture.dtype), mode="bilinear", padding_mode="border", align_corners=True)
+
+
+def sample_region(texture: torch.Tensor, inverse: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
+    """Like :func:`sample_image`, for the output pixels in ``box`` (x0, y0, x1, y1) only.
+
+    ``texture`` (1, C, H, W) has the crop's size; returns (B, C, y1 - y0, x1 - x0).
+    """
+    x0, y0, x1, y1 = box
+    batch, _, height, width = inverse.shape
+    device, dtype = inverse.device, inverse.dtype
+    ys = torch.arange(y0, y1, device=device, dtype=dtype)
+    xs = torch.arange(x0, x1, device=device, dtype=dtype)
+    base = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=0).unsqueeze(0)
+    span = torch.tensor([max(width - 1, 1), max(height - 1, 1)], device=device, dtype=dtype).view(1, 2, 1, 1)
+    grid = ((base + inverse[:, :, y0:y1, x0:x1]) / span * 2 - 1).permute(0, 2, 3, 1)
+    return F.grid_sample(texture.expand(batch, -1, -1, -1), grid.to(texture.dtype), mode="bilinear", padding_mode="border", align_corners=True)
+
+
+def sample_points(texture: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+    """Sample ``texture`` (1, C, H, W) at pixel positions ``points`` (B, h, w, 2) → (B, C, h, w)."""
+    height, width = texture.shape[-2:]
+    span = torch.tensor([max(width - 1, 1), max(height - 1, 1)], device=points.device, dtype=points.dtype)
+    grid = points / span * 2 - 1
+    return F.grid_sample(texture.expand(points.shape[0], -1, -1, -1), grid.to(texture.dtype), mode="bilinear", padding_mode="border", align_corners=True)
