@@ -10,6 +10,12 @@ opens wide). The rules that keep both readable:
 * Lip closures (p, b, m) always win: lip_press closes the lips whatever the
   photo or the emotion does, and the emotion's lip-parting units (AU10
   upper-lip raise, AU16 lower-lip depress, its dropped jaw) give way.
+* An emotion's pressed or closed lips (AU24, the lip_press that closes a
+  parted photo for sad/angry/contempt) give way while talking, leaving the
+  tension (AU23): a mouth cannot press shut and articulate at once.
+* lip_press is the one closure: units that also push the lips together
+  (AU17's lower-lip lift, AU24) yield to it, so closed lips never overshoot
+  and cross each other.
 * The photo's own lip gap: in silence the mouth rests as photographed (a
   zero jaw coefficient). While talking the speech jaw opening is absolute,
   so the coefficient is ``jaw - activity * photo_jaw``: negative where speech
@@ -63,6 +69,10 @@ ARTICULATION_STYLES: Mapping[Emotion, ArticulationStyle] = {
 
 # Emotion units that part the lips; a closure overrides them.
 LIP_PARTING_UNITS: tuple[str, ...] = ("AU10", "AU16", "jaw_open")
+# Emotion units that press the lips shut; talking overrides them.
+LIP_PRESSING_UNITS: tuple[str, ...] = ("AU24", "lip_press")
+# Units that close the lips too; lip_press's closure replaces theirs.
+LIP_CLOSING_UNITS: tuple[str, ...] = ("AU17", "AU24")
 
 
 def blended_style(timeline: EmotionTimeline, expressiveness: float) -> dict[str, np.ndarray]:
@@ -111,6 +121,8 @@ def combine_speech(
     for name in LIP_PARTING_UNITS:
         out[:, _INDEX[name]] *= 1.0 - press
     out[:, _INDEX["jaw_open"]] *= 1.0 - 0.5 * activity
+    for name in LIP_PRESSING_UNITS:
+        out[:, _INDEX[name]] *= 1.0 - activity * min(1.0, gain)
 
     out[:, _INDEX["jaw_open"]] += jaw * (1.0 - press) - activity * min(1.0, gain) * photo_jaw
     # The mouth opens no wider than the control's full range.
@@ -119,4 +131,7 @@ def combine_speech(
     out[:, _INDEX["lip_spread"]] += spread
     out[:, _INDEX["lip_press"]] = np.maximum(out[:, _INDEX["lip_press"]], press)
     out[:, _INDEX["AU23"]] = np.minimum(out[:, _INDEX["AU23"]] + tension, 1.0)
+    closure = np.clip(out[:, _INDEX["lip_press"]], 0.0, 1.0)
+    for name in LIP_CLOSING_UNITS:
+        out[:, _INDEX[name]] *= 1.0 - closure
     return out

@@ -56,13 +56,15 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     },
     Emotion.SAD: {
         # Inner brows up (AU1) with the brows drawn together (AU4): the
-        # oblique "sad brow", the most reliable sign of sadness.
-        "AU01": (0.0, 0.35, 0.55, 0.75, 0.90),
+        # oblique "sad brow", the most reliable sign of sadness, so it leads.
+        "AU01": (0.0, 0.40, 0.60, 0.80, 0.95),
         "AU04": (0.0, 0.10, 0.25, 0.40, 0.55),
-        # Lip corners pulled down.
-        "AU15": (0.0, 0.30, 0.50, 0.70, 0.85),
-        # Chin raiser pushes the lower lip up into a pout at higher levels.
-        "AU17": (0.0, 0.0, 0.0, 0.30, 0.50),
+        # Lip corners pulled down; kept moderate because strong AU15 on
+        # closed lips opens a sliver between them in the renderer's rig.
+        "AU15": (0.0, 0.25, 0.40, 0.50, 0.60),
+        # Chin raiser pushes the lower lip up into a pout, keeping the lips
+        # together as the corners drop.
+        "AU17": (0.0, 0.0, 0.20, 0.40, 0.60),
     },
     Emotion.SURPRISED: {
         # Whole brow raised (AU1 + AU2) and upper lids up (AU5).
@@ -78,30 +80,35 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         "AU02": (0.0, 0.15, 0.30, 0.45, 0.60),
         "AU04": (0.0, 0.10, 0.25, 0.35, 0.45),
         "AU05": (0.0, 0.25, 0.45, 0.65, 0.80),
-        # Lips stretched sideways (AU20): fear's mouth.
-        "AU20": (0.0, 0.20, 0.40, 0.60, 0.80),
+        # Lips stretched sideways (AU20): fear's mouth, present from the start.
+        "AU20": (0.0, 0.30, 0.50, 0.65, 0.80),
         # Tense lower lids (AU7) and a dropped jaw (AU26) for intense fear.
         "AU07": (0.0, 0.0, 0.0, 0.20, 0.35),
         "jaw_open": (0.0, 0.0, 0.0, 0.10, 0.22),
     },
     Emotion.ANGRY: {
-        # Brows down and together (AU4) lead; lids tighten (AU7) and the
-        # stare widens (AU5); lips thin (AU23).
-        "AU04": (0.0, 0.40, 0.65, 0.85, 1.00),
-        "AU07": (0.0, 0.20, 0.40, 0.55, 0.70),
-        "AU05": (0.0, 0.0, 0.15, 0.30, 0.45),
-        "AU23": (0.0, 0.20, 0.40, 0.60, 0.75),
-        # Lips pressed together (AU24), then the snarl's upper lip (AU10).
-        "AU24": (0.0, 0.0, 0.0, 0.30, 0.50),
-        "AU10": (0.0, 0.0, 0.0, 0.15, 0.35),
+        # Brows down and together (AU4) lead; the lids tighten into a glare
+        # (AU7) and the lips thin (AU23) and press together (AU24).
+        "AU04": (0.0, 0.45, 0.70, 0.88, 1.00),
+        "AU07": (0.0, 0.25, 0.45, 0.60, 0.80),
+        "AU23": (0.0, 0.20, 0.35, 0.45, 0.50),
+        "AU24": (0.0, 0.10, 0.30, 0.50, 0.70),
+        # A little upper-lid raise (AU5) for the staring eyes; more reads as
+        # fear, because AU5 and AU7 pull the same lids opposite ways.
+        "AU05": (0.0, 0.0, 0.10, 0.15, 0.20),
+        # Strong anger pushes the chin up under the pressed lips (AU17, the
+        # 4+5+7+17+23/24 variant). The snarl variant's AU10 is left out: it
+        # bares the teeth, which this rig renders as a grin.
+        "AU17": (0.0, 0.0, 0.0, 0.25, 0.50),
     },
     Emotion.DISGUSTED: {
         # Nose wrinkled (AU9) and upper lip raised (AU10).
         "AU09": (0.0, 0.35, 0.60, 0.80, 0.95),
         "AU10": (0.0, 0.20, 0.40, 0.55, 0.70),
         # Corners down (AU15) and lower lip pushed down (AU16); lowered
-        # brows (AU4) as AU9 pulls them.
-        "AU15": (0.0, 0.10, 0.25, 0.40, 0.50),
+        # brows (AU4) as AU9 pulls them. AU15 stays secondary so the
+        # mouth's downward pull does not mask the nose and upper lip rising.
+        "AU15": (0.0, 0.10, 0.20, 0.30, 0.35),
         "AU04": (0.0, 0.0, 0.15, 0.25, 0.35),
         "AU16": (0.0, 0.0, 0.0, 0.25, 0.45),
     },
@@ -137,9 +144,25 @@ EMOTION_MATRIX: np.ndarray = _build_matrix()
 EMOTION_MATRIX.setflags(write=False)
 
 # Which controls an emotion uses at all (at full intensity). The photo's own
-# activation of any other unit is relaxed by that emotion.
+# activation of any other unit is relaxed by that emotion ...
 PROTOTYPE_MASK: np.ndarray = EMOTION_MATRIX[:, -1, :] > 0.0
 PROTOTYPE_MASK.setflags(write=False)
+
+# ... except units that belong to the same display without being in the
+# table: a photo's lopsided smile (AU12R) is still a smile, so happy keeps it.
+KEPT_FROM_PHOTO: Mapping[Emotion, frozenset[str]] = {
+    Emotion.HAPPY: frozenset({"AU12R"}),
+}
+# Emotions whose display has the lips together. On a photo with parted lips
+# (a toothy smile) they close the photo's gap in proportion to their
+# strength, because bared teeth read as a grin whatever the brows do.
+CLOSED_LIPS: frozenset[Emotion] = frozenset({Emotion.SAD, Emotion.ANGRY, Emotion.CONTEMPTUOUS})
+CLOSED_LIPS_MASK: np.ndarray = np.array([e in CLOSED_LIPS for e in EMOTIONS])
+CLOSED_LIPS_MASK.setflags(write=False)
+KEEP_MASK: np.ndarray = np.array(
+    [[name in KEPT_FROM_PHOTO.get(e, frozenset()) for name in FACE_CONTROLS] for e in EMOTIONS]
+)
+KEEP_MASK.setflags(write=False)
 
 
 def emotion_vectors(emotion_ids: np.ndarray, intensities: np.ndarray) -> np.ndarray:

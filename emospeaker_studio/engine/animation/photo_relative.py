@@ -15,10 +15,15 @@ keeps that as it is, so an emotion at intensity 0 still changes nothing.
 * A unit the emotion does not use is relaxed in proportion to the emotion's
   strength ``s``: ``-s * photo``. Sad on a smiling photo gets ``AU12 = -s *
   photo_AU12`` together with its AU15, so the corners come down past rest.
+  Units the emotion tolerates (``KEPT_FROM_PHOTO``: a lopsided smile under
+  happy) are left as photographed.
 
 Neutral asks for nothing and changes nothing, at any intensity. The
-articulation controls (jaw_open, ...) are topped up like units but never
-relaxed here: the photo's lip gap belongs to the speech rules.
+articulation controls (jaw_open, ...) are topped up like units but not
+relaxed, with one exception: an emotion shown with closed lips (sad, angry,
+contemptuous) on a photo with parted lips closes them with ``lip_press = s``
+(scaled down for a barely parted photo), so a toothy smile does not survive
+into a sad face. While talking, speech takes the lips over again.
 
 ``expressiveness`` (0..1.5) scales intensity before the lookup; past
 intensity 1 it scales the full-intensity vector, clipped to 1.
@@ -31,12 +36,22 @@ from typing import Mapping
 import numpy as np
 
 from emospeaker_studio.core.emotions import Emotion
-from emospeaker_studio.engine.animation.emotion_matrix import EMOTION_INDEX, PROTOTYPE_MASK, emotion_vectors
+from emospeaker_studio.engine.animation.emotion_matrix import (
+    CLOSED_LIPS_MASK,
+    EMOTION_INDEX,
+    KEEP_MASK,
+    PROTOTYPE_MASK,
+    emotion_vectors,
+)
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
 from emospeaker_studio.engine.controls import ACTION_UNITS, FACE_CONTROLS
 
 _IS_ACTION_UNIT = np.array([name in ACTION_UNITS for name in FACE_CONTROLS])
 _NEUTRAL = EMOTION_INDEX[Emotion.NEUTRAL]
+_LIP_PRESS = FACE_CONTROLS.index("lip_press")
+_JAW_OPEN = FACE_CONTROLS.index("jaw_open")
+# A photo lip gap (jaw_open) this wide counts as fully parted lips.
+PARTED_LIPS = 0.05
 
 
 def photo_vector(photo_expression: Mapping[str, float]) -> np.ndarray:
@@ -57,6 +72,7 @@ def relative_expression(
     """Per-frame face-control coefficients (frames, FACE_CONTROLS) of the emotion alone."""
     photo = np.maximum(photo_vector(photo_expression), 0.0)
     frames, slots = timeline.weights.shape
+    parted = min(1.0, photo[_JAW_OPEN] / PARTED_LIPS)
     out = np.zeros((frames, len(FACE_CONTROLS)))
     for k in range(slots):
         ids = timeline.emotion_ids[:, k]
@@ -65,6 +81,7 @@ def relative_expression(
         strength = np.minimum(1.0, timeline.intensities[:, k] * max(0.0, float(expressiveness)))
         strength = np.where(ids == _NEUTRAL, 0.0, strength)
         relaxed = -strength[:, None] * photo[None, :] * _IS_ACTION_UNIT[None, :]
-        coefficients = np.where(PROTOTYPE_MASK[ids], topped_up, relaxed)
+        coefficients = np.where(PROTOTYPE_MASK[ids], topped_up, np.where(KEEP_MASK[ids], 0.0, relaxed))
+        coefficients[:, _LIP_PRESS] += CLOSED_LIPS_MASK[ids] * strength * parted
         out += timeline.weights[:, k, None] * coefficients
     return out

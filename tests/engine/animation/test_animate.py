@@ -49,6 +49,17 @@ def test_sad_on_a_smiling_photo_brings_the_corners_down():
     track = run(Emotion.SAD, 0.8, photo=SMILING_PHOTO)
     assert np.all(track.column("AU12") < -0.4)
     assert np.all(track.column("AU15") > 0.3)
+    assert np.all(track.column("lip_press") == pytest.approx(0.8))  # the smile's teeth go behind the lips
+
+
+def test_emotional_lip_closure_gives_way_to_speech():
+    speech = talking_speech(200)  # no p/b/m closures in it
+    talking = run(Emotion.ANGRY, 1.0, speech=speech, photo=SMILING_PHOTO)
+    silent = run(Emotion.ANGRY, 1.0, frames=200, photo=SMILING_PHOTO)
+    assert np.all(silent.column("lip_press") == 1.0) and np.all(silent.column("AU24") == 0.0)
+    assert talking.column("lip_press")[20:180].max() < 0.05
+    assert talking.column("AU24")[20:180].max() < 0.05
+    assert talking.column("AU23")[20:180].min() > silent.column("AU23")[0]  # still tense
 
 
 @pytest.mark.parametrize("emotion", list(Emotion))
@@ -58,9 +69,15 @@ def test_a_lip_closure_closes_the_lips_whatever_the_emotion(emotion):
     closed = speech.lip_press >= 1.0
     assert closed.sum() > 10
     assert np.all(track.column("lip_press")[closed] >= 0.99)
-    # The emotion's lip-parting units give way during the closure.
-    for name in ("AU10", "AU16"):
+    # The emotion's lip-parting units give way during the closure, and so do
+    # the other closing units, so the lips do not overshoot and cross.
+    for name in ("AU10", "AU16", "AU17", "AU24"):
         assert np.all(np.abs(track.column(name)[closed]) < 1e-6)
+
+
+def test_on_closed_lips_the_pout_and_press_of_an_emotion_stay():
+    assert run(Emotion.ANGRY, 1.0, frames=10).column("AU24").min() > 0.6
+    assert run(Emotion.SAD, 1.0, frames=10).column("AU17").min() > 0.5
 
 
 def test_the_photo_lip_gap_rests_in_silence_and_follows_speech_while_talking():

@@ -24,7 +24,7 @@ PROTOTYPES = {
     Emotion.SAD: ({"AU01", "AU04", "AU15"}, {"AU12", "AU06", "AU02"}),
     Emotion.SURPRISED: ({"AU01", "AU02", "AU05", "jaw_open"}, {"AU04", "AU12", "AU15"}),
     Emotion.FEARFUL: ({"AU01", "AU02", "AU04", "AU05", "AU07", "AU20", "jaw_open"}, {"AU12", "AU06"}),
-    Emotion.ANGRY: ({"AU04", "AU05", "AU07", "AU23"}, {"AU01", "AU02", "AU12"}),
+    Emotion.ANGRY: ({"AU04", "AU05", "AU07", "AU23", "AU24"}, {"AU01", "AU02", "AU12", "AU10"}),
     Emotion.DISGUSTED: ({"AU09", "AU15", "AU16", "AU10"}, {"AU12", "AU01", "AU02"}),
     Emotion.CONTEMPTUOUS: ({"AU12R", "AU14R"}, {"AU12", "AU15", "AU04"}),
 }

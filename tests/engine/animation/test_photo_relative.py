@@ -53,8 +53,22 @@ def test_expressiveness_scales_the_emotion():
     assert not any(coefficients(Emotion.ANGRY, 0.6, SMILING_PHOTO, expressiveness=0.0).values())
 
 
-def test_the_photo_lip_gap_is_not_relaxed_by_an_emotion():
-    # The photo's parted lips belong to the speech rules, not to the emotion.
+@pytest.mark.parametrize("emotion", [Emotion.SAD, Emotion.ANGRY, Emotion.CONTEMPTUOUS])
+def test_closed_mouth_emotions_close_a_parted_photo(emotion):
+    # Bared teeth read as a grin; these displays have the lips together.
+    assert coefficients(emotion, 0.5, SMILING_PHOTO)["lip_press"] == pytest.approx(0.5)
+    assert coefficients(emotion, 1.0, SMILING_PHOTO)["lip_press"] == pytest.approx(1.0)
+    assert coefficients(emotion, 1.0, {"jaw_open": 0.01})["lip_press"] == pytest.approx(0.2)
+    assert coefficients(emotion, 1.0, {})["lip_press"] == 0.0
+
+
+@pytest.mark.parametrize("emotion", [Emotion.HAPPY, Emotion.SURPRISED, Emotion.FEARFUL, Emotion.DISGUSTED])
+def test_open_mouth_emotions_leave_the_photo_lips_parted(emotion):
+    assert coefficients(emotion, 1.0, SMILING_PHOTO)["lip_press"] == 0.0
+
+
+def test_the_photo_lip_gap_is_never_pulled_shut_by_the_jaw():
+    # The jaw coefficient only ever opens for an emotion; closing is lip_press's job.
     assert coefficients(Emotion.SAD, 1.0, SMILING_PHOTO)["jaw_open"] == 0.0
     # An emotion that drops the jaw only adds the opening the photo lacks.
     assert coefficients(Emotion.SURPRISED, 1.0, SMILING_PHOTO)["jaw_open"] == pytest.approx(
@@ -68,3 +82,9 @@ def test_a_photo_slightly_below_neutral_changes_nothing_at_zero_intensity(emotio
     assert not any(coefficients(emotion, 0.0, photo).values())
     assert coefficients(Emotion.HAPPY, 0.5, photo)["AU12"] == pytest.approx(emotion_vector(Emotion.HAPPY, 0.5)["AU12"])
     assert coefficients(Emotion.SAD, 1.0, photo)["AU12"] == 0.0
+
+
+def test_happy_keeps_a_lopsided_smile_that_sad_relaxes():
+    photo = {"AU12": 0.6, "AU12R": 0.2}
+    assert coefficients(Emotion.HAPPY, 0.8, photo)["AU12R"] == 0.0
+    assert coefficients(Emotion.SAD, 0.5, photo)["AU12R"] == pytest.approx(-0.1)
