@@ -6,8 +6,12 @@ renewal process in "expected blinks": each interval is a seeded gamma draw
 with mean 1 (jittered, never metronomic), and the clock advances by the
 current rate, so an emotion that changes mid-clip changes the rate from then
 on. A blink closes in ~100 ms, is fully shut (1.0) on its peak frame, and
-reopens in ~150 ms. No part of a blink overlaps a held lip closure
-(lip_press >= HELD_CLOSURE): the blink waits until the lips open.
+reopens in ~150 ms. No part of a blink overlaps a held lip closure (lips
+closed, lip_press >= HELD_CLOSURE, for at least HELD_CLOSURE_MIN_S, as in
+"mmm" or lips pressed in a pause): the blink waits until the lips open. The
+brief closures of p, b and m inside words (60-200 ms, several a second)
+do not hold blinks back; avoiding them too would starve fluent speech of
+blinks.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ MIN_GAP_S = 0.6  # eyes stay open at least this long between blinks
 CLOSE_S = (0.08, 0.12)  # closing phase, seeded per blink
 OPEN_S = (0.13, 0.18)  # opening phase
 HELD_CLOSURE = 0.5  # lip_press at or above this is a lip closure
+HELD_CLOSURE_MIN_S = 0.2  # a closure at least this long is held
 MAX_WAIT_S = 3.0  # a blink postponed longer than this is dropped
 
 
@@ -52,7 +57,7 @@ def blink_track(
     frames = int(rate_per_min.shape[0])
     out = np.zeros(frames)
     generator = rng(seed, Stream.BLINKS)
-    closed_lips = np.asarray(lip_press) >= HELD_CLOSURE
+    closed_lips = held_closures(lip_press, fps)
     # Prefix sums of closed-lip frames: a window check is two lookups.
     closed_before = np.concatenate([[0], np.cumsum(closed_lips)])
     per_frame = np.asarray(rate_per_min, np.float64) / 60.0 / fps
@@ -90,6 +95,18 @@ def blink_track(
         accumulated = 0.0
         interval, close, reopen = draw()
     return out
+
+
+def held_closures(lip_press: np.ndarray, fps: float) -> np.ndarray:
+    """Per frame: inside a run of closed lips lasting at least HELD_CLOSURE_MIN_S."""
+    closed = np.asarray(lip_press) >= HELD_CLOSURE
+    held = np.zeros_like(closed)
+    min_frames = max(1, int(np.ceil(HELD_CLOSURE_MIN_S * fps - 1e-9)))
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], closed.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        if stop - start >= min_frames:
+            held[start:stop] = True
+    return held
 
 
 def _stamp(out: np.ndarray, peak: int, close: int, reopen: int) -> None:

@@ -90,7 +90,7 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         # Brows down and together (AU4) lead; the lids tighten into a glare
         # (AU7) and the lips thin (AU23) and press together (AU24).
         "AU04": (0.0, 0.45, 0.70, 0.88, 1.00),
-        "AU07": (0.0, 0.25, 0.45, 0.60, 0.80),
+        "AU07": (0.0, 0.30, 0.55, 0.75, 0.95),
         "AU23": (0.0, 0.20, 0.35, 0.45, 0.50),
         "AU24": (0.0, 0.10, 0.30, 0.50, 0.70),
         # A little upper-lid raise (AU5) for the staring eyes; more reads as

@@ -136,12 +136,22 @@ def test_blink_shape_closes_in_about_100ms_and_reopens_in_about_150ms():
 
 
 def test_no_blink_during_a_held_lip_closure():
-    speech = talking_speech(3000, closure_every=4)
+    # Closures of 0.28 s ("mm") before every other syllable.
+    speech = talking_speech(3000, closure_every=2, closure_frames=7)
     track = run(speech=speech, blink_rate=2.0)
     assert blink_peaks(track) > 40  # still blinking in the gaps
-    closed = track.column("lip_press") >= HELD_CLOSURE
-    assert closed.sum() > 400
-    assert np.all(track.column("blink")[closed] == 0.0)
+    held = track.column("lip_press") >= HELD_CLOSURE
+    assert held.sum() > 1000
+    assert np.all(track.column("blink")[held] == 0.0)
+
+
+def test_brief_plosive_closures_do_not_hold_blinks_back():
+    # Fluent speech with a 0.12 s p/b/m closure every 0.4 s keeps a natural rate.
+    frames = int(120 * FPS)
+    dense = blink_peaks(run(speech=talking_speech(frames, closure_every=2)))
+    open_lips = blink_peaks(run(speech=talking_speech(frames)))
+    assert dense >= 0.8 * open_lips
+    assert dense / 2 >= 12  # per minute
 
 
 def test_a_blink_due_during_a_long_closure_waits_for_the_lips_to_open():
