@@ -27,7 +27,10 @@ from emospeaker_studio.engine.render.mouth import composite_mouth, make_mouth_la
 from emospeaker_studio.engine.render.raster import barycentric_lookup
 from emospeaker_studio.engine.render.warp import invert_field, sample_image
 
-FIELD_STEP_PX = 2  # the displacement field is piecewise linear: a coarser grid loses nothing visible
+# The displacement field is piecewise linear over the mesh's triangles, so a grid
+# a few pixels apart loses nothing visible; its spacing follows the face's size
+# (about a 55th of the face height: 2 px for a face 110 px tall).
+FIELD_STEPS_PER_FACE = 55
 MOUTH_FADE = 0.012  # inner-lip change (face heights) over which the drawn mouth replaces the photo's
 FEATHER_PX = 4
 
@@ -77,7 +80,8 @@ class Renderer:
         cx1, cy1 = np.ceil(to_out(np.array(rig.crop[2:], float))).astype(int)
         cx0, cy0 = max(cx0, 0), max(cy0, 0)
         cx1, cy1 = min(cx1, width), min(cy1, height)
-        step = FIELD_STEP_PX
+        step = max(1, int(round(rig.face_height * scale / FIELD_STEPS_PER_FACE)))
+        self._step = step
         # Grid points at 0, step, ..., must land on the crop's last pixel.
         crop_w = ((max(cx1 - cx0, step + 1) - 1) // step) * step + 1
         crop_h = ((max(cy1 - cy0, step + 1) - 1) // step) * step + 1
@@ -128,6 +132,11 @@ class Renderer:
         self._eyes = make_eye_layer(crop_pixels[..., :3], vertices, self._face_height, dev)
 
     @property
+    def crop_size(self) -> tuple[int, int]:
+        """(width, height) of the region that moves; the rest of every frame is the photo."""
+        return self._crop[2], self._crop[3]
+
+    @property
     def size(self) -> tuple[int, int]:
         """(width, height) of the frames."""
         return self._size
@@ -163,9 +172,9 @@ class Renderer:
             field = field + (gathered * self._weights.unsqueeze(0).unsqueeze(-1).to(gathered.dtype)).sum(dim=2).to(field.dtype)
         field = field.view(batch, grid_h, grid_w, 2).permute(0, 3, 1, 2).float()
 
-        inverse = invert_field(field, FIELD_STEP_PX)
+        inverse = invert_field(field, self._step)
         x0, y0, w, h = self._crop
-        if FIELD_STEP_PX > 1:
+        if self._step > 1:
             inverse = F.interpolate(inverse, size=(h, w), mode="bilinear", align_corners=True)
         crops = sample_image(self._texture, inverse)
 

@@ -15,6 +15,11 @@ import torch
 import torch.nn.functional as F
 
 
+def _length(vectors: torch.Tensor) -> torch.Tensor:
+    """Per-pixel length of (B, 2, H, W) vectors; torch.norm over a channel axis is slow on CPU."""
+    return torch.sqrt(vectors[:, :1] * vectors[:, :1] + vectors[:, 1:2] * vectors[:, 1:2])
+
+
 def field_jacobian(field: torch.Tensor, step: float) -> torch.Tensor:
     """(B, 2, H, W) field → (B, 4, H, W): dDx/dx, dDx/dy, dDy/dx, dDy/dy (central differences)."""
     padded = F.pad(field, (1, 1, 1, 1), mode="replicate")
@@ -42,7 +47,7 @@ def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch
         grid = (x / span * 2 - 1).permute(0, 2, 3, 1)
         sampled = F.grid_sample(lookup, grid, mode="bilinear", padding_mode="border", align_corners=True)
         residual = x + sampled[:, :2] - target
-        error = residual.norm(dim=1, keepdim=True)
+        error = _length(residual)
         # Where the mesh is squeezed flat (closed lids, pressed lips) Newton can leap
         # far off; keeping each pixel's best estimate so far makes that harmless.
         if best_error is None:
@@ -64,7 +69,7 @@ def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch
         dy = torch.where(safe, (a * residual[:, 1] - c * residual[:, 0]) / det, residual[:, 1])
         delta = torch.stack([dx, dy], dim=1)
         # A step much longer than the mismatch it corrects is a leap across a fold.
-        length = delta.norm(dim=1, keepdim=True)
+        length = _length(delta)
         limit = 2.0 * error + step
         delta = delta * torch.where(length > limit, limit / length.clamp_min(1e-6), torch.ones_like(length))
         x = x - delta
