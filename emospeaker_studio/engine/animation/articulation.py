@@ -17,9 +17,13 @@ opens wide). The rules that keep both readable:
   (AU17's lower-lip lift, AU24) yield to it, so closed lips never overshoot
   and cross each other.
 * The photo's own lip gap: in silence the mouth rests as photographed (a
-  zero jaw coefficient). While talking the speech jaw opening is absolute,
-  so the coefficient is ``jaw - activity * photo_jaw``: negative where speech
-  wants the mouth more closed than the photo.
+  zero jaw coefficient). While talking the speech jaw opening J is absolute
+  (the gap is J x 0.35 face heights, engine/controls.py), so with the photo
+  already open by P the coefficient is ``activity * (J - P) / (1 - P)``:
+  negative where speech wants the mouth more closed than the photo (the
+  renderer's jaw basis is linear between the photo's gap and 0.35 face
+  heights at 1). Under a lip closure the jaw term yields to lip_press,
+  which closes the photo's gap by itself; both at once would close it twice.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import numpy as np
 
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
+from emospeaker_studio.engine.animation.photo_relative import relative_jaw
 from emospeaker_studio.engine.animation.speech_frames import SpeechFrames
 from emospeaker_studio.engine.controls import FACE_CONTROLS
 
@@ -124,9 +129,10 @@ def combine_speech(
     for name in LIP_PRESSING_UNITS:
         out[:, _INDEX[name]] *= 1.0 - activity * min(1.0, gain)
 
-    out[:, _INDEX["jaw_open"]] += jaw * (1.0 - press) - activity * min(1.0, gain) * photo_jaw
+    talking = activity * min(1.0, gain)
+    out[:, _INDEX["jaw_open"]] += (1.0 - press) * talking * relative_jaw(jaw, photo_jaw)
     # The mouth opens no wider than the control's full range.
-    out[:, _INDEX["jaw_open"]] = np.minimum(out[:, _INDEX["jaw_open"]], 1.0 - photo_jaw)
+    out[:, _INDEX["jaw_open"]] = np.minimum(out[:, _INDEX["jaw_open"]], 1.0)
     out[:, _INDEX["lip_round"]] += rounding
     out[:, _INDEX["lip_spread"]] += spread
     out[:, _INDEX["lip_press"]] = np.maximum(out[:, _INDEX["lip_press"]], press)

@@ -102,15 +102,19 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         "AU17": (0.0, 0.0, 0.0, 0.25, 0.50),
     },
     Emotion.DISGUSTED: {
-        # Nose wrinkled (AU9) and upper lip raised (AU10).
+        # Nose wrinkled (AU9) and upper lip raised (AU10): the sneer.
         "AU09": (0.0, 0.35, 0.60, 0.80, 0.95),
-        "AU10": (0.0, 0.20, 0.40, 0.55, 0.70),
-        # Corners down (AU15) and lower lip pushed down (AU16); lowered
-        # brows (AU4) as AU9 pulls them. AU15 stays secondary so the
-        # mouth's downward pull does not mask the nose and upper lip rising.
+        "AU10": (0.0, 0.20, 0.35, 0.50, 0.60),
+        # Brows pulled down (AU4) as AU9 drags them: what tells disgust's
+        # bared teeth from fear's raised-brow grimace.
+        "AU04": (0.0, 0.10, 0.25, 0.40, 0.50),
+        # Corners down (AU15), kept secondary so the mouth's downward pull
+        # does not mask the nose and upper lip rising.
         "AU15": (0.0, 0.10, 0.20, 0.30, 0.35),
-        "AU04": (0.0, 0.0, 0.15, 0.25, 0.35),
-        "AU16": (0.0, 0.0, 0.0, 0.25, 0.45),
+        # Lower lip pushed down (AU16) and lower lids pushed up (AU7) join
+        # at high intensity; AU16 stays small, or the open mouth reads as a grin.
+        "AU16": (0.0, 0.0, 0.0, 0.15, 0.25),
+        "AU07": (0.0, 0.0, 0.0, 0.15, 0.30),
     },
     Emotion.CONTEMPTUOUS: {
         # Contempt is the one asymmetric prototype: one corner pulled up

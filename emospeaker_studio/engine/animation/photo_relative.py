@@ -54,6 +54,11 @@ _JAW_OPEN = FACE_CONTROLS.index("jaw_open")
 PARTED_LIPS = 0.05
 
 
+def relative_jaw(opening: np.ndarray | float, photo_jaw: float) -> np.ndarray | float:
+    """The jaw_open coefficient that takes a photo open by ``photo_jaw`` to ``opening`` (both 0..1, absolute)."""
+    return (opening - photo_jaw) / max(1.0 - photo_jaw, 0.05)
+
+
 def photo_vector(photo_expression: Mapping[str, float]) -> np.ndarray:
     """The photo's activations in FACE_CONTROLS order (controls it does not name are 0)."""
     return np.array([float(photo_expression.get(name, 0.0)) for name in FACE_CONTROLS])
@@ -78,6 +83,8 @@ def relative_expression(
         ids = timeline.emotion_ids[:, k]
         target = effective_activations(ids, timeline.intensities[:, k], expressiveness)
         topped_up = np.maximum(target - photo, 0.0)
+        # jaw_open is an absolute gap: from the photo's gap the control spans 1 - photo.
+        topped_up[:, _JAW_OPEN] = np.maximum(relative_jaw(target[:, _JAW_OPEN], photo[_JAW_OPEN]), 0.0)
         strength = np.minimum(1.0, timeline.intensities[:, k] * max(0.0, float(expressiveness)))
         strength = np.where(ids == _NEUTRAL, 0.0, strength)
         relaxed = -strength[:, None] * photo[None, :] * _IS_ACTION_UNIT[None, :]

@@ -90,8 +90,18 @@ def test_the_photo_lip_gap_rests_in_silence_and_follows_speech_while_talking():
     track = run(speech=SpeechFrames(jaw, z, z, z, voiced), photo={"jaw_open": 0.2})
     coefficient = track.column("jaw_open")
     assert np.all(coefficient[:20] == 0.0) and np.all(coefficient[-20:] == 0.0)
-    assert coefficient[45] == pytest.approx(0.05 - 0.2, abs=1e-6)  # more closed than the photo
-    assert coefficient[55] == pytest.approx(0.5 - 0.2, abs=1e-6)
+    # The gap is absolute while talking; the control spans 1 - 0.2 from the photo's gap.
+    assert coefficient[45] == pytest.approx((0.05 - 0.2) / 0.8, abs=1e-6)  # more closed than the photo
+    assert coefficient[55] == pytest.approx((0.5 - 0.2) / 0.8, abs=1e-6)
+
+
+def test_a_closure_on_a_parted_photo_is_closed_once_not_twice():
+    speech = talking_speech(100, closure_every=3)
+    track = run(speech=speech, photo={"jaw_open": 0.2})
+    closed = speech.lip_press >= 1.0
+    # lip_press closes the photo's gap; pulling the jaw shut as well would cross the lips.
+    assert np.all(track.column("lip_press")[closed] == 1.0)
+    assert np.all(np.abs(track.column("jaw_open")[closed]) < 1e-6)
 
 
 def test_emotion_changes_how_speech_is_articulated():
