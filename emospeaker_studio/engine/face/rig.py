@@ -203,13 +203,25 @@ class _BasisSpec:
         free[: len(pts)] = d < radius
         return free
 
-    def solve(self, moves: dict[int, tuple], still=(), radius: float = 0.25) -> np.ndarray:
+    def solve(self, moves: dict[int, tuple], still=(), radius: float = 0.25, keep_closed: bool = False) -> np.ndarray:
         fixed = {i: self.to_image(*m) for i, m in moves.items()}
         for i in still:
             fixed.setdefault(i, np.zeros(3))
         movers = [i for i, m in moves.items() if any(abs(v) > 0 for v in m)]
         free = self.near(movers or list(moves), radius)
         result = self.solver.solve(fixed, free)
+        if keep_closed:
+            # Lips that touch in the photo stay touching: where the inner lips meet,
+            # both move alike (their average), and the skin around follows again.
+            gaps = self._lip_gap()
+            for k, (up, lo) in enumerate(zip(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)):
+                if up in _CORNERS or gaps[k] > 0.01:
+                    continue
+                if up in moves and lo in moves:
+                    continue  # both explicitly driven: the action says how they part
+                shared = (result[up] + result[lo]) / 2
+                fixed[up] = fixed[lo] = shared
+            result = self.solver.solve(fixed, free)
         return self._irises_follow(result, set(moves))
 
     def _irises_follow(self, values: np.ndarray, driven: set[int]) -> np.ndarray:
@@ -274,10 +286,10 @@ class _BasisSpec:
         nose_top = self.q[lm.NOSE_TIP, 1]
         return self._upper_face(nose_top - 0.02) + [lm.NOSE_TIP, 2, 94, 19]
 
-    def _mouth_action(self, corners: dict, lips: dict | None = None, radius: float = 0.28) -> np.ndarray:
+    def _mouth_action(self, corners: dict, lips: dict | None = None, radius: float = 0.28, keep_closed: bool = True) -> np.ndarray:
         moves = dict(corners)
         moves.update(lips or {})
-        return self.solve(moves, still=self._still_eyes_and_nose() + [lm.CHIN], radius=radius)
+        return self.solve(moves, still=self._still_eyes_and_nose() + [lm.CHIN], radius=radius, keep_closed=keep_closed)
 
     def _au12(self):
         # The lips' middle rises a little with the corners, both lips together, so
@@ -486,7 +498,7 @@ class _BasisSpec:
             lm.UPPER_INNER_MID: (0.0, -0.006, -0.03),
             lm.LOWER_INNER_MID: (0.0, 0.01, -0.03),
         }
-        return self._mouth_action(self._corner_move(-0.05, 0.0, dz=-0.01), lips, radius=0.25)
+        return self._mouth_action(self._corner_move(-0.05, 0.0, dz=-0.01), lips, radius=0.25, keep_closed=False)
 
     def _lip_spread(self):
         lips = {
@@ -495,7 +507,7 @@ class _BasisSpec:
             lm.UPPER_INNER_MID: (0.0, -0.004, 0.0),
             lm.LOWER_INNER_MID: (0.0, 0.006, 0.0),
         }
-        return self._mouth_action(self._corner_move(0.035, -0.008), lips)
+        return self._mouth_action(self._corner_move(0.035, -0.008), lips, keep_closed=False)
 
     def _gaze(self, horizontal: bool) -> np.ndarray:
         moves = {}
