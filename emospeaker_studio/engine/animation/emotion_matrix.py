@@ -119,8 +119,8 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     Emotion.CONTEMPTUOUS: {
         # Contempt is the one asymmetric prototype: one corner pulled up
         # (AU12R) and tightened inward (AU14R).
-        "AU12R": (0.0, 0.35, 0.55, 0.75, 0.90),
-        "AU14R": (0.0, 0.25, 0.45, 0.60, 0.75),
+        "AU12R": (0.0, 0.40, 0.60, 0.80, 1.00),
+        "AU14R": (0.0, 0.30, 0.50, 0.70, 0.85),
         # Strong contempt adds a slight bilateral dimple tightening (AU14).
         "AU14": (0.0, 0.0, 0.0, 0.10, 0.20),
     },
