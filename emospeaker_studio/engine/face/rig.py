@@ -361,11 +361,11 @@ class _BasisSpec:
         for outer, inner in zip(lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER):
             if inner in _CORNERS:
                 continue
-            # An open mouth is an oval: the lower lip drops most in the middle and
-            # follows an ellipse towards the corners, which come down a little and in.
+            # An open mouth is a rounded U: the lower lip drops most in the middle and
+            # less and less towards the corners, which come down a little and in.
             # Both edges of the lip move alike, so the lip never turns inside out.
             u = self.u(inner)
-            arc = np.sqrt(max(0.0, 1.0 - min(abs(u) / corner_u, 1.0) ** 2))
+            arc = max(0.0, 1.0 - min(abs(u) / corner_u, 1.0) ** 2)
             moves[outer] = moves[inner] = (-0.04 * u * travel, travel * (0.2 + 0.8 * arc), 0.0)
         for corner_ids, s in (((lm.MOUTH_CORNER_LEFT, lm.INNER_CORNER_LEFT), -1.0), ((lm.MOUTH_CORNER_RIGHT, lm.INNER_CORNER_RIGHT), 1.0)):
             for i in corner_ids:

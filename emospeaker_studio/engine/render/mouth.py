@@ -126,6 +126,36 @@ def _contour_in_frame(points, centre, axis, normal, half_width):
     return torch.cummax(cu, dim=1).values, cv
 
 
+def _catmull_rom_matrix(count: int, per_segment: int) -> np.ndarray:
+    """(M, count) weights that resample a contour through its points with Catmull-Rom."""
+    rows = []
+    for i in range(count - 1):
+        for step in range(per_segment):
+            t = step / per_segment
+            t2, t3 = t * t, t * t * t
+            weights = np.zeros(count)
+            for offset, w in zip((-1, 0, 1, 2), (-0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1.0, -1.5 * t3 + 2.0 * t2 + 0.5 * t, 0.5 * t3 - 0.5 * t2)):
+                weights[min(max(i + offset, 0), count - 1)] += w
+            rows.append(weights)
+    end = np.zeros(count)
+    end[-1] = 1.0
+    rows.append(end)
+    return np.array(rows)
+
+
+_SMOOTHING: dict[tuple[int, int], np.ndarray] = {}
+
+
+def smooth_contour(points: torch.Tensor, per_segment: int = 3) -> torch.Tensor:
+    """(B, K, 2) contour → (B, (K-1)*per_segment+1, 2) through the same points."""
+    count = points.shape[1]
+    key = (count, per_segment)
+    if key not in _SMOOTHING:
+        _SMOOTHING[key] = _catmull_rom_matrix(count, per_segment)
+    matrix = torch.as_tensor(_SMOOTHING[key], dtype=points.dtype, device=points.device)
+    return torch.einsum("mk,bkd->bmd", matrix, points)
+
+
 def _interp(knots_u: torch.Tensor, knots_v: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """Piecewise-linear v(u) per frame: knots (B, K), queries (B, P)."""
     k = knots_u.shape[1]
@@ -146,7 +176,7 @@ def _tooth_gaps(u: torch.Tensor, half_width: torch.Tensor, edges) -> torch.Tenso
     edge = torch.tensor(edges, dtype=u.dtype, device=u.device)
     edge = torch.cat([-edge[1:], edge])
     distance = ((u.unsqueeze(-1) - edge).abs().min(dim=-1).values) * half_width
-    return torch.exp(-((distance / 0.7) ** 2))
+    return torch.exp(-((distance / 0.9) ** 2))
 
 
 def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, strength: torch.Tensor, layer: MouthLayer) -> None:
@@ -159,6 +189,10 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     look = layer.look
     if float(strength.max()) <= 0:
         return
+    # Lips are curves, not the mesh's polylines: at large sizes the corners of an
+    # 11-point contour would show, so draw through a Catmull-Rom subdivision.
+    upper = smooth_contour(upper)
+    lower = smooth_contour(lower)
     polygon = torch.cat([upper, lower[:, 1:-1].flip(1)], dim=1)
     height, width = frames.shape[-2:]
     x0 = int(max(0, np.floor(float(polygon[..., 0].min())) - 2))
@@ -190,7 +224,7 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     # Only next to the lips, though: a hairline opening is finer than the warp's
     # grid, and further out that lookup is smeared.
     from_opening = sample_region(layer.opening_mask, inverse, (x0, y0, x1, y1)).reshape(coverage.shape[0], -1)
-    near_lips = ((signed + 2.5) / 1.5).clamp(0, 1)
+    near_lips = (signed + 1.2).clamp(0, 1)
     coverage = torch.maximum(coverage, from_opening.to(dtype) * near_lips) * strength.to(dtype).view(-1, 1)
 
     # The mouth's own frame.
@@ -238,10 +272,12 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     rgb = rgb + (lower_rgb - rgb) * lower_teeth.unsqueeze(1) * between_lips
 
     # Upper teeth: hang from the upper lip's middle, in the lip's shadow at the top.
-    upper_edge = upper_mid + look.upper_teeth * (1 - 0.5 * u * u)
+    upper_gap_lines = _tooth_gaps(u, half_width, _UPPER_TOOTH_EDGES)
+    # Each tooth's biting edge is rounded at its corners: the edge dips between teeth.
+    upper_edge = upper_mid + look.upper_teeth * (1 - 0.5 * u * u - 0.1 * upper_gap_lines * (1 - photo_weight[:, 0]))
     upper_teeth = _soft(upper_edge - v) * _soft((0.78 - u.abs()) * half_width)
     shadow = 1 - 0.35 * torch.exp(-(v - v_upper).clamp_min(0) / (0.012 * face_h))
-    upper_gaps = 1 - 0.18 * _tooth_gaps(u, half_width, _UPPER_TOOTH_EDGES)
+    upper_gaps = 1 - 0.18 * upper_gap_lines
     upper_rgb = colour(look.teeth) * teeth_shade * (shadow * upper_gaps).unsqueeze(1)
     upper_rgb = upper_rgb + (photo_upper - upper_rgb) * photo_weight
     rgb = rgb + (upper_rgb - rgb) * upper_teeth.unsqueeze(1) * between_lips

@@ -148,6 +148,7 @@ class Renderer:
             values = values.unsqueeze(0)
         if values.ndim != 2 or values.shape[1] != len(CONTROL_NAMES):
             raise ValueError(f"coefficients must be (B, {len(CONTROL_NAMES)}), got {tuple(values.shape)}")
+        values = torch.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
         with torch.inference_mode():
             crops = self._render_crops(values)
         frames = np.repeat(self._background[None], values.shape[0], axis=0)
