@@ -202,35 +202,19 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     if x1 <= x0 or y1 <= y0:
         return
     dtype, device = frames.dtype, frames.device
-    polygon = polygon.to(dtype)
     ys = torch.arange(y0, y1, device=device, dtype=dtype)
     xs = torch.arange(x0, x1, device=device, dtype=dtype)
     gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-    px = gx.reshape(1, -1, 1)
-    py = gy.reshape(1, -1, 1)
+    px = gx.reshape(1, -1)
+    py = gy.reshape(1, -1)
 
-    # Signed distance to the inner-lip polygon (positive inside).
-    ax, ay = polygon[..., 0].unsqueeze(1), polygon[..., 1].unsqueeze(1)
-    bx, by = polygon.roll(-1, dims=1)[..., 0].unsqueeze(1), polygon.roll(-1, dims=1)[..., 1].unsqueeze(1)
-    ex, ey = bx - ax, by - ay
-    t = (((px - ax) * ex + (py - ay) * ey) / (ex * ex + ey * ey).clamp_min(1e-6)).clamp(0, 1)
-    dist = torch.sqrt((px - ax - t * ex) ** 2 + (py - ay - t * ey) ** 2).min(dim=-1).values
-    crosses = ((ay > py) != (by > py)) & (px < ex * (py - ay) / torch.where(ey.abs() < 1e-6, torch.full_like(ey, 1e-6), ey) + ax)
-    inside = crosses.sum(dim=-1) % 2 == 1
-    signed = torch.where(inside, dist, -dist)
-    coverage = _soft(signed)
-    # Pixels the warp brought from inside the photo's lips are mouth too, however
-    # thin the opening: pressed lips must not let the photo's teeth glint through.
-    # Only next to the lips, though: a hairline opening is finer than the warp's
-    # grid, and further out that lookup is smeared.
-    from_opening = sample_region(layer.opening_mask, inverse, (x0, y0, x1, y1)).reshape(coverage.shape[0], -1)
-    near_lips = (signed + 1.2).clamp(0, 1)
-    coverage = torch.maximum(coverage, from_opening.to(dtype) * near_lips) * strength.to(dtype).view(-1, 1)
-
-    # The mouth's own frame.
+    # The mouth's own frame: u along the mouth, v towards the chin, and the lips
+    # as functions v(u). "Inside the lips" is then v_upper(u) < v < v_lower(u),
+    # and the distance to those curves anti-aliases the edge (the mouth is wide
+    # and flat, so the vertical distance is the distance that matters).
     centre, axis, normal, half_width = _mouth_frame(upper.to(dtype))
-    rel_x = px.squeeze(-1) - centre[:, :1]
-    rel_y = py.squeeze(-1) - centre[:, 1:]
+    rel_x = px - centre[:, :1]
+    rel_y = py - centre[:, 1:]
     u = (rel_x * axis[:, :1] + rel_y * axis[:, 1:]) / half_width
     v = rel_x * normal[:, :1] + rel_y * normal[:, 1:]
 
@@ -242,6 +226,17 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     upper_mid = _interp(upper_u, upper_v, zero)
     lower_mid = _interp(lower_u, lower_v, zero)
     opening = (lower_mid - upper_mid).clamp_min(0)
+
+    signed = torch.minimum(torch.minimum(v - v_upper, v_lower - v), (1 - u.abs()) * half_width)
+    coverage = _soft(signed)
+    # Pixels the warp brought from inside the photo's lips are mouth too, however
+    # thin the opening: pressed lips must not let the photo's teeth glint through.
+    # Only next to the lips, though: a hairline opening is finer than the warp's
+    # grid, and further out that lookup is smeared.
+    from_opening = sample_region(layer.opening_mask, inverse, (x0, y0, x1, y1)).reshape(coverage.shape[0], -1)
+    band = max(2.5, 0.012 * look.face_height)
+    near_lips = ((signed + band) / 1.5).clamp(0, 1) * _soft((0.9 - u.abs()) * half_width)
+    coverage = torch.maximum(coverage, from_opening.to(dtype) * near_lips) * strength.to(dtype).view(-1, 1)
 
     face_h = look.face_height
     # Teeth and tongue show only between the lips: where the lips meet (pressed or
