@@ -118,13 +118,14 @@ def _crop_and_anchors(points, axes, face_h, width, height):
         np.column_stack([xs[::-1] + (x1 - 1 - x0) / BORDER_POINTS, np.full_like(xs, y1 - 1)]),
         np.column_stack([np.full_like(ys, x0), ys[::-1] + (y1 - 1 - y0) / BORDER_POINTS]),
     ])
-    anchors = []
+    corners = np.array([[x0, y0], [x1 - 1, y0], [x1 - 1, y1 - 1], [x0, y1 - 1]], float)
+    anchors = list(corners)  # the crop's corners always hold, so the mesh covers the whole crop
     spacing = 0.04 * face_h
     oval = points[list(lm.FACE_OVAL), :2]
     for p in np.concatenate([border, ring]):
-        if anchors and np.min(np.linalg.norm(np.array(anchors) - p, axis=1)) < spacing:
+        if np.min(np.linalg.norm(np.array(anchors) - p, axis=1)) < spacing:
             continue
-        if np.min(np.linalg.norm(oval - p, axis=1)) < 0.15 * face_h:
+        if np.min(np.linalg.norm(oval - p, axis=1)) < 0.08 * face_h:
             continue  # a tight photo puts the border next to the face: keep room to move
         anchors.append(p)
     return (x0, y0, x1, y1), np.array(anchors)
