@@ -114,6 +114,7 @@ class Renderer:
         self._pivot = torch.tensor(pivot, dtype=torch.float32, device=dev)
         self._pose_weight = torch.tensor(rig.pose_weight, dtype=torch.float32, device=dev)
         self._linear_columns = torch.tensor([CONTROL_INDEX[n] for n in LINEAR_CONTROLS], device=dev)
+        self._lowest, self._highest = (torch.tensor(v, dtype=torch.float32, device=dev) for v in _coefficient_limits(rig))
         self._pose_columns = [CONTROL_INDEX[n] for n in HEAD_POSE]
 
         crop_pixels = background[cy0 : cy0 + crop_h, cx0 : cx0 + crop_w]
@@ -149,6 +150,7 @@ class Renderer:
         if values.ndim != 2 or values.shape[1] != len(CONTROL_NAMES):
             raise ValueError(f"coefficients must be (B, {len(CONTROL_NAMES)}), got {tuple(values.shape)}")
         values = torch.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+        values = torch.minimum(torch.maximum(values, self._lowest), self._highest)
         with torch.inference_mode():
             crops = self._render_crops(values)
         frames = np.repeat(self._background[None], values.shape[0], axis=0)
@@ -209,3 +211,25 @@ class Renderer:
         rotation = r_roll @ r_yaw @ r_pitch
         centred = points - self._pivot
         return centred @ rotation.transpose(1, 2) + self._pivot
+
+
+def _coefficient_limits(rig: FaceRig) -> tuple[np.ndarray, np.ndarray]:
+    """Per-control bounds beyond which the mesh would fold (lids or lips through each other).
+
+    Out-of-range rows are clamped rather than refused: a frame is always drawable.
+    """
+    low = np.full(len(CONTROL_NAMES), -1.5, np.float32)
+    high = np.full(len(CONTROL_NAMES), 1.5, np.float32)
+    for name in HEAD_POSE:
+        low[CONTROL_INDEX[name]], high[CONTROL_INDEX[name]] = -45.0, 45.0
+    jaw = rig.basis("jaw_open")
+    press = rig.basis("lip_press")
+    # Closing the jaw further than the photo's own gap would push the lower lip
+    # through the upper one; lip_press already closes exactly that gap.
+    gap_travel = abs(float(press[lm.LOWER_INNER_MID, 1] - press[lm.UPPER_INNER_MID, 1]))
+    jaw_travel = max(abs(float(jaw[lm.LOWER_INNER_MID, 1])), 1e-6)
+    low[CONTROL_INDEX["jaw_open"]] = -min(gap_travel / jaw_travel, 1.0)
+    high[CONTROL_INDEX["jaw_open"]] = 1.2
+    low[CONTROL_INDEX["lip_press"]], high[CONTROL_INDEX["lip_press"]] = 0.0, 1.0
+    low[CONTROL_INDEX["blink"]], high[CONTROL_INDEX["blink"]] = -0.3, 1.0
+    return low, high

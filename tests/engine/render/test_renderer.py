@@ -108,3 +108,9 @@ def test_device_choice():
             resolve_device("cuda")
     with pytest.raises(UserError):
         resolve_device("tpu")
+
+
+def test_out_of_range_and_missing_values_are_drawn_as_the_nearest_valid_face(astronaut_renderer):
+    wild = np.stack([coefficients(blink=5.0), coefficients(lip_press=-2.0), coefficients(AU12=np.nan)])
+    tame = np.stack([coefficients(blink=1.0), coefficients(), coefficients()])
+    assert np.array_equal(astronaut_renderer.render(wild), astronaut_renderer.render(tame))
