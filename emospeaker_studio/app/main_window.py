@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.clipboard = keyframe_ops.KeyframeClipboard()
         self.clock = PlaybackClock(self)
         self._loop_range = (0.0, 0.0)
+        self._shown_time_frame = -1
 
         self._build_central()
         self.inspector = Inspector(self.document, self.selection)
@@ -371,9 +372,13 @@ class MainWindow(QMainWindow):
         self.seek(seconds)
 
     def _on_time(self, seconds: float) -> None:
+        self.preview_controller.show_time(seconds)
+        frame = self.preview_controller.frame_index(seconds)
+        if self.clock.playing and frame == self._shown_time_frame:
+            return  # the clock ticks faster than frames change: redraw the playhead once per frame
+        self._shown_time_frame = frame
         self.timeline.set_playhead(seconds)
         self.transport.set_time(seconds, self._duration(), self._fps())
-        self.preview_controller.show_time(seconds)
 
     def _on_playing(self, playing: bool) -> None:
         self.transport.set_playing(playing)

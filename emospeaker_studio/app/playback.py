@@ -40,6 +40,9 @@ class PlaybackClock(QObject):
         self._audio_out = None
         self._audio_path: Optional[str] = None
         self._audio_ok = False
+        #: The largest gap seen between the extrapolated clock and a position report of
+        #: the audio player (seconds): how far the picture could drift before re-anchoring.
+        self.max_correction_s = 0.0
 
     # -- audio ----------------------------------------------------------------
     def set_audio(self, path: Optional[str]) -> None:
@@ -71,6 +74,8 @@ class PlaybackClock(QObject):
 
     def _on_player_position(self, ms: int) -> None:
         if self._playing and self._rate > 0:
+            extrapolated = self._anchor_position + self._rate * self._anchor.elapsed() / 1000.0
+            self.max_correction_s = max(self.max_correction_s, abs(extrapolated - ms / 1000.0))
             self._anchor_position = ms / 1000.0
             self._anchor.restart()
 

@@ -29,7 +29,7 @@ from emospeaker_studio.app.workers import (
 from emospeaker_studio.engine.jobs import Progress
 
 CACHE_FRAMES = 96
-LOOKAHEAD_FRAMES = 12
+LOOKAHEAD_FRAMES = 8
 
 
 class PreviewController(QObject):
@@ -60,6 +60,8 @@ class PreviewController(QObject):
         self._shown_frame: Optional[int] = None
         self._requested: set[int] = set()
         self._request_times: dict[int, float] = {}
+        self._frame_cost_s = 1.0 / 25.0
+        self._last_frame_at: Optional[float] = None
         worker.frameReady.connect(self._on_frame)
         worker.prepared.connect(self._on_prepared)
         worker.failed.connect(self._on_failed)
@@ -124,26 +126,56 @@ class PreviewController(QObject):
             self._request_around(self._position)
 
     def show_time(self, seconds: float) -> None:
-        """Show the frame for ``seconds``: from the cache at once, else ask the worker."""
+        """Show the frame for ``seconds``: from the cache at once, else ask the worker.
+
+        While playing, the newest cached frame not later than the playhead is
+        shown (a frame that is not ready in time is dropped, never waited for),
+        and the worker is kept busy with frames ahead of the playhead.
+        """
         self._position = seconds
         index = self.frame_index(seconds)
+        if self._playing:
+            best = self._newest_cached_at_or_before(index)
+            if best is not None and best != self._shown_frame:
+                self._show(best, self._cache[best])
+            self._keep_ahead(index)
+            return
         image = self._cache.get(index)
         if image is not None:
             self._show(index, image)
-        if self._playing:
-            ahead = [i for i in range(index, index + LOOKAHEAD_FRAMES) if i not in self._cache]
-            if ahead and not self._requested.issuperset(ahead[:3]):
-                self._request(tuple(ahead))
-        elif image is None:
+        else:
             self._request((index,))
+
+    def _newest_cached_at_or_before(self, index: int) -> Optional[int]:
+        for candidate in range(index, max(-1, index - 3 * self._stride() - 1), -1):
+            if candidate in self._cache:
+                return candidate
+        return None
+
+    def _stride(self) -> int:
+        """Render every n-th frame while playing, n from the measured render time (1 when fast enough)."""
+        return max(1, min(12, math.ceil(self._frame_cost_s * self._fps * 1.15)))
+
+    def _keep_ahead(self, index: int) -> None:
+        stride = self._stride()
+        # Frames on a fixed grid of the stride, starting where a render started now could still be in time.
+        first = ((index + stride) // stride) * stride
+        wanted = [f for f in range(first, first + LOOKAHEAD_FRAMES * stride, stride) if f not in self._cache]
+        if self._info:
+            wanted = [f for f in wanted if f < self._info.frame_count]
+        if wanted and wanted[0] not in self._requested:
+            self._request(tuple(wanted))
 
     def _request_around(self, seconds: float) -> None:
         index = self.frame_index(seconds)
-        frames = (index,) + (tuple(range(index + 1, index + LOOKAHEAD_FRAMES)) if self._playing else ())
-        self._request(frames)
+        if self._playing:
+            self._keep_ahead(index)
+        else:
+            self._request((index,))
 
     def _request(self, frames: tuple[int, ...]) -> None:
         now = time.perf_counter()
+        self._last_frame_at = now
         for f in frames:
             self._request_times.setdefault(f, now)
         self._requested = set(frames)
@@ -152,11 +184,18 @@ class PreviewController(QObject):
     def _on_frame(self, generation: int, index: int, image: QImage) -> None:
         if generation != self._generation:
             return
+        now = time.perf_counter()
+        if self._last_frame_at is not None and index in self._requested:
+            # Smoothed time per rendered frame, from frames arriving back to back.
+            gap = min(2.0, now - self._last_frame_at)
+            self._frame_cost_s = 0.8 * self._frame_cost_s + 0.2 * gap
+        self._last_frame_at = now
         self._cache[index] = image
         self._cache.move_to_end(index)
         while len(self._cache) > CACHE_FRAMES:
             self._cache.popitem(last=False)
-        if index == self.frame_index(self._position) or (self._playing and self._shown_frame is not None and self._shown_frame < index <= self.frame_index(self._position)):
+        current = self.frame_index(self._position)
+        if index == current or (self._playing and (self._shown_frame is None or self._shown_frame < index) and index <= current):
             self._show(index, image)
 
     def _show(self, index: int, image: QImage) -> None:

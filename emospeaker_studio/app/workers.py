@@ -128,18 +128,40 @@ class PreviewBackend(Protocol):
     def render(self, prepared: Any, start: int, stop: int) -> np.ndarray: ...
 
 
+#: torch CPU threads while the Studio runs. Measured on the 2-core development
+#: machine under load (other processes busy): one preview frame at 512 px took
+#: 1200 ms with torch's default 2 threads (its OpenMP team waits for a
+#: descheduled thread at every barrier) and 48 ms with 1 thread.
+STUDIO_TORCH_THREADS = 1
+
+
 class EngineBackend:
     """The real engine (``engine.pipeline``), imported on first use in the worker thread."""
+
+    def __init__(self, torch_threads: Optional[int] = STUDIO_TORCH_THREADS) -> None:
+        self._torch_threads = torch_threads
+        self._configured = False
+
+    def _configure(self) -> None:
+        if self._configured:
+            return
+        self._configured = True
+        if self._torch_threads:
+            import torch
+
+            torch.set_num_threads(self._torch_threads)
 
     def load_waveform(self, audio_path: str) -> WaveformPeaks:
         from emospeaker_studio.engine.audio import load_audio
 
+        self._configure()
         clip = load_audio(audio_path, sample_rate=16000)
         return waveform_peaks(clip.samples, clip.sample_rate, audio_path)
 
     def prepare(self, project: Project, device: str, progress: Callable[[Progress], None], cancel: CancelToken, previous: Any = None) -> Any:
         from emospeaker_studio.engine import pipeline
 
+        self._configure()
         if previous is not None:
             # Reuses every stage whose inputs did not change (e.g. the face fit after an fps change).
             return previous.with_project(project, device=device, progress=progress, cancel=cancel)
@@ -277,9 +299,9 @@ class RenderWorker(QThread):
             self._prep_key, self._anim_key, self._failed_key = prep_key, animation_key(project), None
             self._announce(request)
         elif animation_key(project) != self._anim_key:
+            # Same fit, speech and size: nothing new to announce, only new frames follow.
             self._prepared = self._backend.reanimate(self._prepared, project, cancel)
             self._anim_key = animation_key(project)
-            self._announce(request)
         frame_count = int(getattr(self._prepared, "frame_count", 0))
         for index in request.frames:
             cancel.raise_if_cancelled()

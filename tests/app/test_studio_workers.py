@@ -53,7 +53,7 @@ def test_emotion_edit_reanimates_without_preparing_again(qtbot, worker, project,
     with qtbot.waitSignal(worker.idle, timeout=5000):
         worker.submit(PreviewRequest(project, (0,)))
     edited = project.with_(emotions=(Keyframe.new(0.5, "happy"),))
-    with qtbot.waitSignal(worker.prepared, timeout=5000):
+    with qtbot.waitSignal(worker.frameReady, timeout=5000):
         worker.submit(PreviewRequest(edited, (0,)))
     assert (fake_backend.prepare_calls, fake_backend.reanimate_calls) == (1, 1)
 

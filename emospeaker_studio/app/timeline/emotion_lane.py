@@ -21,7 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QMenu
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QMenu
 
 from emospeaker_studio.app import keyframe_ops
 from emospeaker_studio.app.document import DocumentController
@@ -133,14 +133,17 @@ class EmotionLaneEditor(QObject):
             # No outline: an outline would also run along the zero line where the emotion is absent.
             area = pg.PlotCurveItem(pen=pg.mkPen(None), brush=fill, fillLevel=0.0)
             area.setZValue(-5)
+            area.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # the playhead moves over it 25x a second
             area.setVisible(False)
             view.addItem(area)
             self._areas[emotion] = area
         self._total = pg.PlotCurveItem(pen=pg.mkPen(QColor(palette.text), width=1.6))
         self._total.setZValue(-2)
+        self._total.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         view.addItem(self._total)
         self._stems = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(QColor(255, 255, 255, 40), width=1))
         self._stems.setZValue(-3)
+        self._stems.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         view.addItem(self._stems)
         self._diamonds = _Diamonds(pxMode=True, symbol="d", hoverable=False)
         self._diamonds.setAcceptedMouseButtons(Qt.NoButton)

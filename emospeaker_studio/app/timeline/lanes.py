@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 #: Seconds of audio visible at the most zoomed-in level (about 3 frames at 25 fps per 100 px).
 MIN_VISIBLE_SPAN = 0.25
@@ -89,6 +90,8 @@ class WaveformItem(pg.GraphicsObject):
         self._highs = np.zeros(0, np.float32)
         self._rate = 1.0
         self._scale = 1.0
+        # Drawn once per zoom level into a pixmap: the moving playhead then only blits it.
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
     def set_peaks(self, lows: np.ndarray, highs: np.ndarray, rate: float) -> None:
         self.prepareGeometryChange()
@@ -157,6 +160,7 @@ class SpeechItem(pg.GraphicsObject):
         self._duration = 1e-3
         self._font = QFont()
         self._font.setPointSizeF(7.5)
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
     def set_speech(self, labels: tuple[str, ...], probs: Optional[np.ndarray], fps: float) -> None:
         """Take per-frame viseme probabilities (frames, len(labels)) and merge runs into segments."""

@@ -1,0 +1,197 @@
+"""Measure the Studio against its targets on this machine (a benchmark, not a test).
+
+Usage (under a real or virtual X server):
+    Xvfb :99 -screen 0 1600x1000x24 &
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python tests/app/measure_studio.py [--preview 512] [--play 10]
+
+Prints: window-shown time after launch (a child process), preview frames
+shown per second while playing the demo with audio and how far the picture
+trails the audio clock, the frame-under-the-playhead latency after scrubs and
+after an emotion edit, and the longest GUI-thread stall (a 5 ms watchdog
+timer) during playback and during an export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
+
+LAUNCH_CHILD = r"""
+import time, sys
+started = float(sys.argv[1])
+import emospeaker_studio.app
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from emospeaker_studio.app.main_window import MainWindow
+from emospeaker_studio.app.settings import AppSettings
+from emospeaker_studio.app.theme import apply_theme
+app = QApplication(["studio"])
+apply_theme(app, "dark")
+w = MainWindow(AppSettings(opened_before=True), save_settings_fn=lambda s: None)
+w.open_demo()
+w.show()
+def shown():
+    print(f"SHOWN {time.time() - started:.3f}", flush=True)
+    w.document.reset(w.document.project)
+    w.close()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+
+def measure_launch() -> float:
+    started = time.time()
+    out = subprocess.run([sys.executable, "-c", LAUNCH_CHILD, repr(started)], capture_output=True, text=True, timeout=120)
+    for line in out.stdout.splitlines():
+        if line.startswith("SHOWN"):
+            return float(line.split()[1])
+    raise RuntimeError(out.stderr[-2000:])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--preview", type=int, default=512)
+    parser.add_argument("--play", type=float, default=10.0)
+    parser.add_argument("--scrubs", type=int, default=15)
+    args = parser.parse_args()
+
+    launches = [measure_launch() for _ in range(3)]
+    print(f"window shown after launch: {min(launches):.2f} s best, {statistics.median(launches):.2f} s median of 3")
+
+    import emospeaker_studio.app  # noqa: F401
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from emospeaker_studio.app.main_window import MainWindow
+    from emospeaker_studio.app.settings import AppSettings
+    from emospeaker_studio.app.theme import apply_theme
+    from emospeaker_studio.core.edits import SetKeyframeIntensity
+
+    app = QApplication(["studio-bench"])
+    apply_theme(app, "dark")
+    window = MainWindow(AppSettings(opened_before=True, preview_height=args.preview), save_settings_fn=lambda s: None)
+    window.resize(1600, 1000)
+    window.open_demo()
+    window.show()
+    pc = window.preview_controller
+
+    def wait_until(predicate, timeout_s: float) -> bool:
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.timeout.connect(lambda: loop.quit() if predicate() else None)
+        timer.start(5)
+        deadline = QTimer()
+        deadline.setSingleShot(True)
+        deadline.timeout.connect(loop.quit)
+        deadline.start(int(timeout_s * 1000))
+        loop.exec()
+        return predicate()
+
+    def pause_for(seconds: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    wait_until(lambda: window.preview.has_frame, 180)
+    info = pc.info_
+    print(f"preview {info.size[0]}x{info.size[1]} at {info.fps:g} fps, {info.frame_count} frames")
+
+    # Watchdog: the longest gap between 5 ms timer ticks is the longest GUI stall.
+    gaps = {"max": 0.0}
+    watch = QElapsedTimer()
+    watch.start()
+    last = {"t": 0}
+
+    def tick():
+        now = watch.elapsed()
+        gaps["max"] = max(gaps["max"], now - last["t"])
+        last["t"] = now
+
+    watchdog = QTimer()
+    watchdog.setInterval(5)
+    watchdog.timeout.connect(tick)
+
+    # Playback.
+    shown: list[tuple[float, int, float]] = []
+    pc.frameShown.connect(lambda index, latency: shown.append((time.perf_counter(), index, window.clock.position)))
+    window.seek(0.0)
+    pause_for(0.5)
+    shown.clear()
+    last["t"] = watch.elapsed()
+    gaps["max"] = 0.0
+    watchdog.start()
+    started = time.perf_counter()
+    window.clock.max_correction_s = 0.0
+    window.clock.play()
+    pause_for(args.play)
+    correction = window.clock.max_correction_s
+    window.clock.pause()
+    elapsed = time.perf_counter() - started
+    watchdog.stop()
+    distinct = len({i for _, i, _ in shown})
+    lags = [pos * info.fps - index for _, index, pos in shown]
+    print(f"playback: {distinct / elapsed:.1f} distinct frames shown per second over {elapsed:.1f} s "
+          f"(picture behind the audio clock: median {statistics.median(lags) if lags else float('nan'):.1f}, max {max(lags) if lags else float('nan'):.1f} frames)")
+    print(f"picture clock vs audio player position reports: largest correction {correction * 1000:.0f} ms "
+          f"({correction * info.fps:.2f} frames)")
+    print(f"GUI-thread stall max during playback: {gaps['max']:.0f} ms")
+
+    # Scrubs to frames not in the cache.
+    latencies = []
+    rng = random.Random(1)
+    for _ in range(args.scrubs):
+        target = rng.randrange(info.frame_count)
+        got = []
+        conn = pc.frameShown.connect(lambda index, latency, t=target: got.append(latency) if index == t else None)
+        t0 = time.perf_counter()
+        window.seek(target / info.fps + 1e-4)
+        wait_until(lambda: bool(got), 10)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        pc.frameShown.disconnect(conn)
+    print(f"scrub -> frame shown: median {statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms over {len(latencies)} scrubs")
+
+    # An emotion edit -> the frame under the playhead re-rendered.
+    track = window.document.project.emotions
+    kf = track.keyframes[len(track) // 2]
+    window.seek(kf.time + 0.2)
+    wait_until(lambda: pc._shown_frame == pc.frame_index(window.clock.position), 10)
+    edit_latencies = []
+    for value in (0.3, 0.6, 0.9, 0.5):
+        got = []
+        conn = pc.frameShown.connect(lambda index, latency: got.append(latency))
+        t0 = time.perf_counter()
+        window.document.push(SetKeyframeIntensity(kf.id, value))
+        wait_until(lambda: bool(got), 10)
+        edit_latencies.append((time.perf_counter() - t0) * 1000)
+        pc.frameShown.disconnect(conn)
+    print(f"emotion edit -> frame shown: median {statistics.median(edit_latencies):.0f} ms, max {max(edit_latencies):.0f} ms")
+
+    # Export with the window live.
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "bench.mp4")
+        done = []
+        window.exportFinished.connect(done.append)
+        last["t"] = watch.elapsed()
+        gaps["max"] = 0.0
+        watchdog.start()
+        t0 = time.perf_counter()
+        window.start_export(out)
+        wait_until(lambda: bool(done), 600)
+        watchdog.stop()
+        print(f"export of {info.frame_count} frames at {window.document.project.output.height}p: {time.perf_counter() - t0:.1f} s; "
+              f"GUI-thread stall max during export: {gaps['max']:.0f} ms; result: {done[0] if done else 'timeout'}")
+    window.document.reset(window.document.project)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
