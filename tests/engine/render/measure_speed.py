@@ -39,11 +39,13 @@ def main() -> None:
     parser.add_argument("--portrait", default=None)
     args = parser.parse_args()
 
+    # The renderer package sets OpenMP's wait policy; import it before torch.
+    from emospeaker_studio.engine.render.renderer import Renderer
+
     import torch
 
     from emospeaker_studio.engine.face.fit import fit_face
     from emospeaker_studio.engine.face.portrait import load_portrait
-    from emospeaker_studio.engine.render.renderer import Renderer
 
     path = args.portrait
     if path is None:
