@@ -136,17 +136,24 @@ def exif_orientation(data: bytes) -> int:
     # EXIF is a TIFF structure after an "Exif\0\0" header (JPEG APP1, WebP, PNG eXIf);
     # it sits near the start of the file, so looking at the first 128 KiB suffices.
     head = data[: 128 * 1024]
-    start = head.find(b"Exif\x00\x00")
+    candidates = [head]  # a TIFF file is itself the structure
+    start = head.find(b"Exif\x00\x00")  # JPEG APP1 (and some WebP writers)
     if start >= 0:
-        tiff = head[start + 6 :]
-    elif head[:4] in (b"II*\x00", b"MM\x00*"):
-        tiff = head
-    else:
-        return 1
-    try:
-        return _orientation_from_tiff(tiff)
-    except (struct.error, IndexError, ValueError):
-        return 1
+        candidates.append(head[start + 6 :])
+    start = head.find(b"eXIf")  # PNG chunk: type, then the TIFF structure
+    if start >= 0:
+        candidates.append(head[start + 4 :])
+    start = head.find(b"EXIF")  # WebP chunk: id, 4-byte size, then the TIFF structure
+    if start >= 0:
+        candidates.append(head[start + 8 :])
+    for tiff in candidates:
+        if tiff[:4] not in (b"II*\x00", b"MM\x00*"):
+            continue
+        try:
+            return _orientation_from_tiff(tiff)
+        except (struct.error, IndexError, ValueError):
+            return 1
+    return 1
 
 
 def _orientation_from_tiff(tiff: bytes) -> int:

@@ -86,3 +86,19 @@ def test_missing_file_and_folder_raise_input_errors(tmp_path):
         load_portrait(tmp_path / "missing.png")
     with pytest.raises(InputError, match="folder"):
         load_portrait(tmp_path)
+
+
+def test_png_exif_chunk_orientation_is_honoured(tmp_path, small_rgb):
+    import struct
+    import zlib
+
+    stored = np.ascontiguousarray(np.rot90(small_rgb, 1))
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(stored, cv2.COLOR_RGB2BGR))
+    assert ok
+    tiff = b"MM\x00*" + struct.pack(">I", 8) + struct.pack(">H", 1)
+    tiff += struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + struct.pack(">I", 0)
+    chunk = struct.pack(">I", len(tiff)) + b"eXIf" + tiff + struct.pack(">I", zlib.crc32(b"eXIf" + tiff))
+    data = encoded.tobytes()
+    path = tmp_path / "turned.png"
+    path.write_bytes(data[:33] + chunk + data[33:])  # after the signature and IHDR
+    np.testing.assert_array_equal(load_portrait(path).rgb, small_rgb)
