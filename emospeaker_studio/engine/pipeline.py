@@ -31,8 +31,11 @@ from emospeaker_studio.engine.export import ExportQuality, export_frames, png_se
 from emospeaker_studio.engine.jobs import CancelToken, Progress, ProgressCallback
 from emospeaker_studio.engine.speech.track import SpeechTrack
 
-# Frames per renderer call when the renderer does not say what suits it.
+# Frames per renderer call when the renderer does not say what suits it: on
+# CPU 8 is as fast per frame as 16 (measured at 512) and keeps memory low; a
+# GPU needs bigger batches to fill.
 DEFAULT_BATCH = 8
+DEFAULT_BATCH_CUDA = 32
 # Video length is ceil(duration * fps); this tolerance keeps a 2.0000001 s
 # clip at 50 frames (25 fps) instead of 51 because of float rounding.
 _FRAME_EPSILON = 1e-6
@@ -135,7 +138,13 @@ class PreparedRender:
 
     @property
     def batch_size(self) -> int:
-        return int(getattr(self._stages.renderer, "batch_size", DEFAULT_BATCH) or DEFAULT_BATCH)
+        """Frames per renderer call in ``iter_batches``."""
+        renderer = self._stages.renderer
+        chosen = getattr(renderer, "batch_size", None)
+        if chosen:
+            return int(chosen)
+        on_gpu = getattr(getattr(renderer, "device", None), "type", "cpu") == "cuda"
+        return DEFAULT_BATCH_CUDA if on_gpu else DEFAULT_BATCH
 
     # -- rendering ----------------------------------------------------------
     def render_frames(self, start: int, stop: int) -> np.ndarray:
