@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 # The progress callback is called at most this often (and at the end): a GUI
 # signal or a terminal line per frame would cost more than the frame.
 _PROGRESS_INTERVAL_S = 0.1
+_QUEUE_BYTES = 128 * 1024 * 1024
 
 
 def png_sequence_folder(out_path: Path) -> Path:
@@ -96,7 +97,7 @@ def export_frames(
         palette = _gif_palette(first, temp, fps, target) if fmt_name == "GIF" else None
         args = _ffmpeg_args(fmt_name, temp, channels=channels, alpha=alpha, fps=fps, size=(w, h),
                             frame_count=frame_count, audio_path=audio_path, quality=quality, palette=palette)
-        pipe = FfmpegPipe(args, queue_frames=2 * len(first))
+        pipe = FfmpegPipe(args, queue_frames=_queue_frames(first))
         meter = RateMeter("encode", frame_count)
         done = 0
         last_report = 0.0
@@ -140,6 +141,13 @@ def export_frames(
             pipe.close()
         _remove(temp)
         _remove(_palette_path(temp))
+
+
+def _queue_frames(first_batch: np.ndarray) -> int:
+    """Frames in flight to ffmpeg: two render batches, so a whole batch renders while the
+    previous one is written; capped in bytes so big GPU batches at 4K stay cheap."""
+    frame_bytes = first_batch[0].nbytes
+    return max(2, min(2 * len(first_batch), _QUEUE_BYTES // frame_bytes))
 
 
 def _as_batches(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
