@@ -30,6 +30,7 @@ class MouthLook:
     teeth: tuple[float, float, float]
     cavity: tuple[float, float, float]
     cavity_edge: tuple[float, float, float]
+    lips: tuple[float, float, float]  # the photo's lip colour, for the seam of closed lips
     tongue: tuple[float, float, float]
     face_height: float
     upper_teeth: float  # visible height of the upper incisors
@@ -62,6 +63,14 @@ def make_look(rgb: np.ndarray, face_points: np.ndarray, inner_polygon: np.ndarra
         saturation = (candidate.max() - candidate.min()) / max(candidate.max(), 1.0)
         if candidate.mean() > 90 and saturation < 0.35:
             teeth = candidate  # the photo shows its teeth: use their real colour
+    from emospeaker_studio.engine.face import landmarks as lm
+
+    lip_mask = np.zeros((height, width), np.uint8)
+    for outer, inner in ((lm.LIPS_UPPER_OUTER, lm.LIPS_UPPER_INNER), (lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER)):
+        ring = np.concatenate([face_points[list(outer), :2], face_points[list(inner)[::-1], :2]])
+        cv2.fillPoly(lip_mask, [np.round(ring).astype(np.int32)], 1)
+    lip_pixels = rgb[lip_mask.astype(bool)].astype(np.float64)
+    lips = np.median(lip_pixels, axis=0) if len(lip_pixels) >= 10 else np.array([170.0, 100.0, 100.0]) * light
     cavity = np.array([38.0, 14.0, 16.0]) * light * tint
     cavity_edge = np.array([92.0, 38.0, 40.0]) * light * tint
     tongue = np.array([176.0, 84.0, 88.0]) * light * tint
@@ -69,6 +78,7 @@ def make_look(rgb: np.ndarray, face_points: np.ndarray, inner_polygon: np.ndarra
         teeth=tuple(np.clip(teeth, 0, 255)),
         cavity=tuple(np.clip(cavity, 0, 255)),
         cavity_edge=tuple(np.clip(cavity_edge, 0, 255)),
+        lips=tuple(np.clip(lips, 0, 255)),
         tongue=tuple(np.clip(tongue, 0, 255)),
         face_height=face_height,
         upper_teeth=0.052 * face_height,
@@ -247,6 +257,12 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     depth = torch.minimum(v - v_upper, v_lower - v).clamp_min(0) / (0.03 * face_h)
     depth = torch.maximum(depth.clamp(0, 1), u.abs().clamp(0, 1) ** 2)
     rgb = colour(look.cavity_edge) * (1 - depth.unsqueeze(1)) + colour(look.cavity) * depth.unsqueeze(1)
+    # Outside the lip curves (where only the photo's squeezed opening is covered) it
+    # is lip, and where the lips meet a thin dark line: closed lips, not a dark band.
+    outside = (-signed).clamp(0, 1).unsqueeze(1)
+    seam = torch.exp(-((v - (v_upper + v_lower) / 2) / (0.5 + 0.002 * face_h)) ** 2).unsqueeze(1)
+    lip_rgb = colour(look.lips) * (1 - 0.45 * seam)
+    rgb = rgb + (lip_rgb - rgb) * outside
 
     # Tongue: an ellipse resting on the floor of the mouth, darker at its back.
     tongue_top = lower_mid - (0.035 * face_h + 0.25 * opening).clamp_max(0.5 * opening + 1)
@@ -257,7 +273,7 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     rgb = rgb + (colour(look.tongue) * tongue_shade - rgb) * tongue.unsqueeze(1) * between_lips
 
     teeth_shade = (1 - 0.6 * u.abs().clamp(0, 1) ** 1.5).unsqueeze(1)  # back teeth recede into shadow
-    photo_upper, photo_lower, photo_weight = _photo_teeth(layer, u, v - v_upper, v_lower - v, dtype)
+    photo_upper, photo_lower, photo_weight, photo_opening = _photo_teeth(layer, u, v - v_upper, v_lower - v, dtype)
     # Lower teeth: visible edge rides on the lower lip's middle.
     lower_edge = lower_mid - look.lower_teeth * (1 - 0.35 * u * u)
     lower_teeth = _soft(v - lower_edge) * _soft((0.7 - u.abs()) * half_width)
@@ -271,6 +287,9 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     # Each tooth's biting edge is rounded at its corners: the edge dips between teeth.
     upper_edge = upper_mid + look.upper_teeth * (1 - 0.5 * u * u - 0.1 * upper_gap_lines * (1 - photo_weight[:, 0]))
     upper_teeth = _soft(upper_edge - v) * _soft((0.78 - u.abs()) * half_width)
+    # The photo's own upper teeth show as far down as they did in the photo.
+    photo_reach = _soft(0.8 * photo_opening - (v - v_upper)) * _soft((0.92 - u.abs()) * half_width)
+    upper_teeth = upper_teeth + (torch.maximum(upper_teeth, photo_reach) - upper_teeth) * photo_weight[:, 0]
     shadow = 1 - 0.35 * torch.exp(-(v - v_upper).clamp_min(0) / (0.012 * face_h))
     upper_gaps = 1 - 0.18 * upper_gap_lines
     upper_rgb = colour(look.teeth) * teeth_shade * (shadow * upper_gaps).unsqueeze(1)
@@ -310,4 +329,4 @@ def _photo_teeth(layer: MouthLayer, u: torch.Tensor, below_upper: torch.Tensor, 
 
     upper = sample(rest_top + 1.0 + torch.minimum(below_upper.clamp_min(0), usable))
     lower = sample(rest_bottom - 1.0 - torch.minimum(above_lower.clamp_min(0), usable))
-    return upper, lower, weight.unsqueeze(1)
+    return upper, lower, weight.unsqueeze(1), usable
