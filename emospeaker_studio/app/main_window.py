@@ -384,6 +384,9 @@ class MainWindow(QMainWindow):
         self.transport.set_playing(playing)
         self.preview_controller.set_playing(playing)
         self.actions_["play"].setIcon(icon("pause" if playing else "play", self.palette_.text))
+        if not playing:
+            self._shown_time_frame = -1  # show exactly where it stopped
+            self._on_time(self.clock.position)
 
     def _set_zoom(self, mode: str) -> None:
         self.preview.set_zoom_mode(mode)
