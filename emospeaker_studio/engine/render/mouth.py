@@ -183,10 +183,10 @@ def _soft(distance: torch.Tensor) -> torch.Tensor:
 
 def _tooth_gaps(u: torch.Tensor, half_width: torch.Tensor, edges) -> torch.Tensor:
     """Darkening (0..1) along the lines where neighbouring teeth meet."""
-    edge = torch.tensor(edges, dtype=u.dtype, device=u.device)
-    edge = torch.cat([-edge[1:], edge])
-    distance = ((u.unsqueeze(-1) - edge).abs().min(dim=-1).values) * half_width
-    return torch.exp(-((distance / 0.9) ** 2))
+    edge = torch.tensor(sorted(set([-e for e in edges] + list(edges))), dtype=u.dtype, device=u.device)
+    index = torch.searchsorted(edge, u.contiguous()).clamp(1, len(edge) - 1)
+    nearest = torch.minimum((u - edge[index - 1]).abs(), (edge[index] - u).abs())
+    return torch.exp(-((nearest * half_width / 0.9) ** 2))
 
 
 def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, strength: torch.Tensor, layer: MouthLayer) -> None:

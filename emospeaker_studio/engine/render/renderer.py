@@ -25,7 +25,7 @@ from emospeaker_studio.engine.face.rig import LINEAR_CONTROLS, FaceRig, build_ri
 from emospeaker_studio.engine.render.eyes import composite_eyelids, make_eye_layer
 from emospeaker_studio.engine.render.mouth import composite_mouth, make_mouth_layer
 from emospeaker_studio.engine.render.raster import barycentric_lookup
-from emospeaker_studio.engine.render.warp import invert_field, sample_image
+from emospeaker_studio.engine.render.warp import invert_field
 
 # The displacement field is piecewise linear over the mesh's triangles, so a grid
 # a few pixels apart loses nothing visible; its spacing follows the face's size
@@ -71,6 +71,7 @@ class Renderer:
         piece = scaled[oy : oy + height, ox : ox + width]
         background[: piece.shape[0], : piece.shape[1]] = piece
         self._background = background
+        self._background_tensor = torch.from_numpy(background)
 
         # The rig, mapped into output pixels.
         rig = build_rig(fit, (src_w, src_h))
@@ -124,6 +125,12 @@ class Renderer:
         feather *= np.minimum(ramp[:crop_w], ramp[:crop_w][::-1])[None, :]
         feather *= np.minimum(ramp[:crop_h], ramp[:crop_h][::-1])[:, None]
         self._feather = torch.tensor(feather, device=dev).view(1, 1, crop_h, crop_w)
+        # The sampling grid at rest, in grid_sample's normalised coordinates.
+        span = np.array([max(crop_w - 1, 1), max(crop_h - 1, 1)], np.float32)
+        gy, gx = np.meshgrid(np.arange(crop_h, dtype=np.float32), np.arange(crop_w, dtype=np.float32), indexing="ij")
+        base = np.stack([gx, gy], axis=-1) / span * 2 - 1
+        self._base_grid = torch.tensor(base, device=dev).unsqueeze(0)
+        self._grid_scale = torch.tensor(2 / span, device=dev)
 
         inner_upper, inner_lower = list(lm.LIPS_UPPER_INNER), list(lm.LIPS_LOWER_INNER)
         self._inner_upper = torch.tensor(inner_upper, device=dev)
@@ -151,14 +158,19 @@ class Renderer:
             raise ValueError(f"coefficients must be (B, {len(CONTROL_NAMES)}), got {tuple(values.shape)}")
         values = torch.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
         values = torch.minimum(torch.maximum(values, self._lowest), self._highest)
-        with torch.inference_mode():
-            crops = self._render_crops(values)
-        frames = np.repeat(self._background[None], values.shape[0], axis=0)
+        frames = np.empty((values.shape[0],) + self._background.shape, np.uint8)
         x0, y0, w, h = self._crop
-        frames[:, y0 : y0 + h, x0 : x0 + w] = crops
+        with torch.inference_mode():
+            crops = self._render_crops(values)  # (B, C, h, w) uint8
+            out = torch.from_numpy(frames)
+            # The photo everywhere but the crop (torch copies with all threads), then the crop.
+            background = self._background_tensor
+            for rows, cols in ((slice(0, y0), slice(None)), (slice(y0 + h, None), slice(None)), (slice(y0, y0 + h), slice(0, x0)), (slice(y0, y0 + h), slice(x0 + w, None))):
+                out[:, rows, cols].copy_(background[rows, cols].expand_as(out[:, rows, cols]))
+            out[:, y0 : y0 + h, x0 : x0 + w].copy_(crops.permute(0, 2, 3, 1))
         return frames
 
-    def _render_crops(self, values: torch.Tensor) -> np.ndarray:
+    def _render_crops(self, values: torch.Tensor) -> torch.Tensor:
         batch = values.shape[0]
         linear = values.index_select(1, self._linear_columns)
         grid_h, grid_w = self._grid_shape
@@ -179,7 +191,8 @@ class Renderer:
         x0, y0, w, h = self._crop
         if self._step > 1:
             inverse = F.interpolate(inverse, size=(h, w), mode="bilinear", align_corners=True)
-        crops = sample_image(self._texture, inverse)
+        grid = self._base_grid + inverse.permute(0, 2, 3, 1) * self._grid_scale
+        crops = F.grid_sample(self._texture.expand(batch, -1, -1, -1), grid, mode="bilinear", padding_mode="border", align_corners=True)
 
         strength = self._mouth_strength(linear)
         upper = moved[:, self._inner_upper, :2]
@@ -187,9 +200,21 @@ class Renderer:
         composite_eyelids(crops, inverse, moved, self._eyes)
         composite_mouth(crops, inverse, upper, lower, strength, self._mouth)
 
-        texture = self._texture
-        crops = texture + (crops - texture) * self._feather
-        return crops.clamp(0, 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+        self._feather_edges(crops)
+        # + 0.5 then truncation rounds (values are non-negative after the clamp).
+        return crops.add_(0.5).clamp_(0, 255).to(torch.uint8).cpu()
+
+    def _feather_edges(self, crops: torch.Tensor) -> None:
+        """Blend the crop's outermost pixels into the photo, in place.
+
+        The anchors hold the crop's border still, so this only hides rounding
+        (float16 on a GPU); blending the thin edge strips alone keeps it cheap.
+        """
+        texture, feather, f = self._texture, self._feather, FEATHER_PX
+        for rows, cols in ((slice(None, f), slice(None)), (slice(-f, None), slice(None)), (slice(f, -f), slice(None, f)), (slice(f, -f), slice(-f, None))):
+            part = crops[:, :, rows, cols]
+            base = texture[:, :, rows, cols]
+            crops[:, :, rows, cols] = base + (part - base) * feather[:, :, rows, cols]
 
     def _mouth_strength(self, linear: torch.Tensor) -> torch.Tensor:
         """0 while the inner lips keep the photo's shape, 1 once they have moved."""
