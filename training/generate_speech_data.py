@@ -4,7 +4,7 @@ Recipe (the benchmark uses a different one: other languages, voices, rates
 and texts, see emospeaker_studio/engine/speech/benchmark.py):
 - texts: pseudo-words from a syllable grammar in each training language's
   spelling, plus random sequences of common English words;
-- voices: 14 training languages x espeak voice variants, rate 130-240 wpm,
+- voices: 14 training languages x 54 espeak voice variants, rate 100-300 wpm,
   pitch 20-80, pitch range 20-90;
 - speed/pitch perturbation 0.9-1.1 by resampling; room reverb; telephone band or
   low-pass; white/pink/brown noise at 0-40 dB SNR; background music; gain
@@ -31,8 +31,13 @@ from emospeaker_studio.engine.speech.features import FRAME_RATE, extract_feature
 from emospeaker_studio.engine.speech.phonemes import SILENCE, articulation_curves
 
 TRAIN_LANGUAGES = ("en-us", "en", "de", "fr", "es", "it", "pt", "pl", "cs", "tr", "id", "da", "ro", "ca")
-TRAIN_VARIANTS = ("", "m1", "m2", "m4", "m5", "m7", "f1", "f2", "f4", "klatt", "klatt3", "Alex", "anika",
-                  "Denis", "edward", "iven", "john", "linda", "max", "paul", "steph")
+# espeak voice variants; the benchmark's (m3 m6 f3 f5 klatt2 klatt4 Andy belinda
+# david norbert adam aunty) are left out, and so is AnxiousAndy, a copy of Andy.
+TRAIN_VARIANTS = ("", "m1", "m2", "m4", "m5", "m7", "m8", "f1", "f2", "f4", "klatt", "klatt3", "klatt5", "klatt6",
+                  "Alex", "Alicia", "Andrea", "Annie", "Denis", "Diogo", "Gene", "Hugo", "Jacky", "Lee", "Marco",
+                  "Mario", "Michael", "Mike", "Nguyen", "Storm", "anika", "announcer", "antonio", "benjamin",
+                  "boris", "caleb", "ed", "edward", "grandma", "grandpa", "gustave", "iven", "iven2", "john",
+                  "kaukovalta", "linda", "marcelo", "max", "michel", "miguel", "pablo", "paul", "pedro", "steph")
 ONSETS = ("p", "b", "m", "f", "v", "t", "d", "n", "l", "r", "s", "z", "k", "g", "h", "j", "w", "sh", "ch", "th",
           "br", "pl", "st", "tr", "gr", "fl", "sp", "mb", "", "", "")
 NUCLEI = ("a", "e", "i", "o", "u", "a", "e", "o", "ai", "au", "ou", "ee", "oo", "ie", "y")
@@ -83,7 +88,7 @@ def _voice(rng: np.random.Generator) -> VoiceSettings:
     variant = str(rng.choice(TRAIN_VARIANTS))
     return VoiceSettings(
         voice=language + (f"+{variant}" if variant else ""),
-        rate=int(rng.integers(130, 241)),
+        rate=int(rng.integers(100, 301)),
         pitch=int(rng.integers(20, 81)),
         pitch_range=int(rng.integers(20, 91)),
         word_gap=int(rng.choice([0, 0, 0, 1, 3])),

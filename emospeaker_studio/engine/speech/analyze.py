@@ -91,7 +91,11 @@ def analyze_speech(
         raise UserError(f"frame count {frame_count} is negative; give the video length in frames")
     chosen = resolve_recognizer(recognizer)
     features = extract_features(_blocks(audio))
-    if frame_count is None:
-        frame_count = int(math.ceil(features.frames / 100.0 * fps - 1e-6))
+    natural = int(math.ceil(features.frames / 100.0 * fps - 1e-6))
+    frame_count = natural if frame_count is None else int(frame_count)
     estimates = recognize(features, chosen)
-    return coarticulate(estimates, float(fps), int(frame_count), strength)
+    # Shape the whole audio, then cut: a trimmed track is the start of the full one.
+    track = coarticulate(estimates, float(fps), max(natural, frame_count), strength)
+    if track.frame_count == frame_count:
+        return track
+    return SpeechTrack(track.fps, track.probs[:frame_count], {k: v[:frame_count] for k, v in track.tracks.items()})

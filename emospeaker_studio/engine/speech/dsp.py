@@ -5,7 +5,8 @@ benchmark. Cues per 10 ms frame, all from the log-mel spectrum and the
 zero-crossing rate:
 
 - speech activity: loudness above the recording's own noise floor and within
-  45 dB of its loud parts (levels are relative, so gain does not matter);
+  45 dB of its loud parts (levels are relative, so gain does not matter),
+  where the spectral shape keeps changing as formants do (music holds it);
 - voicing: energy concentrated below 1 kHz and few zero crossings;
 - openness: loudness of voiced frames and the centroid of the 250-1000 Hz
   band (a first-formant proxy: open vowels raise F1);
@@ -23,6 +24,8 @@ import numpy as np
 from emospeaker_studio.engine.speech.features import Features, mel_band_centres
 from emospeaker_studio.engine.speech.frames import FrameEstimates
 from emospeaker_studio.engine.speech.phonemes import VISEME_INDEX
+
+DIP_DB = (6.0, 14.0)  # a closure: this much quieter than the frames around it (ramp, dB)
 
 
 def _smooth(x: np.ndarray, width: int) -> np.ndarray:
@@ -57,7 +60,7 @@ def recognize_dsp(features: Features) -> FrameEstimates:
     if loud - floor < 6.0 or loud < -75.0:
         return _silent(n)
     threshold = max(floor + 8.0, loud - 45.0)
-    activity = _ramp(_smooth(level_db, 3), threshold, threshold + 12.0)
+    activity = _ramp(_smooth(level_db, 3), threshold, threshold + 12.0) * _speechiness(features.logmel)
 
     low_ratio = power[:, centres < 1000].sum(axis=1) / total
     high_ratio = power[:, centres > 3500].sum(axis=1) / total
@@ -75,7 +78,7 @@ def recognize_dsp(features: Features) -> FrameEstimates:
     # A closure: 30-150 ms dip at least 8 dB under the frames around it, not a fricative.
     smooth_db = _smooth(level_db, 3)
     around = np.minimum(_window_max(smooth_db, 3, 12), _window_max(smooth_db, -12, -3))
-    dip = _ramp(around - smooth_db, 6.0, 14.0) * _ramp(-high_ratio, -0.3, -0.1)
+    dip = _ramp(around - smooth_db, *DIP_DB) * _ramp(-high_ratio, -0.3, -0.1)
     dip *= _ramp(around, threshold + 6.0, threshold + 18.0)
     press = np.clip(dip, 0.0, 1.0)
 
@@ -103,6 +106,22 @@ def recognize_dsp(features: Features) -> FrameEstimates:
     articulation = np.stack([jaw * (1 - press), rounding, spreading, press], axis=1)
     return FrameEstimates(probs.astype(np.float32), np.clip(articulation, 0, 1).astype(np.float32),
                           activity.astype(np.float32))
+
+
+def _speechiness(logmel: np.ndarray) -> np.ndarray:
+    """0..1: how much the spectral shape keeps changing, as in speech, over ~300 ms.
+
+    Formants move all the time in speech; a note or a hum keeps its spectral
+    shape while it rings (loudness changes are removed by subtracting each
+    frame's mean). Median over 31 frames so note onsets do not count, then
+    the most speech-like value within +-120 ms so held vowels stay speech.
+    """
+    shape = logmel - logmel.mean(axis=1, keepdims=True)
+    flux = np.zeros(shape.shape[0])
+    flux[1:-1] = np.abs(shape[2:] - shape[:-2]).mean(axis=1)
+    padded = np.pad(flux, 15, mode="edge")
+    median = np.median(np.lib.stride_tricks.sliding_window_view(padded, 31), axis=1)
+    return _ramp(_window_max(median, -12, 12), 0.25, 0.45)
 
 
 def _window_max(x: np.ndarray, first: int, last: int) -> np.ndarray:

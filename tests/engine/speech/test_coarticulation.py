@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emospeaker_studio.engine.speech.coarticulation import anticipation_kernel, coarticulate
+from emospeaker_studio.engine.speech.coarticulation import LOOKBACK_S, anticipation_kernel, coarticulate
 from emospeaker_studio.engine.speech.frames import FrameEstimates
 from emospeaker_studio.engine.speech.phonemes import VISEME_INDEX
 
@@ -17,7 +17,7 @@ def _estimates(segments: list[tuple[float, float, str, tuple[float, float, float
     articulation = np.zeros((n, 4), np.float32)
     speech = np.zeros(n, np.float32)
     for start, end, viseme, values in segments:
-        a, b = int(start * 100), int(end * 100)
+        a, b = int(round(start * 100)), int(round(end * 100))
         probs[a:b] = 0
         probs[a:b, VISEME_INDEX[viseme]] = 1
         articulation[a:b] = values
@@ -37,7 +37,8 @@ def test_the_mouth_opens_ahead_of_the_sound_but_not_far_ahead():
     assert 0.86 <= onset < 1.0  # starts moving up to ~120 ms before the vowel is heard
     assert 0.95 <= half <= 1.03  # and is half open around the sound's onset
     kernel = anticipation_kernel(100.0)
-    centre = (np.arange(kernel.size) - 4) @ kernel  # in frames; index 4 is "now"
+    now = int(round(LOOKBACK_S * 100))  # the kernel's index for "now"
+    centre = (np.arange(kernel.size) - now) @ kernel  # in frames
     assert 1.0 < centre < 6.0  # the average pull is ahead, by 10-60 ms
 
 
