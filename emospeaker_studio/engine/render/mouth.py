@@ -248,6 +248,17 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     near_lips = ((signed + band) / 1.5).clamp(0, 1) * _soft((0.9 - u.abs()) * half_width)
     coverage = torch.maximum(coverage, from_opening.to(dtype) * near_lips) * strength.to(dtype).view(-1, 1)
 
+    # Shade only the pixels the mouth covers (a batch's box is the union of all its
+    # frames' mouths, mostly lips and skin): one row of N pixels from here on, with
+    # each frame's quantities repeated per pixel.
+    frame_of, pixel_of = (coverage > 0).nonzero(as_tuple=True)
+    if len(frame_of) == 0:
+        return
+    pick = lambda t: t[frame_of, pixel_of].unsqueeze(0)  # noqa: E731
+    per_pixel = lambda t: t[frame_of, 0].unsqueeze(0)  # noqa: E731
+    u, v, v_upper, v_lower, signed, coverage = (pick(t) for t in (u, v, v_upper, v_lower, signed, coverage))
+    upper_mid, lower_mid, opening, half_width = (per_pixel(t) for t in (upper_mid, lower_mid, opening, half_width))
+
     face_h = look.face_height
     # Teeth and tongue show only between the lips: where the lips meet (pressed or
     # closed) the seam is cavity-dark, never a sliver of tooth.
@@ -296,11 +307,11 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     upper_rgb = upper_rgb + (photo_upper - upper_rgb) * photo_weight
     rgb = rgb + (upper_rgb - rgb) * upper_teeth.unsqueeze(1) * between_lips
 
-    region = frames[:, :3, y0:y1, x0:x1]
     b = frames.shape[0]
-    alpha = coverage.view(b, 1, y1 - y0, x1 - x0)
-    rgb = rgb.reshape(b, 3, y1 - y0, x1 - x0)
-    frames[:, :3, y0:y1, x0:x1] = region + (rgb - region) * alpha
+    region = frames[:, :3, y0:y1, x0:x1].reshape(b, 3, -1)
+    current = region[frame_of, :, pixel_of]  # (N, 3)
+    region[frame_of, :, pixel_of] = current + (rgb[0].T - current) * coverage[0].unsqueeze(1)
+    frames[:, :3, y0:y1, x0:x1] = region.view(b, 3, y1 - y0, x1 - x0)
 
 
 def _photo_teeth(layer: MouthLayer, u: torch.Tensor, below_upper: torch.Tensor, above_lower: torch.Tensor, dtype):
