@@ -52,7 +52,7 @@ from emospeaker_studio.app.timeline import TimelineWidget
 from emospeaker_studio.app.timeline.timecode import format_timecode
 from emospeaker_studio.app.transport import TransportBar
 from emospeaker_studio.app.workers import ExportJob, ExportRequest, RenderWorker
-from emospeaker_studio.core.edits import SetAudio, SetFaceIndex, SetOutput, SetPortrait
+from emospeaker_studio.core.edits import SetAudio, SetFaceIndex, SetLandmarkOffsets, SetOutput, SetPortrait
 from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.core.project import Project
 
@@ -311,7 +311,8 @@ class MainWindow(QMainWindow):
         t.loopToggled.connect(self._on_loop_toggled)
         t.zoomModeRequested.connect(self._set_zoom)
         t.originalToggled.connect(self.preview.set_show_original)
-        t.overlayToggled.connect(self.preview.set_show_overlay)
+        t.overlayToggled.connect(self._on_overlay_toggled)
+        self.preview.landmarkMoved.connect(self.correct_landmark)
         self.timeline.seekRequested.connect(self._on_timeline_seek)
         self.timeline.loopChanged.connect(self._on_loop_region)
         pc = self.preview_controller
@@ -457,6 +458,21 @@ class MainWindow(QMainWindow):
         self.face_row.setVisible(count > 1)
         self.transport.info.setText(f"{info.size[0]}×{info.size[1]} · {info.fps:g} fps")
         self._on_time(self.clock.position)
+
+    def _on_overlay_toggled(self, on: bool) -> None:
+        self.preview.set_show_overlay(on)
+        if on:
+            if self.preview_controller.info_ is None or getattr(self.preview_controller.info_.fit, "landmarks", None) is None:
+                self.show_info("The face fit appears once the portrait is analysed.")
+            else:
+                self.statusBar().showMessage("Face fit: drag a red point (eye and mouth corners, brows, chin, nose tip) to correct it", 8000)
+
+    def correct_landmark(self, index: int, dx: float, dy: float) -> None:
+        """Add a user correction of landmark ``index`` by (dx, dy) portrait pixels (one undo step)."""
+        offsets = {i: (x, y) for i, x, y in self.document.project.landmark_offsets}
+        old_x, old_y = offsets.get(index, (0.0, 0.0))
+        offsets[index] = (round(old_x + dx, 2), round(old_y + dy, 2))
+        self.document.push(SetLandmarkOffsets(tuple((i, x, y) for i, (x, y) in sorted(offsets.items()))))
 
     # -- keyframes ----------------------------------------------------------------------------
     def add_keyframe_at_playhead(self) -> None:

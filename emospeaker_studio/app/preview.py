@@ -37,6 +37,8 @@ class PreviewView(QGraphicsView):
     """
 
     zoomModeChanged = Signal(str)
+    #: The user dragged key point ``index`` by (dx, dy) portrait pixels (emitted on release).
+    landmarkMoved = Signal(int, float, float)
 
     def __init__(self, palette: Palette, parent=None) -> None:
         super().__init__(parent)
@@ -75,6 +77,9 @@ class PreviewView(QGraphicsView):
         self._show_overlay = False
         self._zoom_mode = "fit"
         self._message = ""
+        self._drag_point: Optional[int] = None
+        self._drag_start: Optional[QPointF] = None
+        self._drag_delta = QPointF()
 
     # -- content --------------------------------------------------------------------
     def set_frame(self, image: Optional[QImage]) -> None:
@@ -152,11 +157,18 @@ class PreviewView(QGraphicsView):
         self._draw_landmarks(scale)
         self._apply_zoom()
 
+    def _scale(self) -> float:
+        size = self._content_size()
+        return size[0] / self._photo_size[0] if size and self._photo_size else 1.0
+
     def _draw_landmarks(self, scale: float) -> None:
         lines, dots = QPainterPath(), QPainterPath()
         pts = self._landmarks
         if pts is not None and len(pts) >= 468:
             pts = pts * scale
+            if self._drag_point is not None:
+                pts = pts.copy()
+                pts[self._drag_point] += (self._drag_delta.x(), self._drag_delta.y())
             for contour in CONTOURS:
                 lines.moveTo(QPointF(*pts[contour[0]]))
                 for index in contour[1:]:
@@ -191,6 +203,55 @@ class PreviewView(QGraphicsView):
         else:
             self.resetTransform()
         self.centerOn(size[0] / 2, size[1] / 2)
+
+    # -- correcting the fit: drag a key point ------------------------------------------------
+    def key_point_at(self, view_pos) -> Optional[int]:
+        """The key point drawn within 10 screen pixels of ``view_pos``, or None."""
+        if not (self._show_overlay and self._landmarks is not None and len(self._landmarks) >= 468):
+            return None
+        scale = self._scale()
+        best, best_d = None, 10.0
+        for index in KEY_POINTS:
+            x, y = self._landmarks[index] * scale
+            p = self.mapFromScene(QPointF(x, y))
+            d = ((p.x() - view_pos.x()) ** 2 + (p.y() - view_pos.y()) ** 2) ** 0.5
+            if d <= best_d:
+                best, best_d = index, d
+        return best
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        hit = self.key_point_at(event.position()) if event.button() == Qt.LeftButton else None
+        if hit is None:
+            super().mousePressEvent(event)
+            return
+        self._drag_point = hit
+        self._drag_start = self.mapToScene(event.position().toPoint())
+        self._drag_delta = QPointF()
+        event.accept()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._drag_point is None:
+            self.viewport().setCursor(Qt.CrossCursor if self.key_point_at(event.position()) is not None else Qt.ArrowCursor)
+            super().mouseMoveEvent(event)
+            return
+        self._drag_delta = self.mapToScene(event.position().toPoint()) - self._drag_start
+        self._draw_landmarks(self._scale())
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._drag_point is None:
+            super().mouseReleaseEvent(event)
+            return
+        index, delta = self._drag_point, self._drag_delta
+        self._drag_point = None
+        scale = self._scale()
+        if delta.manhattanLength() > 0.5:
+            # The overlay keeps the moved point until the new fit arrives.
+            self._landmarks = self._landmarks.copy()
+            self._landmarks[index] += (delta.x() / scale, delta.y() / scale)
+            self.landmarkMoved.emit(index, delta.x() / scale, delta.y() / scale)
+        self._draw_landmarks(scale)
+        event.accept()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

@@ -32,6 +32,7 @@ class FakeBackend:
         self.reanimate_calls = 0
         self.rendered: list[int] = []
         self.hold_at: int | None = None
+        self.face_count = 1
         self.gate = threading.Event()
         self.reached = threading.Event()
 
@@ -46,7 +47,8 @@ class FakeBackend:
         probs[:, 0] = 1
         probs[frames // 4 : frames // 2, VISEMES.index("aa")] = 2
         speech = SpeechTrack(project.output.fps, probs, {})
-        return SimpleNamespace(frame_count=frames, fps=project.output.fps, size=self.size, speech=speech, fit=None, project=project)
+        fit = SimpleNamespace(landmarks=None, face_count=self.face_count, face_index=project.face_index)
+        return SimpleNamespace(frame_count=frames, fps=project.output.fps, size=self.size, speech=speech, fit=fit, project=project)
 
     def prepare(self, project, device, progress, cancel, previous=None):
         self.prepare_calls += 1

@@ -133,3 +133,43 @@ def test_shortcuts_dialog_lists_the_video_editor_keys(window):
     keys = {dialog.table.item(row, 1).text() for row in range(dialog.table.rowCount())}
     for expected in ("Space", "J", "K", "L", "Left", "Right", "Home", "End", "Del", "Ctrl+Z", "Ctrl+S"):
         assert any(expected in k for k in keys), expected
+
+
+def test_dragging_a_face_point_records_a_landmark_correction(window, qtbot):
+    import numpy as np
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QMouseEvent
+
+    qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
+    rng = np.random.default_rng(0)
+    landmarks = np.column_stack([rng.uniform(20, 70, 478), rng.uniform(20, 100, 478), np.zeros(478)])
+    landmarks[61] = (30.0, 80.0, 0.0)  # a mouth corner, away from the others
+    landmarks[[i for i in range(478) if i != 61], 0] += 200  # move every other point out of the way
+    window.preview.set_landmarks(landmarks)
+    window.transport.overlay.setChecked(True)
+    scale = window.preview._scale()
+    start = window.preview.mapFromScene(30.0 * scale, 80.0 * scale)
+    end = start + QPoint(12, -6)
+    vp = window.preview.viewport()
+    for kind, pos, buttons in ((QMouseEvent.MouseButtonPress, start, Qt.LeftButton), (QMouseEvent.MouseMove, end, Qt.LeftButton),
+                               (QMouseEvent.MouseButtonRelease, end, Qt.NoButton)):
+        event = QMouseEvent(kind, QPointF(pos), QPointF(vp.mapToGlobal(pos)), Qt.LeftButton, buttons, Qt.NoModifier)
+        QApplication.sendEvent(vp, event)
+    ((index, dx, dy),) = window.document.project.landmark_offsets
+    pixel = 1.0 / (scale * window.preview.transform().m11())
+    assert index == 61
+    assert dx == pytest.approx(12 * pixel, abs=2 * pixel) and dy == pytest.approx(-6 * pixel, abs=2 * pixel)
+    window.actions_["undo"].trigger()
+    assert window.document.project.landmark_offsets == ()
+
+
+def test_several_faces_offer_a_choice(make_window, fake_backend, media, qtbot):
+    fake_backend.face_count = 3
+    window = make_window(fake_backend)
+    portrait, audio = media
+    window.document.push(SetPortrait(str(portrait)))
+    window.document.push(SetAudio(str(audio)))
+    qtbot.waitUntil(lambda: window.face_row.isVisible(), timeout=5000)
+    assert window.face_combo.count() == 3
+    window.face_combo.activated.emit(2)
+    assert window.document.project.face_index == 2
