@@ -278,7 +278,8 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     # Tongue: an ellipse resting on the floor of the mouth, darker at its back.
     tongue_top = lower_mid - (0.035 * face_h + 0.25 * opening).clamp_max(0.5 * opening + 1)
     tongue_radius_v = (lower_mid - tongue_top).clamp_min(1.0) * 1.3
-    ellipse = (u / 0.72) ** 2 + ((v - (lower_mid + 0.3 * (lower_mid - tongue_top))) / tongue_radius_v) ** 2
+    # A low, broad mound: flatter across than an ellipse.
+    ellipse = (u.abs() / 0.75) ** 3 + ((v - (lower_mid + 0.3 * (lower_mid - tongue_top))) / tongue_radius_v) ** 2
     tongue = _soft((1 - ellipse) * tongue_radius_v * 0.5)
     tongue_shade = (0.55 + 0.45 * ((v - tongue_top) / (lower_mid - tongue_top).clamp_min(1.0)).clamp(0, 1)).unsqueeze(1)
     rgb = rgb + (colour(look.tongue) * tongue_shade - rgb) * tongue.unsqueeze(1) * between_lips
