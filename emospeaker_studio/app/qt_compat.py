@@ -24,7 +24,12 @@ _applied = False
 
 
 def needs_refcount_guard() -> bool:
-    return sys.version_info < (3, 12)
+    """True on Python < 3.12 with a PySide6 6.12 release (6.11.3 measured clean: no leak)."""
+    if sys.version_info >= (3, 12):
+        return False
+    import PySide6  # the package only, not a Qt module: cheap
+
+    return PySide6.__version__.startswith("6.12")
 
 
 def guard_singleton_refcounts() -> bool:
