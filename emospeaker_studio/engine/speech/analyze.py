@@ -22,13 +22,18 @@ class Recognizer(str, enum.Enum):
     """Which recognizer turns features into visemes. AUTO: the shipped network, DSP if it is missing."""
 
     AUTO = "auto"
-    NETWORK = "net"
+    NETWORK = "model"
     DSP = "dsp"
 
 
+_ALIASES = {"net": Recognizer.NETWORK, "network": Recognizer.NETWORK}
+
+
 def parse_recognizer(value: "Recognizer | str") -> Recognizer:
+    if isinstance(value, str) and value.lower() in _ALIASES:
+        return _ALIASES[value.lower()]
     try:
-        return Recognizer(value)
+        return Recognizer(value.lower() if isinstance(value, str) else value)
     except ValueError:
         choices = ", ".join(r.value for r in Recognizer)
         raise UserError(f"unknown speech recognizer {value!r}; choose one of {choices}") from None

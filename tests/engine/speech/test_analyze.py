@@ -182,6 +182,7 @@ def test_bad_arguments_are_user_errors(english_sentence):
     with pytest.raises(UserError, match="strength"):
         analyze_speech(clip, strength=3.0)
     assert resolve_recognizer("auto") in (Recognizer.NETWORK, Recognizer.DSP)
+    assert resolve_recognizer("model") is Recognizer.NETWORK and resolve_recognizer("DSP") is Recognizer.DSP
 
 
 def test_a_file_streamed_in_blocks_gives_the_same_track_as_the_whole_clip(english_sentence, tmp_path):
