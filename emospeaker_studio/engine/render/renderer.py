@@ -9,7 +9,6 @@ the photo, which therefore never moves.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch
@@ -33,6 +32,7 @@ from emospeaker_studio.engine.render.warp import invert_field
 FIELD_STEPS_PER_FACE = 55
 MOUTH_FADE = 0.012  # inner-lip change (face heights) over which the drawn mouth replaces the photo's
 FEATHER_PX = 4
+POSE_DEPTH_SCALE = 0.7  # relief of the face used for head turns (see the grid depth below)
 
 
 class Renderer:
@@ -109,11 +109,20 @@ class Renderer:
         self._dense_basis = torch.tensor(dense.reshape(len(LINEAR_CONTROLS), -1), dtype=dt, device=dev)
         self._vertex_basis = torch.tensor(bases.reshape(len(LINEAR_CONTROLS), -1), dtype=torch.float32, device=dev)
         self._rest = torch.tensor(vertices, dtype=torch.float32, device=dev)
-        self._ids = torch.tensor(ids, device=dev)
-        self._weights = torch.tensor(weights, dtype=dt, device=dev)
         pivot = (rig.pivot.astype(np.float64) - np.r_[origin, 0.0]) * scale
         self._pivot = torch.tensor(pivot, dtype=torch.float32, device=dev)
         self._pose_weight = torch.tensor(rig.pose_weight, dtype=torch.float32, device=dev)
+        # Depth at each grid point, smoothed and flattened a little: at the cheeks'
+        # silhouette the real surface turns away so steeply that a turn would fold
+        # the image there (a 2D warp cannot hide what the head now occludes).
+        depth = (vertices[ids, 2] * weights).sum(axis=1).reshape(grid_h, grid_w)
+        sigma = max(0.5, 0.04 * self._face_height / step)
+        depth = cv2.GaussianBlur(depth.astype(np.float32), (0, 0), sigma).ravel().astype(np.float64)
+        mean_depth = float(np.mean(vertices[: lm.LANDMARK_COUNT, 2]))
+        depth = mean_depth + POSE_DEPTH_SCALE * (depth - mean_depth)
+        self._grid_points = torch.tensor(np.column_stack([samples, depth]), dtype=torch.float32, device=dev)
+        falloff = _pose_falloff(samples, vertices[list(lm.FACE_OVAL), :2], (crop_w, crop_h), self._face_height)
+        self._pose_falloff = torch.tensor(falloff, dtype=torch.float32, device=dev)
         self._linear_columns = torch.tensor([CONTROL_INDEX[n] for n in LINEAR_CONTROLS], device=dev)
         self._lowest, self._highest = (torch.tensor(v, dtype=torch.float32, device=dev) for v in _coefficient_limits(rig))
         self._pose_columns = [CONTROL_INDEX[n] for n in HEAD_POSE]
@@ -179,12 +188,18 @@ class Renderer:
         moved = self._rest.unsqueeze(0) + (linear @ self._vertex_basis).view(batch, -1, 3)
         pose = values[:, self._pose_columns]
         if bool((pose != 0).any()):
-            turned = self._turn_head(moved, pose)
+            rotation = self._head_rotation(pose)
+            turned = self._turn(moved, rotation)
             extra = (turned - moved)[..., :2] * self._pose_weight.view(1, -1, 1)
             moved = moved.clone()
             moved[..., :2] += extra
-            gathered = extra[:, self._ids]  # (B, P, 3, 2)
-            field = field + (gathered * self._weights.unsqueeze(0).unsqueeze(-1).to(gathered.dtype)).sum(dim=2).to(field.dtype)
+            # Every grid point turns with the head by its own depth, fading out smoothly
+            # between the face's outline and the anchors (not triangle by triangle,
+            # whose thin band triangles would fold).
+            points = self._grid_points.unsqueeze(0).repeat(batch, 1, 1)
+            points[..., :2] += field.float()
+            spin = (self._turn(points, rotation) - points)[..., :2] * self._pose_falloff.view(1, -1, 1)
+            field = field + spin.to(field.dtype)
         field = field.view(batch, grid_h, grid_w, 2).permute(0, 3, 1, 2).float()
 
         inverse = invert_field(field, self._step)
@@ -223,8 +238,8 @@ class Renderer:
         change = relative.norm(dim=-1).max(dim=1).values / (MOUTH_FADE * self._face_height)
         return change.clamp(0, 1)
 
-    def _turn_head(self, points: torch.Tensor, pose: torch.Tensor) -> torch.Tensor:
-        """Rotate (B, V, 3) points about the neck by pitch/yaw/roll degrees (orthographic)."""
+    def _head_rotation(self, pose: torch.Tensor) -> torch.Tensor:
+        """(B, 3, 3) rotations from pitch/yaw/roll degrees."""
         pitch, yaw, roll = (torch.deg2rad(pose[:, i]) for i in range(3))
         cp, sp, cy, sy, cr, sr = torch.cos(pitch), torch.sin(pitch), torch.cos(yaw), torch.sin(yaw), torch.cos(roll), torch.sin(roll)
         one, zero = torch.ones_like(cp), torch.zeros_like(cp)
@@ -233,9 +248,11 @@ class Renderer:
         r_pitch = torch.stack([one, zero, zero, zero, cp, -sp, zero, sp, cp], -1).view(-1, 3, 3)
         r_yaw = torch.stack([cy, zero, -sy, zero, one, zero, sy, zero, cy], -1).view(-1, 3, 3)
         r_roll = torch.stack([cr, -sr, zero, sr, cr, zero, zero, zero, one], -1).view(-1, 3, 3)
-        rotation = r_roll @ r_yaw @ r_pitch
-        centred = points - self._pivot
-        return centred @ rotation.transpose(1, 2) + self._pivot
+        return r_roll @ r_yaw @ r_pitch
+
+    def _turn(self, points: torch.Tensor, rotation: torch.Tensor) -> torch.Tensor:
+        """Rotate (B, N, 3) points about the neck (orthographic projection: drop z after)."""
+        return (points - self._pivot) @ rotation.transpose(1, 2) + self._pivot
 
 
 def _coefficient_limits(rig: FaceRig) -> tuple[np.ndarray, np.ndarray]:
@@ -258,3 +275,22 @@ def _coefficient_limits(rig: FaceRig) -> tuple[np.ndarray, np.ndarray]:
     low[CONTROL_INDEX["lip_press"]], high[CONTROL_INDEX["lip_press"]] = 0.0, 1.0
     low[CONTROL_INDEX["blink"]], high[CONTROL_INDEX["blink"]] = -0.3, 1.0
     return low, high
+
+
+def _pose_falloff(samples: np.ndarray, oval: np.ndarray, crop_size: tuple[int, int], face_height: float) -> np.ndarray:
+    """How much of the head's turn each sample point follows: 1 on the face, easing to 0
+    about half a face height outside its outline, and 0 at the crop's edge."""
+    from matplotlib.path import Path
+
+    inside = Path(oval).contains_points(samples)
+    a, b = oval, np.roll(oval, -1, axis=0)
+    edge = b - a
+    t = np.clip(((samples[:, None, :] - a) * edge).sum(-1) / np.maximum((edge * edge).sum(-1), 1e-9), 0, 1)
+    nearest = a + t[..., None] * edge
+    distance = np.linalg.norm(samples[:, None, :] - nearest, axis=-1).min(axis=1)
+    width, height = crop_size
+    to_border = np.minimum.reduce([samples[:, 0], samples[:, 1], width - 1 - samples[:, 0], height - 1 - samples[:, 1]])
+    smooth = lambda x: x * x * (3 - 2 * x)  # noqa: E731
+    outer = smooth(np.clip(1 - distance / (0.5 * face_height), 0, 1))
+    border = smooth(np.clip(to_border / (0.1 * face_height), 0, 1))
+    return np.where(inside, 1.0, outer) * border
