@@ -78,24 +78,9 @@ def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch
     return x - target
 
 
-def sample_image(texture: torch.Tensor, inverse: torch.Tensor) -> torch.Tensor:
-    """Warp ``texture`` (1 or B, C, H, W) by the full-resolution inverse displacement (B, 2, H, W)."""
-    batch, _, height, width = inverse.shape
-    device, dtype = inverse.device, inverse.dtype
-    ys = torch.arange(height, device=device, dtype=dtype)
-    xs = torch.arange(width, device=device, dtype=dtype)
-    base = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=0).unsqueeze(0)
-    span = torch.tensor([max(width - 1, 1), max(height - 1, 1)], device=device, dtype=dtype).view(1, 2, 1, 1)
-    grid = ((base + inverse) / span * 2 - 1).permute(0, 2, 3, 1)
-    if texture.shape[0] != batch:
-        texture = texture.expand(batch, -1, -1, -1)
-    return F.grid_sample(texture, grid.to(texture.dtype), mode="bilinear", padding_mode="border", align_corners=True)
-
-
 def sample_region(texture: torch.Tensor, inverse: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
-    """Like :func:`sample_image`, for the output pixels in ``box`` (x0, y0, x1, y1) only.
-
-    ``texture`` (1, C, H, W) has the crop's size; returns (B, C, y1 - y0, x1 - x0).
+    """Warp ``texture`` (1, C, H, W, the crop's size) by ``inverse`` (B, 2, H, W, pixels)
+    for the output pixels in ``box`` (x0, y0, x1, y1) only → (B, C, y1 - y0, x1 - x0).
     """
     x0, y0, x1, y1 = box
     batch, _, height, width = inverse.shape
