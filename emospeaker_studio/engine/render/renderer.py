@@ -2,13 +2,18 @@
 
 Everything constant is prepared once: the output-size portrait, the face
 crop's texture, the barycentric weights of the mesh on a grid over the crop
-(so a batch's dense displacement field is one matrix product), and the
-mouth's colours. Per batch only the crop is computed; the rest of the frame is
-the photo, which therefore never moves.
+(so a batch's dense displacement field is one matrix product, coefficients x
+dense bases), the grid's depth for head turns, and the mouth's and lids'
+colours. Per batch only the crop is computed; the rest of the frame is the
+photo, which therefore never moves.
+
+Per batch: field = coefficients @ dense bases (+ the head's rotation of each
+grid point, fading out around the face) → Newton-inverted on the grid →
+upsampled → one grid_sample of the crop → lids and mouth composited where
+they changed → the crop pasted into copies of the photo.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 import torch
