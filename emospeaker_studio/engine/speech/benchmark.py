@@ -24,7 +24,7 @@ import numpy as np
 from emospeaker_studio.engine.audio import AudioClip
 from emospeaker_studio.engine.speech import augment
 from emospeaker_studio.engine.speech.analyze import Recognizer, recognize
-from emospeaker_studio.engine.speech.coarticulation import _resample_to_fps, coarticulate
+from emospeaker_studio.engine.speech.coarticulation import coarticulate, resample_to_fps
 from emospeaker_studio.engine.speech.espeak import Espeak, Phone, VoiceSettings
 from emospeaker_studio.engine.speech.features import FRAME_RATE, extract_features
 from emospeaker_studio.engine.speech.metrics import GroundTruth, score
@@ -109,7 +109,7 @@ def ground_truth(clip: EvalClip, frames: int) -> GroundTruth:
     labels, _ = frame_targets(clip.phones, FPS, frames)
     analysis_frames = int(np.ceil(clip.samples.size / augment.RATE * FRAME_RATE))
     _, curves = articulation_curves(clip.phones, FRAME_RATE, analysis_frames)
-    openness = _resample_to_fps(curves[:, 0], FPS, frames)
+    openness = resample_to_fps(curves[:, 0], FPS, frames)
     closures = []
     for unit in timed_units(clip.phones):
         if VISEME_INDEX[unit.shape.viseme] == CLOSURE:

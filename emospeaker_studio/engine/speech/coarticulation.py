@@ -59,7 +59,7 @@ def _anticipate(x: np.ndarray, rate: float) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _resample_to_fps(x: np.ndarray, fps: float, frames: int) -> np.ndarray:
+def resample_to_fps(x: np.ndarray, fps: float, frames: int) -> np.ndarray:
     """Average analysis frames into video frames; video frame i covers [i, i+1) / fps seconds."""
     if x.shape[0] == 0:
         return np.zeros((frames,) + x.shape[1:], np.float32)
@@ -144,9 +144,9 @@ def coarticulate(
     # Voice activity as the animation sees it: the gate (short pauses filled), eased.
     voiced = _anticipate(gate, FRAME_RATE)
 
-    probs = _resample_to_fps(probs, fps, frames)
-    articulation = _resample_to_fps(articulation, fps, frames)
-    voiced = _resample_to_fps(voiced, fps, frames)
+    probs = resample_to_fps(probs, fps, frames)
+    articulation = resample_to_fps(articulation, fps, frames)
+    voiced = resample_to_fps(voiced, fps, frames)
 
     # Ease over ~20 ms whatever the frame rate. A viseme shown for one frame
     # only is chatter, so those are removed; articulation keeps short vowels

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from emospeaker_studio.engine.speech.analyze import Recognizer, recognize, resolve_recognizer
 from emospeaker_studio.engine.speech.benchmark import _evaluate, evaluation_set
@@ -38,7 +37,7 @@ def test_model_beats_the_dsp_floor_on_held_out_voices_and_languages():
     assert net["jaw_r"] > dsp["jaw_r"]
     assert net["jaw_r"] >= 0.75
     assert net["closure_recall"] >= 0.9
-    assert -80.0 <= net["offset_ms"] <= 20.0
+    assert -60.0 <= net["offset_ms"] <= 20.0  # the mouth may lead a little, never lag
 
 
 def test_network_hears_no_speech_in_silence():
