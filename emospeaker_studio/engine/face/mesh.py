@@ -18,10 +18,32 @@ import numpy as np
 from emospeaker_studio.engine.face import landmarks as lm
 
 
+def _mediapipe_connections():
+    """MediaPipe's face-mesh connection tables, without importing MediaPipe itself.
+
+    The tables are a plain data module; importing it through the package would
+    load the whole MediaPipe runtime (over a second), which a renderer working
+    from a cached fit does not otherwise need.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        from mediapipe.python.solutions import face_mesh_connections
+
+        return face_mesh_connections
+    path = Path(list(spec.submodule_search_locations)[0]) / "python" / "solutions" / "face_mesh_connections.py"
+    module_spec = importlib.util.spec_from_file_location("_emospeaker_face_mesh_connections", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
 @lru_cache(maxsize=1)
 def surface_triangles() -> np.ndarray:
     """MediaPipe's face surface as triangles (T, 3) over landmarks 0..467."""
-    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
+    FACEMESH_TESSELATION = _mediapipe_connections().FACEMESH_TESSELATION
 
     neighbours: dict[int, set[int]] = {}
     for a, b in FACEMESH_TESSELATION:
