@@ -1,0 +1,397 @@
+"""One deformation basis per control, described the way a face moves.
+
+Each control names driver landmarks and their displacements in the face's
+own frame (x towards the image's right eye, y towards the chin, in face
+heights), landmarks held still, and a radius; the skin in between follows by
+harmonic interpolation (face/harmonic.py). Measurements of this face (its
+lip gap, lid openings, eye widths) size the drivers, which is what makes the
+bases "fitted to the face".
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from emospeaker_studio.engine.face import landmarks as lm
+from emospeaker_studio.engine.face.expression import JAW_OPEN_GAP
+from emospeaker_studio.engine.face.harmonic import HarmonicInterpolator
+
+
+class BasisSpec:
+    """Turns each control's description (face frame, face heights) into vertex displacements."""
+
+    def __init__(self, local: np.ndarray, solver: HarmonicInterpolator, axes: np.ndarray, face_h: float, n_vertices: int) -> None:
+        self.q = local  # (478, 2) landmarks in the face frame, face heights
+        self.solver = solver
+        self.axes = axes
+        self.face_h = face_h
+        self.n = n_vertices
+        corners = self.q[[lm.MOUTH_CORNER_LEFT, lm.MOUTH_CORNER_RIGHT]]
+        self.mouth_centre = corners.mean(axis=0)
+        self.mouth_half_width = max(float(np.linalg.norm(corners[1] - corners[0])) / 2, 1e-3)
+
+    # --- helpers -------------------------------------------------------------
+    def u(self, index: int) -> float:
+        """Position along the mouth: -1 at the image-left corner, +1 at the right."""
+        return float((self.q[index, 0] - self.mouth_centre[0]) / self.mouth_half_width)
+
+    def side(self, index: int) -> float:
+        return -1.0 if self.q[index, 0] < self.mouth_centre[0] else 1.0
+
+    def to_image(self, dx: float, dy: float, dz: float = 0.0) -> np.ndarray:
+        xy = (np.array([dx, dy]) @ self.axes) * self.face_h
+        return np.array([xy[0], xy[1], dz * self.face_h])
+
+    def near(self, drivers, radius: float) -> np.ndarray:
+        """Vertices within ``radius`` face heights of any driver landmark."""
+        free = np.zeros(self.n, dtype=bool)
+        pts = self.q
+        d = np.min(np.linalg.norm(pts[:, None, :] - pts[list(drivers)][None, :, :], axis=2), axis=1)
+        free[: len(pts)] = d < radius
+        return free
+
+    def solve(self, moves: dict[int, tuple], still=(), radius: float = 0.25, keep_closed: bool = False) -> np.ndarray:
+        fixed = {i: self.to_image(*m) for i, m in moves.items()}
+        for i in still:
+            fixed.setdefault(i, np.zeros(3))
+        movers = [i for i, m in moves.items() if any(abs(v) > 0 for v in m)]
+        free = self.near(movers or list(moves), radius)
+        result = self.solver.solve(fixed, free)
+        if keep_closed:
+            # Lips that touch in the photo stay touching: where the inner lips meet,
+            # both move alike (their average), and the skin around follows again.
+            gaps = self._lip_gap()
+            for k, (up, lo) in enumerate(zip(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)):
+                if up in _CORNERS or gaps[k] > 0.01:
+                    continue
+                if up in moves and lo in moves:
+                    continue  # both explicitly driven: the action says how they part
+                shared = (result[up] + result[lo]) / 2
+                fixed[up] = fixed[lo] = shared
+            result = self.solver.solve(fixed, free)
+        return self._irises_follow(result, set(moves))
+
+    def _irises_follow(self, values: np.ndarray, driven: set[int]) -> np.ndarray:
+        """Iris points (outside the graph) keep their place between the lids unless driven."""
+        for upper, lower, iris in (
+            (lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER, (lm.IRIS_LEFT_CENTER,) + lm.IRIS_LEFT_RING),
+            (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER, (lm.IRIS_RIGHT_CENTER,) + lm.IRIS_RIGHT_RING),
+        ):
+            ux, lx = self.q[list(upper), 0], self.q[list(lower), 0]
+            for i in iris:
+                if i in driven:
+                    continue
+                x, y = self.q[i]
+                # The lid points and their displacements at this iris point's x.
+                up_order, lo_order = np.argsort(ux), np.argsort(lx)
+                up_y = np.interp(x, ux[up_order], self.q[list(upper), 1][up_order])
+                lo_y = np.interp(x, lx[lo_order], self.q[list(lower), 1][lo_order])
+                up_d = np.array([np.interp(x, ux[up_order], values[list(upper), k][up_order]) for k in range(3)])
+                lo_d = np.array([np.interp(x, lx[lo_order], values[list(lower), k][lo_order]) for k in range(3)])
+                share = float(np.clip((y - up_y) / max(lo_y - up_y, 1e-4), 0.0, 1.0))
+                values[i] = (1 - share) * up_d + share * lo_d
+        return values
+
+    def to_curve(self, ids, curve) -> list[float]:
+        """Vertical distance (face frame) from each of ``ids`` to the contour ``curve`` at its x.
+
+        Closing lips or lids moves each point straight onto a common seam curve;
+        pairing points by index instead would cross neighbouring triangles, as
+        the upper and lower contours' points do not sit at the same x.
+        """
+        xs, ys = self.q[list(curve), 0], self.q[list(curve), 1]
+        order = np.argsort(xs)
+        return [float(np.interp(self.q[i, 0], xs[order], ys[order]) - self.q[i, 1]) for i in ids]
+
+    def eye_opening(self, upper, lower) -> list[float]:
+        return [max(0.0, float(self.q[lo, 1] - self.q[up, 1])) for up, lo in zip(upper, lower)]
+
+    # --- the controls ----------------------------------------------------------
+    def build(self, name: str) -> np.ndarray:
+        method: Callable[[], np.ndarray] = getattr(self, "_" + name.lower())
+        return method()
+
+    def _lips(self):
+        upper = [i for i in lm.LIPS_UPPER_OUTER + lm.LIPS_UPPER_INNER if i not in _CORNERS]
+        lower = [i for i in lm.LIPS_LOWER_OUTER + lm.LIPS_LOWER_INNER if i not in _CORNERS]
+        return upper, lower
+
+    def _lip_gap(self) -> list[float]:
+        return [max(0.0, float(self.q[lo, 1] - self.q[up, 1])) for up, lo in zip(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)]
+
+    def _upper_face(self, below: float) -> list[int]:
+        return [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] < below]
+
+    def _corner_move(self, dx_out: float, dy: float, sides=(-1.0, 1.0), dz: float = 0.0) -> dict:
+        moves = {}
+        for corner_ids, s in (((lm.MOUTH_CORNER_LEFT, lm.INNER_CORNER_LEFT), -1.0), ((lm.MOUTH_CORNER_RIGHT, lm.INNER_CORNER_RIGHT), 1.0)):
+            for i in corner_ids:
+                moves[i] = (s * dx_out, dy, dz) if s in sides else (0.0, 0.0, 0.0)
+        return moves
+
+    def _still_eyes_and_nose(self) -> list[int]:
+        nose_top = self.q[lm.NOSE_TIP, 1]
+        return self._upper_face(nose_top - 0.02) + [lm.NOSE_TIP, 2, 94, 19]
+
+    def _mouth_action(self, corners: dict, lips: dict | None = None, radius: float = 0.28, keep_closed: bool = True) -> np.ndarray:
+        moves = dict(corners)
+        moves.update(lips or {})
+        return self.solve(moves, still=self._still_eyes_and_nose() + [lm.CHIN], radius=radius, keep_closed=keep_closed)
+
+    def _au12(self):
+        # The lips' middle rises a little with the corners, both lips together, so
+        # lips that are closed in the photo stay closed.
+        middle = (lm.UPPER_LIP_TOP, lm.UPPER_INNER_MID, lm.LOWER_INNER_MID, lm.LOWER_LIP_BOTTOM)
+        lips = {i: (0.0, -0.008, 0.0) for i in middle}
+        return self._mouth_action(self._corner_move(0.035, -0.055), lips)
+
+    def _au12r(self):
+        lips = {i: (0.006, -0.004, 0.0) for i in (lm.UPPER_LIP_TOP, lm.UPPER_INNER_MID, lm.LOWER_INNER_MID, lm.LOWER_LIP_BOTTOM)}
+        corners = self._corner_move(0.035, -0.055, sides=(1.0,))
+        return self._mouth_action(corners, lips)
+
+    def _au14(self):
+        return self._mouth_action(self._corner_move(-0.025, -0.006, dz=0.01), radius=0.22)
+
+    def _au14r(self):
+        lips = {i: (0.004, 0.0, 0.0) for i in (lm.UPPER_LIP_TOP, lm.LOWER_LIP_BOTTOM)}
+        return self._mouth_action(self._corner_move(-0.025, -0.006, sides=(1.0,), dz=0.01), lips, radius=0.22)
+
+    def _au15(self):
+        lips = {lm.UPPER_LIP_TOP: (0, 0, 0), lm.UPPER_INNER_MID: (0, 0, 0)}
+        return self._mouth_action(self._corner_move(0.01, 0.05), lips, radius=0.25)
+
+    def _au20(self):
+        upper, lower = self._lips()
+        lips = {i: (0.0, 0.004, 0.0) for i in lm.LIPS_UPPER_OUTER if i not in _CORNERS}
+        lips.update({i: (0.0, -0.004, 0.0) for i in lm.LIPS_LOWER_OUTER if i not in _CORNERS})
+        for mid in (lm.UPPER_INNER_MID, lm.LOWER_INNER_MID):
+            lips[mid] = (0.0, 0.0, 0.0)
+        return self._mouth_action(self._corner_move(0.05, 0.008), lips)
+
+    def _au23(self):
+        return self._thin_lips(0.35, corner_in=0.015, close=0.0)
+
+    def _au24(self):
+        return self._thin_lips(0.3, corner_in=0.01, close=1.0, extra=0.006)
+
+    def _lip_press(self):
+        return self._thin_lips(0.0, corner_in=0.0, close=1.0, extra=0.006)
+
+    def _thin_lips(self, fraction: float, corner_in: float, close: float, extra: float = 0.0):
+        """Outer lip edges move towards the seam; ``close`` of the photo's gap is closed."""
+        moves = self._corner_move(-corner_in, 0.0)
+        down = self.to_curve(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)  # to the lower lip
+        up = self.to_curve(lm.LIPS_LOWER_INNER, lm.LIPS_UPPER_INNER)  # (negative) to the upper lip
+        for k, (uo, ui, lo, li) in enumerate(zip(lm.LIPS_UPPER_OUTER, lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER)):
+            if ui in _CORNERS:
+                continue
+            upper_half = close * max(down[k], 0.0) / 2
+            lower_half = close * max(-up[k], 0.0) / 2
+            upper_thick = self.q[ui, 1] - self.q[uo, 1]
+            lower_thick = self.q[lo, 1] - self.q[li, 1]
+            moves[ui] = (0.0, upper_half, 0.0)
+            moves[li] = (0.0, -lower_half, 0.0)
+            moves[uo] = (0.0, upper_half + fraction * upper_thick + extra, 0.0)
+            moves[lo] = (0.0, -lower_half - fraction * lower_thick - extra, 0.0)
+        return self.solve(moves, still=self._still_eyes_and_nose() + [lm.CHIN], radius=0.2)
+
+    def _jaw_open(self):
+        gaps = self._lip_gap()
+        photo_gap = gaps[len(gaps) // 2]
+        travel = max(JAW_OPEN_GAP - photo_gap, 0.15)
+        moves = {}
+        upper, lower = self._lips()
+        for i in upper:
+            moves[i] = (0.0, 0.0, 0.0)
+        corner_u = max(abs(self.u(lm.INNER_CORNER_LEFT)), abs(self.u(lm.INNER_CORNER_RIGHT)), 0.5)
+        for outer, inner in zip(lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER):
+            if inner in _CORNERS:
+                continue
+            # An open mouth is a rounded U: the lower lip drops most in the middle and
+            # less and less towards the corners, which come down a little and in.
+            # Both edges of the lip move alike, so the lip never turns inside out.
+            u = self.u(inner)
+            arc = max(0.0, 1.0 - min(abs(u) / corner_u, 1.0) ** 2)
+            moves[outer] = moves[inner] = (-0.04 * u * travel, travel * (0.2 + 0.8 * arc), 0.0)
+        for corner_ids, s in (((lm.MOUTH_CORNER_LEFT, lm.INNER_CORNER_LEFT), -1.0), ((lm.MOUTH_CORNER_RIGHT, lm.INNER_CORNER_RIGHT), 1.0)):
+            for i in corner_ids:
+                moves[i] = (-s * 0.05 * travel, 0.15 * travel, 0.0)
+        # The jaw turns about the joint in front of the ear: the chin drops less than
+        # the lower lip, the jaw's angle hardly at all.
+        y_joint = 0.12
+        y_chin = self.q[lm.CHIN, 1]
+        for i in lm.FACE_OVAL:
+            t = np.clip((self.q[i, 1] - y_joint) / max(y_chin - y_joint, 1e-3), 0.0, 1.0)
+            moves[i] = (0.0, 0.8 * travel * t**1.5, 0.0)
+        still = self._upper_face(self.q[lm.NOSE_TIP, 1] + 0.02)
+        return self.solve(moves, still=still, radius=2.0)
+
+    def _au16(self):
+        moves = {}
+        upper, lower = self._lips()
+        for i in upper:
+            moves[i] = (0.0, 0.0, 0.0)
+        for i in lower:
+            u = self.u(i)
+            moves[i] = (0.0, 0.045 * (1.0 - 0.5 * u * u), -0.01)
+        moves.update(self._corner_move(0.0, 0.006))
+        return self.solve(moves, still=self._still_eyes_and_nose() + list(lm.FACE_OVAL), radius=0.2)
+
+    def _au17(self):
+        gaps = self._lip_gap()
+        moves = self._corner_move(0.0, 0.012)
+        for k, (uo, ui, lo, li) in enumerate(zip(lm.LIPS_UPPER_OUTER, lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER)):
+            if ui in _CORNERS:
+                continue
+            u = self.u(li)
+            push = 0.022 * (1.0 - 0.3 * u * u)
+            lift_upper = max(0.0, push - gaps[k])  # closed lips push the upper lip too
+            moves[li] = moves[lo] = (0.0, -push, 0.0)
+            moves[ui] = moves[uo] = (0.0, -lift_upper, 0.0)
+        lip_bottom = self.q[lm.LOWER_LIP_BOTTOM, 1]
+        for i in range(lm.MESH_VERTEX_COUNT):
+            if self.q[i, 1] > lip_bottom + 0.05 and abs(self.q[i, 0] - self.mouth_centre[0]) < 0.1:
+                moves.setdefault(i, (0.0, -0.025, -0.01))
+        return self.solve(moves, still=self._still_eyes_and_nose(), radius=0.25)
+
+    def _au10(self):
+        moves = self._corner_move(0.0, -0.012)
+        upper, lower = self._lips()
+        for i in upper:
+            u = self.u(i)
+            moves[i] = (0.0, -0.035 * (1.0 - 0.3 * u * u), -0.005)
+        for i in lower:
+            moves[i] = (0.0, 0.0, 0.0)
+        for i in _NOSE_ALAE:
+            moves[i] = (0.0, -0.01, 0.0)
+        still = self._upper_face(self.q[lm.NOSE_TIP, 1] - 0.06)
+        return self.solve(moves, still=still, radius=0.25)
+
+    def _au09(self):
+        moves = {i: (0.0, -0.025, 0.0) for i in _NOSE_ALAE}
+        for i in _NOSE_BRIDGE:
+            moves[i] = (0.0, -0.012, 0.0)
+        for i in _BROW_INNER_LEFT + _BROW_INNER_RIGHT:
+            moves[i] = ((0.01 if i in _BROW_INNER_LEFT else -0.01), 0.02, 0.0)
+        upper, lower = self._lips()
+        for i in upper:
+            moves[i] = (0.0, -0.015, 0.0)
+        for i in lm.EYE_LEFT_LOWER[1:-1] + lm.EYE_RIGHT_LOWER[1:-1]:
+            moves[i] = (0.0, -0.006, 0.0)
+        still = [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] < -0.12]
+        still += list(lm.EYE_LEFT_UPPER + lm.EYE_RIGHT_UPPER) + list(lower)
+        return self.solve(moves, still=still, radius=0.22)
+
+    def _brows(self, inner, middle, outer, inward=(0.0, 0.0, 0.0)) -> np.ndarray:
+        moves = {}
+        for group, dy, dx_in in ((_BROW_INNER, inner, inward[0]), (_BROW_MIDDLE, middle, inward[1]), (_BROW_OUTER, outer, inward[2])):
+            for i in group:
+                towards_midline = 1.0 if self.q[i, 0] < 0 else -1.0
+                moves[i] = (towards_midline * dx_in, dy, 0.0)
+        still = list(lm.EYE_LEFT_UPPER + lm.EYE_LEFT_LOWER + lm.EYE_RIGHT_UPPER + lm.EYE_RIGHT_LOWER)
+        still += [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] > 0.1]
+        return self.solve(moves, still=still, radius=0.3)
+
+    def _au01(self):
+        return self._brows(-0.05, -0.022, -0.006)
+
+    def _au02(self):
+        return self._brows(-0.006, -0.03, -0.05)
+
+    def _au04(self):
+        values = self._brows(0.04, 0.03, 0.015, inward=(0.04, 0.02, 0.0))
+        return values
+
+    def _lids(self, upper_fraction: float, lower_fraction: float, radius: float, cheek: float = 0.0) -> np.ndarray:
+        moves = {}
+        for upper, lower in ((lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER), (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)):
+            # Each lid point moves straight up or down by its share of the opening at its x,
+            # so with fractions summing to 1 both lids land on the same seam.
+            down = self.to_curve(upper, lower)
+            up = self.to_curve(lower, upper)
+            for k, (top, bottom) in enumerate(zip(upper, lower)):
+                if k in (0, len(upper) - 1):
+                    moves[top] = (0.0, 0.0, 0.0)
+                    continue
+                moves[top] = (0.0, upper_fraction * max(down[k], 0.0), 0.0)
+                moves[bottom] = (0.0, lower_fraction * min(up[k], 0.0), 0.0)
+        still = list(_BROW_INNER + _BROW_MIDDLE + _BROW_OUTER)
+        if cheek:
+            eye_y = 0.0
+            nose_y = self.q[lm.NOSE_TIP, 1]
+            for i in range(lm.MESH_VERTEX_COUNT):
+                if i not in moves and eye_y + 0.06 < self.q[i, 1] < nose_y and abs(self.q[i, 0]) > 0.12:
+                    moves[i] = (0.0, -cheek, 0.0)
+            still += [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] > nose_y + 0.03]
+        return self.solve(moves, still=still, radius=radius)
+
+    def _au05(self):
+        return self._lids(-0.3, 0.0, radius=0.1)
+
+    def _au06(self):
+        return self._lids(0.0, 0.25, radius=0.2, cheek=0.02)
+
+    def _au07(self):
+        return self._lids(0.1, 0.3, radius=0.1)
+
+    def _blink(self):
+        return self._lids(0.88, 0.12, radius=0.12)
+
+    def _lip_round(self):
+        lips = {
+            lm.UPPER_LIP_TOP: (0.0, -0.006, -0.03),
+            lm.LOWER_LIP_BOTTOM: (0.0, 0.006, -0.03),
+            lm.UPPER_INNER_MID: (0.0, -0.006, -0.03),
+            lm.LOWER_INNER_MID: (0.0, 0.01, -0.03),
+        }
+        return self._mouth_action(self._corner_move(-0.05, 0.0, dz=-0.01), lips, radius=0.25, keep_closed=False)
+
+    def _lip_spread(self):
+        lips = {
+            lm.UPPER_LIP_TOP: (0.0, 0.003, 0.0),
+            lm.LOWER_LIP_BOTTOM: (0.0, -0.004, 0.0),
+            lm.UPPER_INNER_MID: (0.0, -0.004, 0.0),
+            lm.LOWER_INNER_MID: (0.0, 0.006, 0.0),
+        }
+        return self._mouth_action(self._corner_move(0.035, -0.008), lips, keep_closed=False)
+
+    def _gaze(self, horizontal: bool) -> np.ndarray:
+        moves = {}
+        for upper, lower, centre, ring in (
+            (lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER, lm.IRIS_LEFT_CENTER, lm.IRIS_LEFT_RING),
+            (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER, lm.IRIS_RIGHT_CENTER, lm.IRIS_RIGHT_RING),
+        ):
+            width = float(np.linalg.norm(self.q[upper[0]] - self.q[upper[-1]]))
+            iris_radius = float(np.mean(np.linalg.norm(self.q[list(ring)] - self.q[centre], axis=1)))
+            opening = max(self.eye_opening(upper, lower))
+            if horizontal:
+                shift = (0.75 * max(width / 2 - iris_radius, 0.15 * width), 0.0)
+            else:
+                shift = (0.0, 0.35 * opening)
+            for i in (centre,) + tuple(ring):
+                moves[i] = (shift[0], shift[1], 0.0)
+            for k, up in enumerate(upper):
+                lid = 0.0 if horizontal or k in (0, len(upper) - 1) else 0.4 * shift[1]
+                moves[up] = (0.0, lid, 0.0)
+            for lo in lower:
+                moves[lo] = (0.0, 0.0, 0.0)
+        return self.solve(moves, still=list(_BROW_INNER + _BROW_MIDDLE + _BROW_OUTER), radius=0.08)
+
+    def _gaze_x(self):
+        return self._gaze(True)
+
+    def _gaze_y(self):
+        return self._gaze(False)
+
+
+_CORNERS = (lm.MOUTH_CORNER_LEFT, lm.MOUTH_CORNER_RIGHT, lm.INNER_CORNER_LEFT, lm.INNER_CORNER_RIGHT)
+_NOSE_ALAE = (98, 327, 64, 294, 48, 278, 129, 358, 102, 331, 49, 279, 115, 344, 220, 440)
+_NOSE_BRIDGE = (6, 197, 195, 5, 168, 122, 351, 196, 419, 188, 412, 174, 399, 3, 248)
+_BROW_INNER_LEFT = (55, 107, 65, 66)
+_BROW_INNER_RIGHT = (285, 336, 295, 296)
+_BROW_INNER = _BROW_INNER_LEFT + _BROW_INNER_RIGHT
+_BROW_MIDDLE = (52, 105, 282, 334)
+_BROW_OUTER = (46, 70, 53, 63, 276, 300, 283, 293)
