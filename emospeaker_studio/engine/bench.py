@@ -25,6 +25,7 @@ Timings depend on what else the machine is doing; run it on an idle machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
@@ -136,6 +137,24 @@ def _render_fps(prepared, start: int, count: int, repeats: int = 3) -> float:
     return statistics.median(runs)
 
 
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+@contextlib.contextmanager
+def _one_torch_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _random_frame_ms(prepared, samples: int, seed: int = 1) -> float:
     rng = random.Random(seed)
     prepared.render_frames(0, 1)  # warm-up
@@ -151,10 +170,14 @@ def _random_frame_ms(prepared, samples: int, seed: int = 1) -> float:
 def _export(prepared, fmt: ExportFormat, folder: Path, frames: int, start: int = 0, *, name: str = "bench",
             batches=None, progress=None) -> float:
     """Render + encode ``frames`` frames into ``fmt``; returns frames per second."""
+    from emospeaker_studio.engine.pipeline import cpu_threads_beside_encoder
+
     source = batches if batches is not None else prepared.iter_batches(start=start, stop=start + frames)
-    seconds, _ = _timed(lambda: export_frames(
-        source, out_path=folder / f"{name}{fmt.suffix}", fmt=fmt, fps=prepared.fps, size=prepared.size,
-        frame_count=frames, audio_path=Path(prepared.project.audio), alpha=prepared.has_alpha, progress=progress))
+    with cpu_threads_beside_encoder(prepared):  # as render_project does
+        seconds, _ = _timed(lambda: export_frames(
+            source, out_path=folder / f"{name}{fmt.suffix}", fmt=fmt, fps=prepared.fps, size=prepared.size,
+            frame_count=frames, audio_path=Path(prepared.project.audio), alpha=prepared.has_alpha,
+            progress=progress))
     return frames / seconds
 
 
@@ -276,6 +299,15 @@ def run_benchmark(*, out_json: Optional[Path] = None, device: str = "auto", quic
     prepared_1080 = prepared.with_project(_at_height(project, 1080))
     render_fps["1080"] = round(_render_fps(prepared_1080, start, n_render_1080), 1)
     figures["render_fps"] = render_fps
+    figures["torch_threads"] = _torch_threads()
+    if figures["torch_threads"] > 1 and figures["device"] == "cpu":
+        # The same with one torch thread (what export uses beside ffmpeg on 2 cores):
+        # it tells whether intra-op threading pays on this machine.
+        with _one_torch_thread():
+            figures["render_fps_one_thread"] = {
+                "512": round(_render_fps(prepared, start, n_render), 1),
+                "1080": round(_render_fps(prepared_1080, start, n_render_1080), 1),
+            }
     figures["batch_size"] = {"512": prepared.batch_size, "1080": prepared_1080.batch_size}
 
     with tempfile.TemporaryDirectory(prefix="emospeaker-bench-") as tmp:

@@ -15,6 +15,7 @@ so the last frame covers the end of the audio.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass, replace
@@ -313,6 +314,31 @@ class _StepReporter:
 # --- one call: project -> file -----------------------------------------------
 
 
+@contextlib.contextmanager
+def cpu_threads_beside_encoder(prepared: PreparedRender):
+    """While exporting on the CPU, leave half the cores to ffmpeg.
+
+    Rendering and encoding run at the same time (ffmpeg is a separate process
+    fed from a thread). If torch also spreads over every core, its parallel
+    regions stall whenever another process takes one of their threads' cores.
+    Measured on a busy 2-core machine, MP4 export with 2 torch threads vs 1:
+    1080p 2.4-5.4 vs 8.8-12.3 fps, 512 px 4-19 vs 52-70 fps.
+    """
+    device = getattr(prepared.renderer, "device", None)
+    if getattr(device, "type", "cpu") != "cpu":
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, min(before, (os.cpu_count() or 2) // 2)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+
 def output_format_for(out_path: Path, project: Project) -> ExportFormat:
     """The format ``out_path``'s suffix names, else the project's output format."""
     suffix = Path(out_path).suffix.lower()
@@ -349,19 +375,20 @@ def render_project(project: Project, out_path: Path, *, device: str = "auto", fm
         prepared = prepare(project, device=device, progress=progress, cancel=cancel)
     elif prepared.project != project or prepared.device != device:
         prepared = prepared.with_project(project, device=device, progress=progress, cancel=cancel)
-    written = export_frames(
-        prepared.iter_batches(cancel=cancel),
-        out_path=out_path,
-        fmt=fmt,
-        fps=prepared.fps,
-        size=prepared.size,
-        frame_count=prepared.frame_count,
-        audio_path=Path(project.audio),
-        alpha=prepared.has_alpha,
-        progress=progress,
-        cancel=cancel,
-        quality=quality,
-    )
+    with cpu_threads_beside_encoder(prepared):
+        written = export_frames(
+            prepared.iter_batches(cancel=cancel),
+            out_path=out_path,
+            fmt=fmt,
+            fps=prepared.fps,
+            size=prepared.size,
+            frame_count=prepared.frame_count,
+            audio_path=Path(project.audio),
+            alpha=prepared.has_alpha,
+            progress=progress,
+            cancel=cancel,
+            quality=quality,
+        )
     if coefficients_out is not None:
         import json
 
