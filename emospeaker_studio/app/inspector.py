@@ -111,11 +111,17 @@ class Inspector(QScrollArea):
             self.emotion_buttons[emotion] = button
         layout.addLayout(grid)
 
+        # The selected keyframe's values; hidden while nothing is selected (no fake zeros on show).
+        self.keyframe_details = QWidget()
+        details = QVBoxLayout(self.keyframe_details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.setSpacing(10)
+        layout.addWidget(self.keyframe_details)
         self.intensity = FineSlider("Intensity", 0.0, 1.0, steps=1000, fmt=lambda v: f"{v * 100:.1f} %")
         self.intensity.edited.connect(self._on_intensity)
         self.intensity.pressed.connect(self.document.begin_gesture)
         self.intensity.released.connect(self.document.end_gesture)
-        layout.addWidget(self.intensity)
+        details.addWidget(self.intensity)
 
         row = QFormLayout()
         row.setHorizontalSpacing(12)
@@ -134,10 +140,9 @@ class Inspector(QScrollArea):
             self.easing_combo.addItem(name.replace("-", " ").capitalize(), name)
         self.easing_combo.activated.connect(self._on_easing)
         row.addRow(self._field("Easing"), self.easing_combo)
-        layout.addLayout(row)
+        details.addLayout(row)
         self.easing_preview = EasingPreview()
-        layout.addWidget(self.easing_preview)
-        self._keyframe_widgets = [self.intensity, self.time_spin, self.easing_combo, self.easing_preview]
+        details.addWidget(self.easing_preview)
 
         layout.addSpacing(4)
         layout.addWidget(_separator())
@@ -214,10 +219,10 @@ class Inspector(QScrollArea):
         current = self.selection.current
         keyframe = project.emotions.find(current) if current else None
         count = len(self.selection)
-        for widget in self._keyframe_widgets:
-            widget.setEnabled(keyframe is not None)
+        self.keyframe_details.setVisible(keyframe is not None)
         if keyframe is None:
-            self.keyframe_title.setText("No keyframe selected. New keyframes (double-click the emotion lane) get the emotion picked here.")
+            self.keyframe_title.setText("No keyframe selected. Double-click the emotion lane (or press Ins) "
+                                        "to add one with the emotion picked here.")
             emotion = self._new_emotion
             self.easing_preview.set_easing(None)
         else:

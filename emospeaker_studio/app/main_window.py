@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         worker: Optional[RenderWorker] = None,
         export_render: Optional[Callable] = None,
         ask: Optional[Callable[[str, str], QMessageBox.StandardButton]] = None,
+        audio_playback: bool = True,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -109,7 +110,7 @@ class MainWindow(QMainWindow):
         self.document = DocumentController(parent=self)
         self.selection = KeyframeSelection(self)
         self.clipboard = keyframe_ops.KeyframeClipboard()
-        self.clock = PlaybackClock(self)
+        self.clock = PlaybackClock(self, audio=audio_playback)
         self._loop_range = (0.0, 0.0)
         self._shown_time_frame = -1
 

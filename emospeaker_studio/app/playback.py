@@ -23,8 +23,11 @@ class PlaybackClock(QObject):
     positionChanged = Signal(float)
     playingChanged = Signal(bool)
 
-    def __init__(self, parent: Optional[QObject] = None) -> None:
+    def __init__(self, parent: Optional[QObject] = None, *, audio: bool = True) -> None:
+        """``audio=False`` plays silently on the timer clock (no QtMultimedia at all)."""
         super().__init__(parent)
+        self._audio_enabled = audio
+        self._player_started = False
         self._position = 0.0
         self._duration = 0.0
         self._rate = 1.0  # negative plays backwards (J), silently
@@ -51,6 +54,8 @@ class PlaybackClock(QObject):
             return
         self._audio_path = path
         self._audio_ok = False
+        if not self._audio_enabled:
+            return
         if path is None:
             if self._player is not None:
                 self._player.stop()
@@ -116,7 +121,8 @@ class PlaybackClock(QObject):
             self._player.setPlaybackRate(rate)
             self._player.setPosition(int(self._position * 1000))
             self._player.play()
-        elif self._player is not None:
+            self._player_started = True
+        elif self._player is not None and self._player_started:
             self._player.pause()
         self._timer.start()
         if not self._playing:
@@ -125,7 +131,7 @@ class PlaybackClock(QObject):
 
     def pause(self) -> None:
         self._timer.stop()
-        if self._player is not None:
+        if self._player is not None and self._player_started:
             self._player.pause()
         if self._playing:
             self._playing = False
@@ -166,7 +172,8 @@ class PlaybackClock(QObject):
         self.positionChanged.emit(position)
 
     def shutdown(self) -> None:
+        # Only a player that ever played is stopped: stopping one whose media is
+        # still opening hung the FFmpeg backend in tests (no audio device).
         self.pause()
-        if self._player is not None:
+        if self._player is not None and self._player_started:
             self._player.stop()
-            self._player.setSource(QUrl())

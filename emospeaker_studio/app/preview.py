@@ -265,7 +265,8 @@ class PreviewView(QGraphicsView):
             # A soft shadow under the picture so it sits on the canvas like a page.
             painter.save()
             painter.setPen(Qt.NoPen)
-            for i, alpha in enumerate((40, 26, 14)):
+            dark = QColor(self._palette.sunken).lightness() < 128
+            for i, alpha in enumerate((40, 26, 14) if dark else (16, 10, 5)):
                 painter.setBrush(QColor(0, 0, 0, alpha))
                 grow = (i + 1) * 3 / max(self.transform().m11(), 1e-3)
                 painter.drawRect(QRectF(0, 0, size[0], size[1]).adjusted(-grow, -grow, grow, grow * 1.6))

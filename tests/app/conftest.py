@@ -76,7 +76,7 @@ def make_window(qtbot, tmp_path):
 
     windows = []
 
-    def build(backend=None, *, answer=QMessageBox.Discard, export_render=None, settings=None):
+    def build(backend=None, *, answer=QMessageBox.Discard, export_render=None, settings=None, audio=False):
         worker = RenderWorker(backend) if backend is not None else None
         asked = []
 
@@ -91,6 +91,7 @@ def make_window(qtbot, tmp_path):
             worker=worker,
             export_render=export_render,
             ask=ask,
+            audio_playback=audio,  # QtMultimedia only where a test is about sound: it is slow to open and close
         )
         window.asked = asked
         window.resize(1400, 900)

@@ -107,7 +107,11 @@ def test_dropping_an_unknown_file_says_so(window, tmp_path):
     assert "notes.txt" in window.banner.message
 
 
-def test_play_follows_the_clock_and_pause_stops(window, qtbot):
+def test_play_follows_the_clock_and_pause_stops(make_window, fake_backend, media, qtbot):
+    window = make_window(fake_backend, audio=True)
+    portrait, audio = media
+    window.document.push(SetPortrait(str(portrait)))
+    window.document.push(SetAudio(str(audio)))
     qtbot.waitUntil(lambda: window.preview_controller.frame_count > 0, timeout=5000)
     window.seek(0.0)
     with qtbot.waitSignal(window.clock.playingChanged, timeout=2000):
