@@ -42,7 +42,21 @@ def run_gui(path: Optional[str] = None) -> int:
     elif not window.offer_recovery() and not settings.opened_before:
         window.open_demo()
     window.show()
+    _close_on_interrupt(window)
     return int(app.exec())
+
+
+def _close_on_interrupt(window) -> None:
+    """Ctrl+C in the terminal closes the window the normal way (asking to save)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Python only runs signal handlers between bytecodes; a idle timer gives it the chance.
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
 
 
 __all__ = ["run_gui"]

@@ -79,6 +79,7 @@ def make_window(qtbot, tmp_path):
     def build(backend=None, *, answer=QMessageBox.Discard, export_render=None, settings=None, audio=False):
         worker = RenderWorker(backend) if backend is not None else None
         asked = []
+        saved = []
 
         def ask(title, text):
             asked.append(title)
@@ -86,7 +87,7 @@ def make_window(qtbot, tmp_path):
 
         window = MainWindow(
             settings or AppSettings(opened_before=True, preview_height=256),
-            save_settings_fn=lambda s: None,
+            save_settings_fn=saved.append,
             recovery=RecoveryStore(tmp_path / "recovery"),
             worker=worker,
             export_render=export_render,
@@ -94,6 +95,7 @@ def make_window(qtbot, tmp_path):
             audio_playback=audio,  # QtMultimedia only where a test is about sound: it is slow to open and close
         )
         window.asked = asked
+        window.saved_settings = saved
         window.resize(1400, 900)
         window.show()
         qtbot.waitExposed(window)

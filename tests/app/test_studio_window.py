@@ -177,3 +177,45 @@ def test_several_faces_offer_a_choice(make_window, fake_backend, media, qtbot):
     assert window.face_combo.count() == 3
     window.face_combo.activated.emit(2)
     assert window.document.project.face_index == 2
+
+
+def test_preferences_are_applied_and_saved(window, qtbot):
+    from emospeaker_studio.app.dialogs import PreferencesDialog
+
+    dialog = PreferencesDialog(window.settings, window)
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.preview.setCurrentIndex(dialog.preview.findData(384))
+    chosen = dialog.result_settings()
+    window.apply_settings(chosen)
+    assert window.saved_settings[-1] == chosen
+    assert (window.preview_controller.device, window.preview_controller.preview_height) == ("cpu", 384)
+    # The preview is rendered again with the new settings.
+    qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
+
+
+def test_keyboard_shortcuts_step_and_jump(window, qtbot):
+    from PySide6.QtTest import QTest
+
+    qtbot.waitUntil(lambda: window.preview_controller.frame_count > 0, timeout=5000)
+    window.activateWindow()
+    window.preview.setFocus()
+    QTest.keyClick(window.preview, Qt.Key_End)
+    assert window.clock.position == pytest.approx((window.preview_controller.frame_count - 1) / 25)
+    QTest.keyClick(window.preview, Qt.Key_Home)
+    assert window.clock.position == 0.0
+    QTest.keyClick(window.preview, Qt.Key_Right)
+    QTest.keyClick(window.preview, Qt.Key_Right)
+    assert window.preview_controller.frame_index(window.clock.position) == 2
+    QTest.keyClick(window.preview, Qt.Key_Left)
+    assert window.preview_controller.frame_index(window.clock.position) == 1
+    QTest.keyClick(window.preview, Qt.Key_Space)
+    assert window.clock.playing
+    QTest.keyClick(window.preview, Qt.Key_K)
+    assert not window.clock.playing
+    count = len(window.document.project.emotions)
+    QTest.keyClick(window.preview, Qt.Key_Insert)
+    assert len(window.document.project.emotions) == count + 1
+    QTest.keyClick(window.preview, Qt.Key_Z, Qt.ControlModifier)
+    assert len(window.document.project.emotions) == count
+    QTest.keyClick(window.preview, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert len(window.document.project.emotions) == count + 1
