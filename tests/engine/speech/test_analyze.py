@@ -7,6 +7,7 @@ import subprocess
 
 import numpy as np
 import pytest
+import soxr
 
 from emospeaker_studio.core.errors import InputError, UserError
 from emospeaker_studio.engine.audio import AudioClip, ffmpeg_exe
@@ -195,3 +196,12 @@ def test_a_file_streamed_in_blocks_gives_the_same_track_as_the_whole_clip(englis
     assert streamed.frame_count == whole.frame_count
     np.testing.assert_allclose(streamed.tracks["jaw_open"], whole.tracks["jaw_open"], atol=1e-4)
     np.testing.assert_allclose(streamed.probs, whole.probs, atol=1e-4)
+
+
+def test_a_clip_at_another_sample_rate_is_resampled_first(english_sentence):
+    clip, _ = english_sentence
+    reference = analyze_speech(clip, 25.0)
+    cd_rate = AudioClip.from_samples(soxr.resample(clip.samples, 16000, 44100), 44100)
+    track = analyze_speech(cd_rate, 25.0, frame_count=reference.frame_count)
+    _assert_valid(track, reference.frame_count)
+    assert np.corrcoef(track.tracks["jaw_open"], reference.tracks["jaw_open"])[0, 1] > 0.95
