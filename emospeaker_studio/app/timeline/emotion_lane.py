@@ -38,7 +38,7 @@ from emospeaker_studio.core.keyframes import EmotionTrack, emotion_at
 HIT_RADIUS_PX = 9.0
 SNAP_RADIUS_PX = 7.0
 PLAYHEAD_GRAB_PX = 5.0
-Y_RANGE = (-0.12, 1.14)
+Y_RANGE = (-0.08, 1.24)  # room above full intensity for the emotion names
 CURVE_SAMPLES_PER_SECOND = 50
 
 
@@ -159,6 +159,8 @@ class EmotionLaneEditor(QObject):
         self._band.setVisible(False)
         view.addItem(self._band, ignoreBounds=True)
 
+        self._labels: list[pg.TextItem] = []
+        view.sigXRangeChanged.connect(lambda *_: self._place_labels())
         document.projectChanged.connect(self._on_project_changed)
         selection.changed.connect(self.refresh_keyframes)
         self.refresh()
@@ -217,6 +219,33 @@ class EmotionLaneEditor(QObject):
             stems_y += [0.0, kf.intensity]
         self._diamonds.setData(spots)
         self._stems.setData(np.array(stems_x, float), np.array(stems_y, float))
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """Name each keyframe's emotion above its diamond where there is room for the text."""
+        track = self.document.project.emotions
+        while len(self._labels) < len(track):
+            label = pg.TextItem(anchor=(0.5, 1.0))
+            label.setZValue(20)
+            self.view.addItem(label, ignoreBounds=True)
+            self._labels.append(label)
+        px_per_s = max(1e-9, self.view.pixels_per_second())
+        last_x = -1e9
+        for i, label in enumerate(self._labels):
+            if i >= len(track):
+                label.setVisible(False)
+                continue
+            kf = track[i]
+            x = kf.time * px_per_s
+            selected = kf.id in self.selection
+            room = x - last_x > 64 or selected
+            label.setVisible(room)
+            if not room:
+                continue
+            last_x = x
+            text = kf.emotion.label + (f"  {kf.intensity * 100:.0f}%" if selected else "")
+            label.setText(text, color=QColor(EMOTION_COLORS[kf.emotion]).lighter(120 if selected else 100))
+            label.setPos(kf.time, kf.intensity + 0.04)
 
     # -- geometry --------------------------------------------------------------------
     def scene_pos_of(self, time: float, intensity: float) -> QPointF:
