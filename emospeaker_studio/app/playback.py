@@ -80,6 +80,8 @@ class PlaybackClock(QObject):
     def _on_player_position(self, ms: int) -> None:
         if self._playing and self._rate > 0:
             extrapolated = self._anchor_position + self._rate * self._anchor.elapsed() / 1000.0
+            if ms / 1000.0 < extrapolated - 0.5:
+                return  # the player rewound at the end of the media or reported late: not a clock
             self.max_correction_s = max(self.max_correction_s, abs(extrapolated - ms / 1000.0))
             self._anchor_position = ms / 1000.0
             self._anchor.restart()
