@@ -60,9 +60,10 @@ class ExportDialog(QDialog):
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(10)
         self.format_combo = QComboBox()
+        # Item data holds the format's value: Qt turns a str-based enum into a plain str.
         for fmt in ExportFormat:
-            self.format_combo.addItem(FORMAT_LABELS.get(fmt, fmt.name), fmt)
-        self.format_combo.setCurrentIndex(self.format_combo.findData(out.format))
+            self.format_combo.addItem(FORMAT_LABELS.get(fmt, fmt.name), fmt.value)
+        self.format_combo.setCurrentIndex(self.format_combo.findData(out.format.value))
         self.format_combo.currentIndexChanged.connect(self._on_format)
         form.addRow("Format", self.format_combo)
         self.size_combo = QComboBox()
@@ -104,7 +105,7 @@ class ExportDialog(QDialog):
         layout.addWidget(buttons)
 
     def format(self) -> ExportFormat:
-        return self.format_combo.currentData()
+        return ExportFormat(self.format_combo.currentData())
 
     def _on_format(self) -> None:
         path = Path(self.path_edit.text().strip() or "export")

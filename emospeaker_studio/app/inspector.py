@@ -191,9 +191,9 @@ class Inspector(QScrollArea):
         self.fps_combo.activated.connect(lambda i: self._push_output(fps=float(self.fps_combo.itemData(i))))
         out_form.addRow(self._field("Frame rate"), self.fps_combo)
         self.format_combo = QComboBox()
-        for fmt in ExportFormat:
-            self.format_combo.addItem(fmt.name if fmt is not ExportFormat.PNG else "PNG sequence", fmt)
-        self.format_combo.activated.connect(lambda i: self._push_output(format=self.format_combo.itemData(i)))
+        for fmt in ExportFormat:  # data: the value (Qt turns str-based enums into plain str)
+            self.format_combo.addItem(fmt.name if fmt is not ExportFormat.PNG else "PNG sequence", fmt.value)
+        self.format_combo.activated.connect(lambda i: self._push_output(format=ExportFormat(self.format_combo.itemData(i))))
         out_form.addRow(self._field("Format"), self.format_combo)
         layout.addLayout(out_form)
         layout.addStretch(1)
@@ -254,7 +254,7 @@ class Inspector(QScrollArea):
         out = project.output
         self._select_data(self.size_combo, out.height, f"{out.height} px high")
         self._select_data(self.fps_combo, out.fps, f"{out.fps:g} fps")
-        self._select_data(self.format_combo, out.format, out.format.name)
+        self._select_data(self.format_combo, out.format.value, out.format.name)
 
     @staticmethod
     def _select_data(combo: QComboBox, value, text: str) -> None:

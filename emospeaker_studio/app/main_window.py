@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QImage, QImageReader, QKeyS
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
@@ -659,7 +660,7 @@ class MainWindow(QMainWindow):
             return
         base = Path(self.document.path).with_suffix("") if self.document.path else Path.home() / "emospeaker"
         dialog = ExportDialog(project, str(base) + project.output.format.suffix, self)
-        if dialog.exec() != ExportDialog.Accepted:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         output = dialog.result_output()
         if output != project.output:
@@ -730,7 +731,7 @@ class MainWindow(QMainWindow):
     # -- preferences ----------------------------------------------------------------------------
     def preferences_dialog(self) -> None:
         dialog = PreferencesDialog(self.settings, self)
-        if dialog.exec() == PreferencesDialog.Accepted:
+        if dialog.exec() == QDialog.DialogCode.Accepted:
             self.apply_settings(dialog.result_settings())
 
     def apply_settings(self, settings: AppSettings) -> None:

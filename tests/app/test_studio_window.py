@@ -219,3 +219,88 @@ def test_keyboard_shortcuts_step_and_jump(window, qtbot):
     assert len(window.document.project.emotions) == count
     QTest.keyClick(window.preview, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
     assert len(window.document.project.emotions) == count + 1
+
+
+def test_loop_range_repeats_playback(window, qtbot):
+    qtbot.waitUntil(lambda: window.preview_controller.frame_count > 0, timeout=5000)
+    window.seek(1.0)
+    window.actions_["loop_in"].trigger()
+    window.seek(1.3)
+    window.actions_["loop_out"].trigger()
+    assert window.transport.loop.isChecked() and window.timeline.loop_region.isVisible()
+    assert window.timeline.loop_region.getRegion() == pytest.approx((1.0, 1.3))
+    window.seek(1.0)
+    window.clock.play()
+    positions = []
+    window.clock.positionChanged.connect(positions.append)
+    qtbot.waitUntil(lambda: len(positions) > 5 and any(b < a - 0.2 for a, b in zip(positions, positions[1:])), timeout=5000)
+    window.clock.pause()
+    assert all(0.99 <= p <= 1.31 for p in positions)
+
+
+def test_export_dialog_builds_the_output_settings(window, tmp_path):
+    from PySide6.QtWidgets import QDialog
+
+    from emospeaker_studio.app.dialogs import ExportDialog
+    from emospeaker_studio.core.project import ExportFormat
+
+    dialog = ExportDialog(window.document.project, str(tmp_path / "clip.mp4"), window)
+    dialog.format_combo.setCurrentIndex(dialog.format_combo.findData(ExportFormat.WEBM))
+    assert dialog.path_edit.text().endswith("clip.webm")
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData(720))
+    dialog.fps_combo.setCurrentIndex(dialog.fps_combo.findData(30.0))
+    out = dialog.result_output()
+    assert (out.height, out.fps, out.format) == (720, 30.0, ExportFormat.WEBM)
+    dialog.path_edit.setText(str(tmp_path / "missing" / "clip.webm"))
+    dialog._accept()
+    assert "does not exist" in dialog.error.text() and dialog.result() != QDialog.DialogCode.Accepted
+
+
+def test_export_menu_runs_the_dialog_then_the_job(make_window, fake_backend, media, tmp_path, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from emospeaker_studio.app import main_window as main_window_module
+
+    written = []
+
+    def fake_render(project, out_path, *, device, fmt, progress, cancel):
+        written.append((project.output.height, fmt))
+        open(out_path, "wb").write(b"video")
+
+    window = make_window(fake_backend, export_render=fake_render)
+    portrait, audio = media
+    window.document.push(SetPortrait(str(portrait)))
+    window.document.push(SetAudio(str(audio)))
+    target = tmp_path / "final.mp4"
+
+    def accept(dialog):
+        dialog.path_edit.setText(str(target))
+        dialog.size_combo.setCurrentIndex(dialog.size_combo.findData(720))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(main_window_module.ExportDialog, "exec", accept)
+    with qtbot.waitSignal(window.exportFinished, timeout=5000) as blocker:
+        window.actions_["export"].trigger()
+    assert blocker.args == [str(target)] and target.read_bytes() == b"video"
+    assert written[0][0] == 720 and window.document.project.output.height == 720  # remembered in the project
+    assert "Exported" in window.banner.message
+
+
+def test_every_menu_action_runs_without_error(window, monkeypatch, qtbot):
+    """Each action, with its dialogs answered at once (Cancel), must not raise."""
+    from PySide6.QtWidgets import QDialog, QFileDialog
+
+    monkeypatch.setattr(QDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
+    monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda *a: None))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))
+    qtbot.waitUntil(lambda: window.preview_controller.frame_count > 0, timeout=5000)
+    window.document.push(AddKeyframe(Keyframe.new(1.0, "happy")))
+    window.selection.set(window.document.project.emotions.ids)
+    skip = {"quit", "new"}  # closing and starting over are tested elsewhere
+    for name, action in window.actions_.items():
+        if name not in skip:
+            action.trigger()
+    window.clock.pause()
+    for menu in window.menuBar().findChildren(type(window.recent_menu)):
+        menu.aboutToShow.emit()
