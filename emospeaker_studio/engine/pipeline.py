@@ -20,7 +20,7 @@ import math
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 
@@ -136,6 +136,16 @@ class PreparedRender:
     @property
     def renderer(self):
         return self._stages.renderer
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One-line remarks a user should see (the render still goes ahead), e.g. several faces."""
+        fit = self._stages.fit
+        if getattr(fit, "face_count", 1) > 1:
+            which = "the largest" if fit.face_index == 0 else f"face {fit.face_index}"
+            return (f"{fit.face_count} faces found in the portrait; animating {which} "
+                    "(choose another with --face-index or in the face editor)",)
+        return ()
 
     @property
     def batch_size(self) -> int:
@@ -352,7 +362,8 @@ def render_project(project: Project, out_path: Path, *, device: str = "auto", fm
                    progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None,
                    coefficients_out: Optional[Path] = None,
                    quality: ExportQuality = ExportQuality.STANDARD,
-                   prepared: Optional[PreparedRender] = None) -> Path:
+                   prepared: Optional[PreparedRender] = None,
+                   notice: Optional[Callable[[str], None]] = None) -> Path:
     """Render ``project`` into ``out_path`` and return the path written.
 
     ``fmt``: the export format; by default the one ``out_path``'s suffix names,
@@ -360,7 +371,8 @@ def render_project(project: Project, out_path: Path, *, device: str = "auto", fm
     ``export.png_sequence_folder``). ``coefficients_out``: also write the
     animated coefficients as JSON (``{"fps", "names", "frames"}``).
     ``prepared``: reuse an earlier preparation of this project (the GUI has one).
-    Output folders are checked before any work; nothing partial is left behind
+    ``notice``: receives one-line remarks (e.g. "3 faces found; animating the
+    largest") before the export starts. Output folders are checked before any work; nothing partial is left behind
     on error or cancel.
     """
     fmt = fmt or output_format_for(out_path, project)
@@ -375,6 +387,9 @@ def render_project(project: Project, out_path: Path, *, device: str = "auto", fm
         prepared = prepare(project, device=device, progress=progress, cancel=cancel)
     elif prepared.project != project or prepared.device != device:
         prepared = prepared.with_project(project, device=device, progress=progress, cancel=cancel)
+    if notice is not None:
+        for note in prepared.notes:
+            notice(note)
     with cpu_threads_beside_encoder(prepared):
         written = export_frames(
             prepared.iter_batches(cancel=cancel),

@@ -193,6 +193,23 @@ def test_transparent_portrait_keeps_alpha_in_mov(tmp_path, clips):
     assert info.frames == 51
 
 
+def test_several_faces_render_the_largest_and_say_so(tmp_path, clips):
+    from PIL import Image
+
+    photo = Image.open(resources_dir() / "demo_portrait.jpg")
+    pair = Image.new("RGB", (1152, 768), (200, 200, 200))
+    pair.paste(photo, (0, 0))
+    pair.paste(photo.resize((384, 384)), (768, 192))
+    two_faces = tmp_path / "pair.jpg"
+    pair.save(two_faces, quality=92)
+    notes = []
+    out = render_project(_project(clips["silence"], portrait=two_faces), tmp_path / "pair.gif", notice=notes.append)
+    assert out.is_file()
+    assert len(notes) == 1 and notes[0].startswith("2 faces found") and "largest" in notes[0]
+    prepared = prepare(_project(clips["silence"], portrait=two_faces))
+    assert prepared.fit.face_index == 0 and prepared.fit.face_box[0] < 768  # the big face on the left
+
+
 def test_demo_project_is_complete():
     from emospeaker_studio.core.projectfile import load_project
 
