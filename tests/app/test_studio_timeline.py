@@ -197,3 +197,26 @@ def test_ctrl_wheel_zooms_and_fit_all_restores(window):
     timeline.fit_all()
     fitted = timeline.visible_range()
     assert fitted[0] <= 0.0 and fitted[1] >= 3.0 - 0.05
+
+
+def test_right_click_menu_changes_emotion_easing_and_deletes(window):
+    a, b = Keyframe.new(1.0, "happy", 0.5), Keyframe.new(2.0, "sad", 0.5)
+    window.document.push(AddKeyframe(a))
+    window.document.push(AddKeyframe(b))
+    window.selection.set([a.id])
+    editor = window.timeline.editor
+    menu = editor.build_menu(True, editor.scene_pos_of(1.0, 0.5))
+    entries = {action.text(): action for action in menu.actions()}
+    assert {"Emotion", "Easing", "Copy", "Duplicate", "Delete"} <= set(entries)
+    angry = [x for x in entries["Emotion"].menu().actions() if x.text() == "Angry"][0]
+    angry.trigger()
+    assert window.document.project.emotions.get(a.id).emotion is Emotion.ANGRY
+    hold = [x for x in entries["Easing"].menu().actions() if x.text() == "Hold"][0]
+    hold.trigger()
+    assert window.document.project.emotions.get(a.id).easing.is_hold
+    entries["Delete"].trigger()
+    assert [kf.id for kf in keyframes(window)] == [b.id]
+    empty_menu = editor.build_menu(False, editor.scene_pos_of(2.6, 0.4))
+    add = [x for x in empty_menu.actions() if x.text() == "Add Keyframe Here"][0]
+    add.trigger()
+    assert len(keyframes(window)) == 2 and keyframes(window)[1].time == pytest.approx(2.6, abs=0.041)

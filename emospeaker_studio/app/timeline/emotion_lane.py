@@ -72,6 +72,14 @@ class EmotionViewBox(LaneViewBox):
         else:
             super().mouseClickEvent(ev)
 
+    def hoverEvent(self, ev):  # noqa: N802 - pyqtgraph's name
+        # A move cursor over a keyframe tells the user it can be dragged.
+        if self.editor is None or ev.isExit():
+            self.setCursor(Qt.ArrowCursor)
+            return
+        over = self.editor.keyframe_at(ev.scenePos()) is not None
+        self.setCursor(Qt.SizeAllCursor if over else Qt.ArrowCursor)
+
     def mouseDoubleClickEvent(self, ev):  # noqa: N802 - pyqtgraph delivers double clicks here too
         if self.editor is not None:
             self.editor.double_click(ev.scenePos())
