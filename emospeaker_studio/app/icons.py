@@ -212,7 +212,15 @@ def emotion_icon(emotion: Emotion) -> QIcon:
 
 
 def app_icon() -> QIcon:
-    """The window icon: a happy face in a rounded square with a waveform bar."""
+    """The window icon: a happy face in a rounded square with a waveform bar
+    (the shipped SVG, which desktop files also use; drawn here if it is missing)."""
+    from emospeaker_studio import paths
+
+    svg = paths.resources_dir() / "icons" / "emospeaker-studio.svg"
+    if svg.is_file():
+        shipped = QIcon(str(svg))
+        if not shipped.isNull():
+            return shipped
     pixmap, painter = _canvas()
     painter.setPen(Qt.NoPen)
     painter.setBrush(QBrush(QColor("#23262d")))
