@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QTabWidget,
+    QUndoView,
     QVBoxLayout,
     QWidget,
 )
@@ -179,6 +181,19 @@ class MainWindow(QMainWindow):
         self.timeline_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.timeline_dock)
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        # The undo history as a list: click a step to go back to it.
+        self.history_view = QUndoView(self.document.undo_stack)
+        self.history_view.setEmptyLabel("Opened")
+        self.history_dock = QDockWidget("HISTORY", self)
+        self.history_dock.setObjectName("HistoryDock")
+        self.history_dock.setWidget(self.history_view)
+        self.history_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.history_dock)
+        self.setTabPosition(Qt.RightDockWidgetArea, QTabWidget.North)
+        self.tabifyDockWidget(self.inspector_dock, self.history_dock)
+        self.inspector_dock.raise_()
+        for dock in (self.inspector_dock, self.history_dock):
+            dock.setTitleBarWidget(QWidget())  # their tabs already name them
         self._default_dock_sizes = True
 
     def showEvent(self, event) -> None:  # noqa: N802
@@ -294,6 +309,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction(self.inspector_dock.toggleViewAction())
         view.addAction(self.timeline_dock.toggleViewAction())
+        view.addAction(self.history_dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(acts["shortcuts"])
         help_menu.addAction(acts["about"])

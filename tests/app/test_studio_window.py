@@ -304,3 +304,12 @@ def test_every_menu_action_runs_without_error(window, monkeypatch, qtbot):
     window.clock.pause()
     for menu in window.menuBar().findChildren(type(window.recent_menu)):
         menu.aboutToShow.emit()
+
+
+def test_history_panel_lists_edits_and_jumps_back(window):
+    for t in (0.5, 1.0, 1.5):
+        window.document.push(AddKeyframe(Keyframe.new(t, "happy")))
+    stack = window.document.undo_stack
+    assert window.history_view.model().rowCount() == stack.count() + 1  # + the "Opened" state
+    window.history_view.setCurrentIndex(window.history_view.model().index(stack.count() - 2, 0))
+    assert len(window.document.project.emotions) == 1
