@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Callable, Optional
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QImage, QImageReader, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QImageReader, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -50,7 +48,7 @@ from emospeaker_studio.app.recovery import RecoveryStore
 from emospeaker_studio.app.selection import KeyframeSelection
 from emospeaker_studio.app.settings import AppSettings, save_settings
 from emospeaker_studio.app.shortcuts import BY_NAME
-from emospeaker_studio.app.theme import Palette, apply_theme, palette_for
+from emospeaker_studio.app.theme import apply_theme, palette_for
 from emospeaker_studio.app.timeline import TimelineWidget
 from emospeaker_studio.app.timeline.timecode import format_timecode
 from emospeaker_studio.app.transport import TransportBar

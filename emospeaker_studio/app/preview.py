@@ -25,10 +25,6 @@ CONTOURS = (FACE_OVAL, LIPS_OUTER, LIPS_INNER, LEFT_EYE, RIGHT_EYE, LEFT_BROW, R
 KEY_POINTS = (33, 133, 362, 263, 61, 291, 152, 70, 107, 336, 300, 1)
 
 
-def image_to_pixmap(image: QImage) -> QPixmap:
-    return QPixmap.fromImage(image)
-
-
 class PreviewView(QGraphicsView):
     """Shows a frame at fit-to-window or 100 % zoom, the original photo (A/B) and the fit overlay.
 

@@ -10,7 +10,6 @@ import warnings
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)  # OpenCV points it at its Qt 5 plugins
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QThread, QThreadPool  # noqa: E402
 from PySide6.QtGui import QColor, QImage  # noqa: E402

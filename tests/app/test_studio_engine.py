@@ -3,7 +3,6 @@ file, and a cancelled export leaves nothing behind."""
 
 from __future__ import annotations
 
-import shutil
 import wave
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import numpy as np
 import pytest
 
 from emospeaker_studio import paths
-from emospeaker_studio.core.edits import SetAudio, SetOutput, SetPortrait
-from emospeaker_studio.core.project import ExportFormat
+from emospeaker_studio.core.edits import SetAudio, SetOutput
 
 DEMO = paths.resources_dir() / "demo.esproj"
 pytestmark = pytest.mark.skipif(not DEMO.is_file(), reason="the demo project is not in resources/ yet")
