@@ -275,8 +275,8 @@ class RenderWorker(QThread):
                 self.waveformReady.emit(self._backend.load_waveform(project.audio))
             except UserError as exc:
                 self.failed.emit(str(exc))
-        if not project.portrait:
-            return
+        if not project.portrait or not project.audio:
+            return  # the window asks for the missing file; nothing to render yet
         cancel.raise_if_cancelled()
         prep_key = preparation_key(project, request.device)
         if prep_key == self._failed_key:

@@ -313,3 +313,13 @@ def test_history_panel_lists_edits_and_jumps_back(window):
     assert window.history_view.model().rowCount() == stack.count() + 1  # + the "Opened" state
     window.history_view.setCurrentIndex(window.history_view.model().index(stack.count() - 2, 0))
     assert len(window.document.project.emotions) == 1
+
+
+def test_portrait_without_voice_asks_for_the_voice_without_an_error(make_window, fake_backend, media, qtbot):
+    window = make_window(fake_backend)
+    portrait, _ = media
+    with qtbot.waitSignal(window.worker.idle, timeout=5000):
+        assert window.import_portrait(str(portrait))
+    assert not window.banner.isVisible()
+    assert "voice recording" in window.preview._message
+    assert window.project_bar.audio_chip.text() == "+ Add voice"
