@@ -188,12 +188,25 @@ def test_inspector_edits_the_selected_keyframe(window):
     assert window.document.project.emotions.get(kf.id).emotion is Emotion.HAPPY
 
 
-def test_ctrl_wheel_zooms_and_fit_all_restores(window):
+def _wheel(window, pos: QPoint, delta: int, modifiers=Qt.NoModifier):
+    from PySide6.QtGui import QWheelEvent
+
+    vp = _viewport(window)
+    event = QWheelEvent(QPointF(pos), QPointF(vp.mapToGlobal(pos)), QPoint(0, 0), QPoint(0, delta), Qt.NoButton, modifiers,
+                        Qt.NoScrollPhase, False)
+    QApplication.sendEvent(vp, event)
+
+
+def test_ctrl_wheel_zooms_wheel_pans_and_fit_all_restores(window):
     timeline = window.timeline
     before = timeline.visible_range()
-    timeline.zoom(0.5)
-    after = timeline.visible_range()
-    assert after[1] - after[0] == pytest.approx((before[1] - before[0]) * 0.5, rel=0.05)
+    _wheel(window, point(window, 1.5, 0.5), 240, Qt.ControlModifier)  # two notches in
+    zoomed = timeline.visible_range()
+    assert zoomed[1] - zoomed[0] < (before[1] - before[0]) * 0.8
+    assert zoomed[0] < 1.5 < zoomed[1]  # around the cursor
+    _wheel(window, point(window, 1.5, 0.5), -120)  # one notch: pan later in time
+    panned = timeline.visible_range()
+    assert panned[0] > zoomed[0] and panned[1] - panned[0] == pytest.approx(zoomed[1] - zoomed[0], rel=1e-3)
     timeline.fit_all()
     fitted = timeline.visible_range()
     assert fitted[0] <= 0.0 and fitted[1] >= 3.0 - 0.05
