@@ -15,9 +15,13 @@ _SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _shipped(folder: str) -> Path:
-    # A source checkout or editable install keeps resources/ and models/ at the
-    # repository root; a wheel install puts them under share/ (data files).
-    for candidate in (_SOURCE_ROOT / folder, Path(sys.prefix) / "share" / "emospeaker-studio" / folder):
+    # A packaged app (installer/, PyInstaller) unpacks them beside its modules
+    # in sys._MEIPASS; a source checkout or editable install keeps resources/
+    # and models/ at the repository root; a wheel install puts them under
+    # share/ (data files).
+    bundle = getattr(sys, "_MEIPASS", None)
+    frozen = [Path(bundle) / folder] if bundle else []
+    for candidate in (*frozen, _SOURCE_ROOT / folder, Path(sys.prefix) / "share" / "emospeaker-studio" / folder):
         if candidate.is_dir():
             return candidate
     return _SOURCE_ROOT / folder
