@@ -46,19 +46,22 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     # Neutral asks for nothing: the face is the photo's.
     Emotion.NEUTRAL: {},
     Emotion.HAPPY: {
-        # AU12 is the smile itself and leads at every level.
-        "AU12": (0.0, 0.35, 0.60, 0.80, 0.95),
+        # AU12 is the smile itself and leads at every level; full happiness
+        # is the broadest smile the face makes.
+        "AU12": (0.0, 0.35, 0.60, 0.80, 1.00),
         # AU6 (cheeks up, eyes narrowing from below) makes it a felt,
         # Duchenne smile; it joins a little after the corners.
-        "AU06": (0.0, 0.10, 0.35, 0.55, 0.75),
+        "AU06": (0.0, 0.10, 0.35, 0.55, 0.70),
         # A broad smile parts the lips (AU25) and drops the jaw slightly.
         "jaw_open": (0.0, 0.0, 0.0, 0.06, 0.14),
     },
     Emotion.SAD: {
         # Inner brows up (AU1) with the brows drawn together (AU4): the
         # oblique "sad brow", the most reliable sign of sadness, so it leads.
-        "AU01": (0.0, 0.40, 0.60, 0.80, 0.95),
-        "AU04": (0.0, 0.10, 0.25, 0.40, 0.55),
+        "AU01": (0.0, 0.45, 0.70, 0.85, 0.95),
+        # (AU4's basis pulls the inner brows down hard; more than this would
+        # cancel AU1's lift and flatten the oblique brow.)
+        "AU04": (0.0, 0.08, 0.18, 0.28, 0.38),
         # Lip corners pulled down; kept moderate because strong AU15 on
         # closed lips opens a sliver between them in the renderer's rig.
         "AU15": (0.0, 0.25, 0.40, 0.50, 0.60),
@@ -76,26 +79,33 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     },
     Emotion.FEARFUL: {
         # Raised and drawn-together brows (AU1 + AU2 + AU4), wide eyes (AU5).
-        "AU01": (0.0, 0.30, 0.50, 0.70, 0.85),
-        "AU02": (0.0, 0.15, 0.30, 0.45, 0.60),
-        "AU04": (0.0, 0.10, 0.25, 0.35, 0.45),
-        "AU05": (0.0, 0.25, 0.45, 0.65, 0.80),
+        "AU01": (0.0, 0.35, 0.60, 0.75, 0.90),
+        "AU02": (0.0, 0.20, 0.40, 0.50, 0.60),
+        "AU04": (0.0, 0.08, 0.18, 0.27, 0.35),
+        "AU05": (0.0, 0.30, 0.55, 0.70, 0.85),
         # Lips stretched sideways (AU20): fear's mouth, present from the start.
         "AU20": (0.0, 0.30, 0.50, 0.65, 0.80),
-        # Tense lower lids (AU7) and a dropped jaw (AU26) for intense fear.
+        # Tense lower lids (AU7) and a slightly dropped jaw (AU26) for intense
+        # fear: a small opening, whose teeth the renderer keeps in shadow; a
+        # wide one with lit teeth reads as a grimace or a grin.
         "AU07": (0.0, 0.0, 0.0, 0.20, 0.35),
-        "jaw_open": (0.0, 0.0, 0.0, 0.10, 0.22),
+        "jaw_open": (0.0, 0.0, 0.0, 0.08, 0.20),
     },
     Emotion.ANGRY: {
         # Brows down and together (AU4) lead; the lids tighten into a glare
         # (AU7) and the lips thin (AU23) and press together (AU24).
-        "AU04": (0.0, 0.45, 0.70, 0.88, 1.00),
-        "AU07": (0.0, 0.30, 0.55, 0.75, 0.95),
-        "AU23": (0.0, 0.20, 0.35, 0.45, 0.50),
-        "AU24": (0.0, 0.10, 0.30, 0.50, 0.70),
-        # A little upper-lid raise (AU5) for the staring eyes; more reads as
+        "AU04": (0.0, 0.48, 0.72, 0.84, 0.92),
+        "AU07": (0.0, 0.30, 0.55, 0.70, 0.80),
+        "AU23": (0.0, 0.25, 0.45, 0.55, 0.60),
+        "AU24": (0.0, 0.15, 0.35, 0.55, 0.70),
+        # An upper-lid raise (AU5) for the staring eyes, so the lowered brows
+        # and tight lower lids glare instead of squinting; much more reads as
         # fear, because AU5 and AU7 pull the same lids opposite ways.
-        "AU05": (0.0, 0.0, 0.10, 0.15, 0.20),
+        "AU05": (0.0, 0.05, 0.12, 0.18, 0.22),
+        # Pressed lips turn their corners down a little (AU15 via AU24's
+        # pull): on a smiling photo, whose smile is only relaxed in proportion
+        # to the intensity, it is what keeps moderate anger from smiling.
+        "AU15": (0.0, 0.15, 0.28, 0.35, 0.38),
         # Strong anger pushes the chin up under the pressed lips (AU17, the
         # 4+5+7+17+23/24 variant). The snarl variant's AU10 is left out: it
         # bares the teeth, which this rig renders as a grin.

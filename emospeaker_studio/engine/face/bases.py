@@ -172,7 +172,7 @@ class BasisSpec:
         return self._mouth_action(self._corner_move(0.05, 0.008), lips)
 
     def _au23(self):
-        return self._thin_lips(0.35, corner_in=0.015, close=0.0)
+        return self._thin_lips(0.5, corner_in=0.018, close=0.0)
 
     def _au24(self):
         return self._thin_lips(0.3, corner_in=0.01, close=1.0, extra=0.006)
@@ -302,8 +302,11 @@ class BasisSpec:
         return self._brows(-0.006, -0.03, -0.05)
 
     def _au04(self):
-        values = self._brows(0.04, 0.03, 0.015, inward=(0.04, 0.02, 0.0))
-        return values
+        # Corrugator and depressor pull the inner brows well down and together
+        # (0.06 down and 0.05 inward, in face heights, at the inner end) and the
+        # whole brow comes down with them, least at its tail: the brow line
+        # slants down towards the nose over eyes that look deeper set.
+        return self._brows(0.06, 0.05, 0.03, inward=(0.05, 0.028, 0.005))
 
     def _lids(self, upper_fraction: float, lower_fraction: float, radius: float, cheek: float = 0.0) -> np.ndarray:
         moves = {}
@@ -335,7 +338,10 @@ class BasisSpec:
         return self._lids(0.0, 0.25, radius=0.2, cheek=0.02)
 
     def _au07(self):
-        return self._lids(0.1, 0.3, radius=0.1)
+        # The lower lid straightens up over the iris and the upper lid comes down
+        # a little: a narrowed, tense eye that still shows at 512 px (more upper
+        # lid would hide the iris, which anger's glare keeps in view).
+        return self._lids(0.08, 0.36, radius=0.1)
 
     def _blink(self):
         return self._lids(0.88, 0.12, radius=0.12)

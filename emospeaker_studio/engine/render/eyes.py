@@ -33,6 +33,8 @@ class EyeLayer:
     lid_ids: tuple[torch.Tensor, ...]  # each upper lid margin, corner to corner
     lashes: tuple[tuple[float, float, float], ...]  # each upper lid's lash colour
     face_height: float
+    brow_gap: float = 0.0  # rest distance between the inner brow heads, crop pixels
+    nose_rise: float = 0.0  # rest distance from the inner eye corners down to the nose wings, crop pixels
 
 
 def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: float, device) -> EyeLayer:
@@ -74,6 +76,8 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
         lid_ids=tuple(torch.tensor(ids, device=device) for ids in (lm.EYE_LEFT_UPPER, lm.EYE_RIGHT_UPPER)),
         lashes=tuple(tuple(float(c) for c in colour) for colour in lashes),
         face_height=face_height,
+        brow_gap=float(np.linalg.norm(vertices[_BROW_HEAD[0], :2] - vertices[_BROW_HEAD[1], :2])),
+        nose_rise=float(np.linalg.norm(_midpoint(vertices, _EYE_INNER) - _midpoint(vertices, _NOSE_WINGS))),
     )
 
 
@@ -113,7 +117,9 @@ def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, vertices: np.ndarray, s
 
 
 def composite_eyelids(frames: torch.Tensor, inverse: torch.Tensor, moved: torch.Tensor, layer: EyeLayer) -> None:
-    """Cover what is left of each closing eye with lid skin, in place."""
+    """Cover what is left of each closing eye with lid skin, in place (and crease a frowning brow)."""
+    composite_frown_lines(frames, moved, layer)
+    composite_nose_wrinkles(frames, moved, layer)
     for box, upper, lower, rest, lid, lash in zip(layer.boxes, layer.upper_ids, layer.lower_ids, layer.rest_opening, layer.lid_ids, layer.lashes):
         opening = (moved[:, upper, :2] - moved[:, lower, :2]).norm(dim=-1).mean(dim=1)
         closure = 1 - opening / max(rest, 1e-3)
@@ -143,3 +149,117 @@ def composite_eyelids(frames: torch.Tensor, inverse: torch.Tensor, moved: torch.
         strength = 0.75 * line * inside * weight.view(-1, 1, 1).to(line.dtype)
         colour = torch.tensor(lash, dtype=region.dtype, device=frames.device).view(1, 3, 1, 1)
         frames[:, :3, y0:y1, x0:x1] = region + (colour - region) * strength.unsqueeze(1).to(region.dtype)
+
+
+# Inner brow heads (image-left, image-right), and the glabella's bottom and top
+# (the nose bridge between the eyes, the forehead above the brows).
+_BROW_HEAD = (55, 285)
+_GLABELLA = (168, 9)
+CREASE_FROM = 0.06  # fraction of the brow gap closed before the skin starts to bunch
+CREASE_FULL = 0.40  # ... and where the creases are at their deepest
+
+
+def composite_frown_lines(frames: torch.Tensor, moved: torch.Tensor, layer: EyeLayer) -> None:
+    """Vertical creases between brows drawn together (AU4), in place.
+
+    The warp can squeeze the skin between the brows but not fold it; a frown
+    reads from the two short vertical furrows that fold there, each a dark
+    groove with the bunched skin catching light beside it. Their depth follows
+    how far the inner brow heads have come together, so a rest frame (and any
+    frame whose brows do not converge) is left untouched.
+    """
+    if layer.brow_gap <= 1.0:
+        return
+    heads = moved[:, list(_BROW_HEAD), :2]
+    gap = (heads[:, 0] - heads[:, 1]).norm(dim=-1)
+    closed = 1 - gap / layer.brow_gap
+    depth = ((closed - CREASE_FROM) / (CREASE_FULL - CREASE_FROM)).clamp(0, 1)
+    if float(depth.max()) <= 0:
+        return
+    bottom, top = moved[:, _GLABELLA[0], :2], moved[:, _GLABELLA[1], :2]
+    # From the nose bridge up to a little above the brow heads.
+    base = bottom + 0.15 * (top - bottom)
+    span = top - bottom
+    length = span.norm(dim=-1).clamp_min(1.0)
+    up = span / length.unsqueeze(-1)
+    across = torch.stack([-up[:, 1], up[:, 0]], dim=-1)
+    centre = torch.stack([(heads[:, 0, 0] + heads[:, 1, 0]) / 2, base[:, 1]], dim=-1)
+    height, width = frames.shape[-2:]
+    reach = float(length.max()) * 1.1 + 0.5 * float(gap.max())
+    cx, cy = float(centre[:, 0].mean()), float(centre[:, 1].mean())
+    x0, x1 = int(max(0, cx - 0.5 * float(gap.max()))), int(min(width, cx + 0.5 * float(gap.max()) + 1))
+    y0, y1 = int(max(0, cy - reach)), int(min(height, cy + 0.3 * reach + 1))
+    if x1 <= x0 or y1 <= y0:
+        return
+    dtype = frames.dtype
+    ys = torch.arange(y0, y1, device=frames.device, dtype=dtype).view(1, -1, 1)
+    xs = torch.arange(x0, x1, device=frames.device, dtype=dtype).view(1, 1, -1)
+    rx = xs - centre[:, 0].view(-1, 1, 1).to(dtype)
+    ry = ys - centre[:, 1].view(-1, 1, 1).to(dtype)
+    along = (rx * up[:, 0].view(-1, 1, 1) + ry * up[:, 1].view(-1, 1, 1)) / length.view(-1, 1, 1)
+    side = rx * across[:, 0].view(-1, 1, 1) + ry * across[:, 1].view(-1, 1, 1)
+    # Two furrows a quarter of the (narrowed) brow gap either side of the midline,
+    # fading out at both ends; a furrow is deepest near the brows.
+    offset = (0.2 * gap).view(-1, 1, 1).to(dtype)
+    groove_w = max(1.0, 0.009 * layer.face_height)
+    ends = ((along + 0.1) / 0.35).clamp(0, 1) * ((0.8 - along) / 0.4).clamp(0, 1)
+    groove = torch.exp(-(((side.abs() - offset) / groove_w) ** 2))
+    ridge = torch.exp(-(((side.abs() - offset - 1.6 * groove_w) / (1.4 * groove_w)) ** 2))
+    shade = 1 - depth.view(-1, 1, 1).to(dtype) * ends * (0.2 * groove - 0.06 * ridge)
+    region = frames[:, :3, y0:y1, x0:x1]
+    frames[:, :3, y0:y1, x0:x1] = (region * shade.unsqueeze(1)).clamp(0, 255)
+
+
+_EYE_INNER = (133, 362)
+_NOSE_WINGS = (98, 327)
+WRINKLE_FROM = 0.03  # fraction of the eye-to-nose-wing distance closed before the nose wrinkles
+WRINKLE_FULL = 0.09
+
+
+def _midpoint(points, ids):
+    return (points[..., ids[0], :2] + points[..., ids[1], :2]) / 2
+
+
+def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: EyeLayer) -> None:
+    """Wrinkles across the root of a nose pulled up towards the eyes (AU9), in place.
+
+    The nose wrinkler lifts the nose wings towards the inner eye corners and
+    folds the skin of the nose's root into short creases across it, slanting
+    down at the sides; the warp can only squeeze that skin. Their depth
+    follows how far the wings have risen (a smile or a raised upper lip lifts
+    them too little to start them).
+    """
+    if layer.nose_rise <= 1.0:
+        return
+    eyes, wings = _midpoint(moved, _EYE_INNER), _midpoint(moved, _NOSE_WINGS)
+    span = wings - eyes
+    rise = span.norm(dim=-1)
+    depth = (((1 - rise / layer.nose_rise) - WRINKLE_FROM) / (WRINKLE_FULL - WRINKLE_FROM)).clamp(0, 1)
+    if float(depth.max()) <= 0:
+        return
+    down = span / rise.clamp_min(1.0).unsqueeze(-1)
+    across = torch.stack([-down[:, 1], down[:, 0]], dim=-1)
+    half = 0.22 * (moved[:, _EYE_INNER[0], :2] - moved[:, _EYE_INNER[1], :2]).norm(dim=-1)
+    height, width = frames.shape[-2:]
+    cx, cy = float(eyes[:, 0].mean()), float(eyes[:, 1].mean())
+    reach_x, reach_y = float(half.max()) * 1.2 + 2, float(rise.max()) * 0.55 + 2
+    x0, x1 = int(max(0, cx - reach_x)), int(min(width, cx + reach_x + 1))
+    y0, y1 = int(max(0, cy - 0.05 * reach_y)), int(min(height, cy + reach_y + 1))
+    if x1 <= x0 or y1 <= y0:
+        return
+    dtype = frames.dtype
+    ys = torch.arange(y0, y1, device=frames.device, dtype=dtype).view(1, -1, 1)
+    xs = torch.arange(x0, x1, device=frames.device, dtype=dtype).view(1, 1, -1)
+    rx, ry = xs - eyes[:, 0].view(-1, 1, 1).to(dtype), ys - eyes[:, 1].view(-1, 1, 1).to(dtype)
+    along = (rx * down[:, 0].view(-1, 1, 1) + ry * down[:, 1].view(-1, 1, 1)) / rise.view(-1, 1, 1).to(dtype)
+    side = (rx * across[:, 0].view(-1, 1, 1) + ry * across[:, 1].view(-1, 1, 1)) / half.view(-1, 1, 1).to(dtype)
+    # Three creases, lower towards the sides (the skin folds around the nose's
+    # ridge), fading out across the cheeks.
+    bent = along - 0.12 * side.abs() ** 2
+    groove_w = max(0.7, 0.006 * layer.face_height) / float(rise.max())
+    lines = sum(torch.exp(-(((bent - t) / groove_w) ** 2)) for t in (0.12, 0.22, 0.32))
+    lit = sum(torch.exp(-(((bent - t + 1.8 * groove_w) / (1.4 * groove_w)) ** 2)) for t in (0.12, 0.22, 0.32))
+    fade = (1.2 - side.abs()).clamp(0, 1) * ((0.45 - along) / 0.1).clamp(0, 1) * (along / 0.06).clamp(0, 1)
+    shade = 1 - depth.view(-1, 1, 1).to(dtype) * fade * (0.22 * lines - 0.06 * lit)
+    region = frames[:, :3, y0:y1, x0:x1]
+    frames[:, :3, y0:y1, x0:x1] = (region * shade.unsqueeze(1)).clamp(0, 255)

@@ -153,6 +153,18 @@ def _catmull_rom_matrix(count: int, per_segment: int) -> np.ndarray:
     return np.array(rows)
 
 
+# Lip gap (face heights) that still shows no teeth, only the shadow between the lips.
+_SHADOWED_GAP = 0.005
+# The upper lip's arch (middle below the corners, in half mouth widths) of a
+# smile, and how much darker the teeth of a flat mouth are.
+_SMILE_ARCH = 0.07
+_FLAT_MOUTH_SHADOW = 0.55
+# Opening (lip gap over half mouth width) up to which that shadow is full, and
+# from which the mouth is open enough to be lit.
+_SLIT = 0.5
+_WIDE_OPEN = 1.0
+
+
 _SMOOTHING: dict[tuple[int, int], np.ndarray] = {}
 
 
@@ -261,8 +273,11 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
 
     face_h = look.face_height
     # Teeth and tongue show only between the lips: where the lips meet (pressed or
-    # closed) the seam is cavity-dark, never a sliver of tooth.
-    between_lips = (_soft(v - v_upper) * _soft(v_lower - v)).unsqueeze(1)
+    # closed) the seam is cavity-dark, never a sliver of tooth. A lip gap of a
+    # few pixels (corners pulled down on closed lips) is in the lips' shadow too:
+    # teeth come in only as the lips part beyond that.
+    parted = ((v_lower - v_upper - _SHADOWED_GAP * face_h) / (0.006 * face_h)).clamp(0, 1)
+    between_lips = (_soft(v - v_upper) * _soft(v_lower - v) * parted).unsqueeze(1)
     colour = lambda rgb: torch.tensor(rgb, dtype=dtype, device=device).view(1, 3, 1)  # noqa: E731
     # Cavity: reddish at the lips' inner edge, dark towards the back and the corners.
     depth = torch.minimum(v - v_upper, v_lower - v).clamp_min(0) / (0.03 * face_h)
@@ -285,6 +300,17 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     rgb = rgb + (colour(look.tongue) * tongue_shade - rgb) * tongue.unsqueeze(1) * between_lips
 
     teeth_shade = (1 - 0.6 * u.abs().clamp(0, 1) ** 1.5).unsqueeze(1)  # back teeth recede into shadow
+    # A smile lifts the corners above the lips' middle and opens the mouth to the
+    # light; a flat or down-turned mouth (stretched in fear, snarling in disgust,
+    # talking) keeps its cavity, teeth included, in the lips' shadow. Bright teeth
+    # in a flat mouth read as a grin whatever the rest of the face does.
+    # A mouth opened wide (a dropped jaw) lets the light in again, so the shadow
+    # is for mouths whose opening is small for their width.
+    arch = upper_mid / half_width  # > 0: the upper lip's middle hangs below the corners
+    slit = ((_WIDE_OPEN - opening / half_width) / (_WIDE_OPEN - _SLIT)).clamp(0, 1)
+    flat = (_FLAT_MOUTH_SHADOW * ((_SMILE_ARCH - arch) / _SMILE_ARCH).clamp(0, 1) * slit).unsqueeze(1)
+    # Shadow inside a mouth is the cavity's warm dark, not grey.
+    in_shadow = lambda rgb: rgb + (colour(look.cavity_edge) - rgb) * flat  # noqa: E731
     photo_upper, photo_lower, photo_weight, photo_opening = _photo_teeth(layer, u, v - v_upper, v_lower - v, dtype)
     # Lower teeth: visible edge rides on the lower lip's middle.
     lower_edge = lower_mid - look.lower_teeth * (1 - 0.35 * u * u)
@@ -292,6 +318,7 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     lower_gaps = 1 - 0.18 * _tooth_gaps(u, half_width, _LOWER_TOOTH_EDGES)
     lower_rgb = colour(look.teeth) * 0.88 * teeth_shade * lower_gaps.unsqueeze(1)
     lower_rgb = lower_rgb + (photo_lower - lower_rgb) * photo_weight
+    lower_rgb = in_shadow(lower_rgb)
     rgb = rgb + (lower_rgb - rgb) * lower_teeth.unsqueeze(1) * between_lips
 
     # Upper teeth: hang from the upper lip's middle, in the lip's shadow at the top.
@@ -306,6 +333,7 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     upper_gaps = 1 - 0.18 * upper_gap_lines
     upper_rgb = colour(look.teeth) * teeth_shade * (shadow * upper_gaps).unsqueeze(1)
     upper_rgb = upper_rgb + (photo_upper - upper_rgb) * photo_weight
+    upper_rgb = in_shadow(upper_rgb)
     rgb = rgb + (upper_rgb - rgb) * upper_teeth.unsqueeze(1) * between_lips
 
     b = frames.shape[0]
