@@ -157,8 +157,8 @@ def _catmull_rom_matrix(count: int, per_segment: int) -> np.ndarray:
 _SHADOWED_GAP = 0.005
 # The upper lip's arch (middle below the corners, in half mouth widths) of a
 # smile, and how much darker the teeth of a flat mouth are.
-_SMILE_ARCH = 0.07
-_FLAT_MOUTH_SHADOW = 0.55
+_SMILE_ARCH = 0.12
+_FLAT_MOUTH_SHADOW = 0.6
 # Opening (lip gap over half mouth width) up to which that shadow is full, and
 # from which the mouth is open enough to be lit.
 _SLIT = 0.5
