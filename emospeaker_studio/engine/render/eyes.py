@@ -35,6 +35,7 @@ class EyeLayer:
     face_height: float
     brow_gap: float = 0.0  # rest distance between the inner brow heads, crop pixels
     nose_rise: float = 0.0  # rest distance from the inner eye corners down to the nose wings, crop pixels
+    cheek_rise: float = 0.0  # ... and down to the cheeks beside the nose
 
 
 def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: float, device) -> EyeLayer:
@@ -78,6 +79,7 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
         face_height=face_height,
         brow_gap=float(np.linalg.norm(vertices[_BROW_HEAD[0], :2] - vertices[_BROW_HEAD[1], :2])),
         nose_rise=float(np.linalg.norm(_midpoint(vertices, _EYE_INNER) - _midpoint(vertices, _NOSE_WINGS))),
+        cheek_rise=float(np.linalg.norm(_midpoint(vertices, _EYE_INNER) - _midpoint(vertices, _CHEEKS))),
     )
 
 
@@ -212,8 +214,11 @@ def composite_frown_lines(frames: torch.Tensor, moved: torch.Tensor, layer: EyeL
 
 _EYE_INNER = (133, 362)
 _NOSE_WINGS = (98, 327)
-WRINKLE_FROM = 0.03  # fraction of the eye-to-nose-wing distance closed before the nose wrinkles
-WRINKLE_FULL = 0.09
+_CHEEKS = (50, 280)
+# How much more of the eye-to-nose-wing distance than of the eye-to-cheek
+# distance has closed: where the nose starts to wrinkle, and where fully.
+WRINKLE_FROM = 0.025
+WRINKLE_FULL = 0.075
 
 
 def _midpoint(points, ids):
@@ -226,15 +231,19 @@ def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: Ey
     The nose wrinkler lifts the nose wings towards the inner eye corners and
     folds the skin of the nose's root into short creases across it, slanting
     down at the sides; the warp can only squeeze that skin. Their depth
-    follows how far the wings have risen (a smile or a raised upper lip lifts
-    them too little to start them).
+    follows how much further the wings have risen than the cheeks beside
+    them: a smile's cheek raiser lifts the whole mid-face, nose included,
+    and must not wrinkle it; a raised upper lip alone lifts the wings too
+    little to start them.
     """
-    if layer.nose_rise <= 1.0:
+    if layer.nose_rise <= 1.0 or layer.cheek_rise <= 1.0:
         return
     eyes, wings = _midpoint(moved, _EYE_INNER), _midpoint(moved, _NOSE_WINGS)
     span = wings - eyes
     rise = span.norm(dim=-1)
-    depth = (((1 - rise / layer.nose_rise) - WRINKLE_FROM) / (WRINKLE_FULL - WRINKLE_FROM)).clamp(0, 1)
+    cheeks = (_midpoint(moved, _CHEEKS) - eyes).norm(dim=-1)
+    lift = (cheeks / layer.cheek_rise) - (rise / layer.nose_rise)
+    depth = ((lift - WRINKLE_FROM) / (WRINKLE_FULL - WRINKLE_FROM)).clamp(0, 1)
     if float(depth.max()) <= 0:
         return
     down = span / rise.clamp_min(1.0).unsqueeze(-1)
