@@ -6,8 +6,10 @@ What is measured, and why each figure is measured the way it is:
 * ``prepare``: cold face fit (cache off), warm fit (from the cache), and a full
   ``prepare`` of the demo with a warm cache (fit + audio + speech + animation +
   renderer) -- what a user waits for before the first frame.
-* ``render_fps``: frames per second of ``PreparedRender.iter_batches`` alone,
-  at output heights 512 and 1080, excluding the first (warm-up) batch.
+* ``render_fps``: frames per second of ``PreparedRender.iter_batches`` alone
+  (parallel CPU workers, as export uses it), at output heights 512 and 1080,
+  excluding the first (warm-up) batch; ``render_fps_serial*``: one batch at
+  a time, on torch's threads and on one thread, for comparison.
 * ``random_frame_ms``: median time to render one frame alone at 512, over
   random frames -- the preview's scrubbing latency.
 * ``export_fps``: frames per second of a full render + encode at 512 per
@@ -122,12 +124,12 @@ def _timed(function: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def _render_fps(prepared, start: int, count: int, repeats: int = 3) -> float:
+def _render_fps(prepared, start: int, count: int, repeats: int = 3, workers: Optional[int] = None) -> float:
     """Median over ``repeats`` runs: one busy moment on a shared machine should not set the figure."""
     stop = min(prepared.frame_count, start + count + prepared.batch_size)
     runs = []
     for _ in range(repeats):
-        batches = prepared.iter_batches(start=start, stop=stop)
+        batches = prepared.iter_batches(start=start, stop=stop, workers=workers)
         next(batches)  # warm-up: first-call allocations, lazy initialisation
         frames = 0
         began = time.perf_counter()
@@ -170,14 +172,11 @@ def _random_frame_ms(prepared, samples: int, seed: int = 1) -> float:
 def _export(prepared, fmt: ExportFormat, folder: Path, frames: int, start: int = 0, *, name: str = "bench",
             batches=None, progress=None) -> float:
     """Render + encode ``frames`` frames into ``fmt``; returns frames per second."""
-    from emospeaker_studio.engine.pipeline import cpu_threads_beside_encoder
-
     source = batches if batches is not None else prepared.iter_batches(start=start, stop=start + frames)
-    with cpu_threads_beside_encoder(prepared):  # as render_project does
-        seconds, _ = _timed(lambda: export_frames(
-            source, out_path=folder / f"{name}{fmt.suffix}", fmt=fmt, fps=prepared.fps, size=prepared.size,
-            frame_count=frames, audio_path=Path(prepared.project.audio), alpha=prepared.has_alpha,
-            progress=progress))
+    seconds, _ = _timed(lambda: export_frames(
+        source, out_path=folder / f"{name}{fmt.suffix}", fmt=fmt, fps=prepared.fps, size=prepared.size,
+        frame_count=frames, audio_path=Path(prepared.project.audio), alpha=prepared.has_alpha,
+        progress=progress))
     return frames / seconds
 
 
@@ -299,14 +298,19 @@ def run_benchmark(*, out_json: Optional[Path] = None, device: str = "auto", quic
     prepared_1080 = prepared.with_project(_at_height(project, 1080))
     render_fps["1080"] = round(_render_fps(prepared_1080, start, n_render_1080), 1)
     figures["render_fps"] = render_fps
+    figures["render_workers"] = prepared.render_workers
     figures["torch_threads"] = _torch_threads()
-    if figures["torch_threads"] > 1 and figures["device"] == "cpu":
-        # The same with one torch thread (what export uses beside ffmpeg on 2 cores):
-        # it tells whether intra-op threading pays on this machine.
+    if figures["device"] == "cpu":
+        # One batch at a time, on torch's own threads and on one thread: how
+        # much the parallel workers (render_workers) gain on this machine.
+        figures["render_fps_serial"] = {
+            "512": round(_render_fps(prepared, start, n_render, workers=1), 1),
+            "1080": round(_render_fps(prepared_1080, start, n_render_1080, workers=1), 1),
+        }
         with _one_torch_thread():
-            figures["render_fps_one_thread"] = {
-                "512": round(_render_fps(prepared, start, n_render), 1),
-                "1080": round(_render_fps(prepared_1080, start, n_render_1080), 1),
+            figures["render_fps_serial_one_thread"] = {
+                "512": round(_render_fps(prepared, start, n_render, workers=1), 1),
+                "1080": round(_render_fps(prepared_1080, start, n_render_1080, workers=1), 1),
             }
     figures["batch_size"] = {"512": prepared.batch_size, "1080": prepared_1080.batch_size}
 
