@@ -217,8 +217,8 @@ _NOSE_WINGS = (98, 327)
 _CHEEKS = (50, 280)
 # How much more of the eye-to-nose-wing distance than of the eye-to-cheek
 # distance has closed: where the nose starts to wrinkle, and where fully.
-WRINKLE_FROM = 0.025
-WRINKLE_FULL = 0.075
+WRINKLE_FROM = 0.03
+WRINKLE_FULL = 0.065
 
 
 def _midpoint(points, ids):
