@@ -105,7 +105,7 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         # Pressed lips turn their corners down a little (AU15 via AU24's
         # pull): on a smiling photo, whose smile is only relaxed in proportion
         # to the intensity, it is what keeps moderate anger from smiling.
-        "AU15": (0.0, 0.15, 0.28, 0.35, 0.38),
+        "AU15": (0.0, 0.22, 0.40, 0.46, 0.50),
         # Strong anger pushes the chin up under the pressed lips (AU17, the
         # 4+5+7+17+23/24 variant). The snarl variant's AU10 is left out: it
         # bares the teeth, which this rig renders as a grin.
