@@ -128,28 +128,24 @@ class PreviewBackend(Protocol):
     def render(self, prepared: Any, start: int, stop: int) -> np.ndarray: ...
 
 
-#: torch CPU threads while the Studio runs. Measured on the 2-core development
-#: machine under load (other processes busy): one preview frame at 512 px took
-#: 1200 ms with torch's default 2 threads (its OpenMP team waits for a
-#: descheduled thread at every barrier) and 48 ms with 1 thread.
-STUDIO_TORCH_THREADS = 1
-
-
 class EngineBackend:
-    """The real engine (``engine.pipeline``), imported on first use in the worker thread."""
+    """The real engine (``engine.pipeline``), imported on first use in the worker thread.
 
-    def __init__(self, torch_threads: Optional[int] = STUDIO_TORCH_THREADS) -> None:
-        self._torch_threads = torch_threads
-        self._configured = False
+    Every call comes from the render worker's thread, which serves only
+    previews: it takes the engine's preview thread policy
+    (``engine.device.use_torch_threads``) the first time it touches the engine.
+    """
+
+    def __init__(self) -> None:
+        self._configured_threads: set[int] = set()
 
     def _configure(self) -> None:
-        if self._configured:
-            return
-        self._configured = True
-        if self._torch_threads:
-            import torch
+        thread = threading.get_ident()
+        if thread not in self._configured_threads:
+            from emospeaker_studio.engine.device import TorchJob, use_torch_threads
 
-            torch.set_num_threads(self._torch_threads)
+            use_torch_threads(TorchJob.PREVIEW)
+            self._configured_threads.add(thread)
 
     def load_waveform(self, audio_path: str) -> WaveformPeaks:
         from emospeaker_studio.engine.audio import load_audio
@@ -169,9 +165,11 @@ class EngineBackend:
 
     def reanimate(self, prepared: Any, project: Project, cancel: CancelToken) -> Any:
         # Only the animation re-runs: the fit, the speech and the rig are kept.
+        self._configure()
         return prepared.with_project(project, cancel=cancel)
 
     def render(self, prepared: Any, start: int, stop: int) -> np.ndarray:
+        self._configure()
         return prepared.render_frames(start, stop)
 
 
@@ -373,17 +371,22 @@ class ExportJob(QThread):
     def run(self) -> None:
         request = self.request
         try:
+            from emospeaker_studio.engine.device import TorchJob, torch_threads_for
+
             render = self._render
             if render is None:
                 from emospeaker_studio.engine.pipeline import render_project as render
-            render(
-                request.project,
-                request.out_path,
-                device=request.device,
-                fmt=request.fmt,
-                progress=_ThrottledProgress(self.progress.emit),
-                cancel=request.cancel,
-            )
+            # This thread's torch threads follow the engine's export policy,
+            # whatever the preview worker beside it uses.
+            with torch_threads_for(TorchJob.EXPORT, request.device):
+                render(
+                    request.project,
+                    request.out_path,
+                    device=request.device,
+                    fmt=request.fmt,
+                    progress=_ThrottledProgress(self.progress.emit),
+                    cancel=request.cancel,
+                )
         except Cancelled:
             self.cancelled.emit()
         except UserError as exc:
