@@ -120,10 +120,10 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         "AU04": (0.0, 0.10, 0.25, 0.40, 0.50),
         # Corners down (AU15), kept secondary so the mouth's downward pull
         # does not mask the nose and upper lip rising.
-        "AU15": (0.0, 0.10, 0.20, 0.30, 0.35),
+        "AU15": (0.0, 0.12, 0.25, 0.35, 0.45),
         # Lower lip pushed down (AU16) and lower lids pushed up (AU7) join
         # at high intensity; AU16 stays small, or the open mouth reads as a grin.
-        "AU16": (0.0, 0.0, 0.0, 0.15, 0.25),
+        "AU16": (0.0, 0.0, 0.0, 0.10, 0.20),
         "AU07": (0.0, 0.0, 0.0, 0.15, 0.30),
     },
     Emotion.CONTEMPTUOUS: {

@@ -269,6 +269,6 @@ def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: Ey
     lines = sum(torch.exp(-(((bent - t) / groove_w) ** 2)) for t in (0.12, 0.22, 0.32))
     lit = sum(torch.exp(-(((bent - t + 1.8 * groove_w) / (1.4 * groove_w)) ** 2)) for t in (0.12, 0.22, 0.32))
     fade = (1.2 - side.abs()).clamp(0, 1) * ((0.45 - along) / 0.1).clamp(0, 1) * (along / 0.06).clamp(0, 1)
-    shade = 1 - depth.view(-1, 1, 1).to(dtype) * fade * (0.22 * lines - 0.06 * lit)
+    shade = 1 - depth.view(-1, 1, 1).to(dtype) * fade * (0.18 * lines - 0.05 * lit)
     region = frames[:, :3, y0:y1, x0:x1]
     frames[:, :3, y0:y1, x0:x1] = (region * shade.unsqueeze(1)).clamp(0, 255)

@@ -161,8 +161,8 @@ _SMILE_ARCH = 0.12
 _FLAT_MOUTH_SHADOW = 0.6
 # Opening (lip gap over half mouth width) up to which that shadow is full, and
 # from which the mouth is open enough to be lit.
-_SLIT = 0.5
-_WIDE_OPEN = 1.0
+_SLIT = 0.6
+_WIDE_OPEN = 1.2
 
 
 _SMOOTHING: dict[tuple[int, int], np.ndarray] = {}
