@@ -5,6 +5,11 @@ warp can only squeeze the eye's own pixels between them into a seam, and a
 squeezed seam still glints white. So wherever an output pixel comes from
 inside the photo's eye opening, a lid-skin version of the photo (the opening
 filled in from the surrounding skin) takes over as the eye closes.
+
+The upper face's folds live here too, for the same reason (the warp squeezes
+skin but cannot fold it): vertical frown lines between brows drawn together
+(AU4) and creases across the root of a wrinkled nose (AU9), each drawn from
+how far its landmarks have converged, so a face at rest is never touched.
 """
 
 from __future__ import annotations
