@@ -247,14 +247,14 @@ class BasisSpec:
             if ui in _CORNERS:
                 continue
             u = self.u(li)
-            push = 0.022 * (1.0 - 0.3 * u * u)
+            push = 0.028 * (1.0 - 0.3 * u * u)
             lift_upper = max(0.0, push - gaps[k])  # closed lips push the upper lip too
             moves[li] = moves[lo] = (0.0, -push, 0.0)
             moves[ui] = moves[uo] = (0.0, -lift_upper, 0.0)
         lip_bottom = self.q[lm.LOWER_LIP_BOTTOM, 1]
         for i in range(lm.MESH_VERTEX_COUNT):
             if self.q[i, 1] > lip_bottom + 0.05 and abs(self.q[i, 0] - self.mouth_centre[0]) < 0.1:
-                moves.setdefault(i, (0.0, -0.025, -0.01))
+                moves.setdefault(i, (0.0, -0.032, -0.01))
         return self.solve(moves, still=self._still_eyes_and_nose(), radius=0.25)
 
     def _au10(self):
@@ -332,7 +332,7 @@ class BasisSpec:
         return self.solve(moves, still=still, radius=radius)
 
     def _au05(self):
-        return self._lids(-0.3, 0.0, radius=0.1)
+        return self._lids(-0.35, 0.0, radius=0.1)
 
     def _au06(self):
         return self._lids(0.0, 0.25, radius=0.2, cheek=0.02)
