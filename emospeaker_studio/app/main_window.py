@@ -116,13 +116,16 @@ class MainWindow(QMainWindow):
         self._shown_time_frame = -1
 
         self._build_central()
-        self.inspector = Inspector(self.document, self.selection)
-        self.timeline = TimelineWidget(self.document, self.selection, self.clipboard, self.palette_, lambda: self.inspector.new_emotion)
-        self._build_docks()
+        # Built before the panels: Qt calls a signal's slots in the order they
+        # were connected, so after an edit the preview's render request leaves
+        # first and the worker renders while the timeline and inspector redraw.
         self.worker = worker or RenderWorker(parent=self)
         self.preview_controller = PreviewController(
             self.document, self.preview, self.worker, device=settings.device, preview_height=settings.preview_height, parent=self
         )
+        self.inspector = Inspector(self.document, self.selection)
+        self.timeline = TimelineWidget(self.document, self.selection, self.clipboard, self.palette_, lambda: self.inspector.new_emotion)
+        self._build_docks()
         self._build_status_bar()
         self._build_actions()
         self._build_menus()

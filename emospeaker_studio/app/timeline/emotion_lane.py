@@ -1,7 +1,7 @@
 """The emotion lane: keyframes as diamonds over the interpolated emotion curves.
 
 Drawing: for each emotion on the track, its amount over time (weight x
-intensity, from the core's ``emotion_at``) is a translucent area in the
+intensity, the core's ``emotion_at`` rule) is a translucent area in the
 emotion's colour, so a cross-fade between two emotions shows as one area
 falling while the other rises; the total is a bright line; keyframes are
 diamonds coloured by emotion at their intensity.
@@ -33,7 +33,9 @@ from emospeaker_studio.core.easing import PRESETS
 from emospeaker_studio.core.edits import MoveKeyframes
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.errors import UserError
-from emospeaker_studio.core.keyframes import EmotionTrack, emotion_at
+from emospeaker_studio.core.keyframes import EmotionTrack
+from emospeaker_studio.engine.animation.emotion_matrix import EMOTION_INDEX
+from emospeaker_studio.engine.animation.emotion_timeline import sample_emotion_times
 
 HIT_RADIUS_PX = 9.0
 SNAP_RADIUS_PX = 7.0
@@ -168,6 +170,7 @@ class EmotionLaneEditor(QObject):
         view.addItem(self._band, ignoreBounds=True)
 
         self._labels: list[pg.TextItem] = []
+        self._label_looks: dict[int, tuple] = {}  # label index -> (text, emotion, selected) it shows
         view.sigXRangeChanged.connect(lambda *_: self._place_labels())
         document.projectChanged.connect(self._on_project_changed)
         selection.changed.connect(self.refresh_keyframes)
@@ -191,21 +194,35 @@ class EmotionLaneEditor(QObject):
         track = self.document.project.emotions
         end = max(self._duration, (track.keyframes[-1].time + 1.0) if track else 0.0)
         times = np.linspace(0.0, end, max(2, int(end * CURVE_SAMPLES_PER_SECOND) + 1))
+        # The engine's sampler: the same blend rule as the render, all samples at
+        # once (a Python emotion_at per sample took most of an edit's redraw).
+        amounts = sample_emotion_times(track, times).amounts()
         present = {kf.emotion for kf in track}
-        amounts = {emotion: np.zeros(len(times)) for emotion in present}
-        total = np.zeros(len(times))
-        for i, t in enumerate(times):
-            for component in emotion_at(track, float(t)).components:
-                if component.emotion in amounts:
-                    amounts[component.emotion][i] += component.amount
-                total[i] += component.amount
         for emotion, area in self._areas.items():
-            if emotion in amounts:
-                area.setData(times, amounts[emotion])
+            if emotion in present:
+                self._set_curve(area, times, amounts[:, EMOTION_INDEX[emotion]])
                 area.setVisible(True)
             else:
                 area.setVisible(False)
-        self._total.setData(times, total)
+        self._set_curve(self._total, times, amounts.sum(axis=1))
+
+    @property
+    def area_items(self) -> dict[Emotion, pg.PlotCurveItem]:
+        """Each emotion's area (hidden when the emotion is not on the track)."""
+        return dict(self._areas)
+
+    @property
+    def total_item(self) -> pg.PlotCurveItem:
+        """The curve of all emotions' amounts summed."""
+        return self._total
+
+    def _set_curve(self, item: pg.PlotCurveItem, x: np.ndarray, y: np.ndarray) -> None:
+        """New data for a curve only when it changed: an edit usually changes one or two
+        emotions' areas, and redrawing an area's fill is most of the lane's paint time."""
+        old_x, old_y = item.getData()
+        if old_x is not None and np.array_equal(old_x, x) and np.array_equal(old_y, y):
+            return
+        item.setData(x, y)
 
     def refresh_keyframes(self) -> None:
         track = self.document.project.emotions
@@ -252,7 +269,11 @@ class EmotionLaneEditor(QObject):
                 continue
             last_x = x
             text = kf.emotion.label + (f"  {kf.intensity * 100:.0f}%" if selected else "")
-            label.setText(text, color=QColor(EMOTION_COLORS[kf.emotion]).lighter(120 if selected else 100))
+            look = (text, kf.emotion, selected)
+            if self._label_looks.get(i) != look:
+                # Laying out a label's text is the slow part of a redraw: only when it changed.
+                self._label_looks[i] = look
+                label.setText(text, color=QColor(EMOTION_COLORS[kf.emotion]).lighter(120 if selected else 100))
             label.setPos(kf.time, kf.intensity + 0.04)
 
     # -- geometry --------------------------------------------------------------------

@@ -5,6 +5,12 @@
 animation stages work on whole tracks at once, so the blends are sampled here
 into fixed-width arrays: per frame, ``SLOTS`` components, unused slots with
 weight 0.
+
+``sample_emotion_times`` evaluates the same rule as ``emotion_at`` for all
+times at once with numpy (a segment at a time), because the Studio re-samples
+the whole track after every keyframe edit: a Python call per frame costs about
+5 microseconds, 0.45 s for an hour of video at 25 fps, and more for the
+timeline's curve drawn at 50 samples a second.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from typing import Sequence
 
 import numpy as np
 
+from emospeaker_studio.core.easing import Bezier
 from emospeaker_studio.core.emotions import Emotion
-from emospeaker_studio.core.keyframes import EmotionBlend, EmotionTrack, emotion_at
+from emospeaker_studio.core.keyframes import EmotionBlend, EmotionTrack
 from emospeaker_studio.engine.animation.emotion_matrix import EMOTION_INDEX, EMOTIONS
 
 # emotion_at gives at most two components (a transition between two keyframes).
@@ -74,7 +81,140 @@ class EmotionTimeline:
         per_slot = neutral_value + strength * (values[self.emotion_ids] - neutral_value)
         return (self.weights * per_slot).sum(axis=1)
 
+    def amounts(self) -> np.ndarray:
+        """Per frame, how much each emotion shows (weight x intensity): float64 (frames, len(EMOTIONS))."""
+        out = np.zeros((self.frame_count, len(EMOTIONS)))
+        rows = np.arange(self.frame_count)
+        for k in range(SLOTS):
+            np.add.at(out, (rows, self.emotion_ids[:, k]), self.weights[:, k] * self.intensities[:, k])
+        return out
+
 
 def sample_emotion_track(track: EmotionTrack, fps: float, frame_count: int) -> EmotionTimeline:
-    """Evaluate ``core.keyframes.emotion_at`` at every frame time ``i / fps``."""
-    return EmotionTimeline.from_blends([emotion_at(track, i / fps) for i in range(frame_count)])
+    """``core.keyframes.emotion_at`` at every frame time ``i / fps``."""
+    return sample_emotion_times(track, np.arange(frame_count) / fps)
+
+
+def sample_emotion_times(track: EmotionTrack, times) -> EmotionTimeline:
+    """``core.keyframes.emotion_at`` at each of ``times`` (seconds, finite), computed with numpy.
+
+    Gives the same numbers as ``EmotionTimeline.from_blends`` of ``emotion_at``
+    per time (the same float operations in the same order).
+    """
+    times = np.asarray(times, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(times)):
+        raise ValueError("times must be finite")
+    frames = times.shape[0]
+    ids = np.full((frames, SLOTS), EMOTION_INDEX[Emotion.NEUTRAL], np.int64)
+    weights = np.zeros((frames, SLOTS))
+    intensities = np.zeros((frames, SLOTS))
+    keyframes = track.keyframes
+    if not keyframes:
+        weights[:, 0] = 1.0  # neutral at intensity 0
+        return EmotionTimeline(ids, weights, intensities)
+    # Which segment each time falls in: bisect_right over the keyframe times.
+    segment = np.searchsorted(np.asarray(track.times, dtype=np.float64), times, side="right")
+
+    def single(rows, kf) -> None:
+        ids[rows, 0] = EMOTION_INDEX[kf.emotion]
+        weights[rows, 0] = 1.0
+        intensities[rows, 0] = _clamp01(kf.intensity)
+
+    single(segment == 0, keyframes[0])
+    single(segment == len(keyframes), keyframes[-1])
+    for i in range(1, len(keyframes)):
+        rows = np.flatnonzero(segment == i)
+        if rows.size == 0:
+            continue
+        a, b = keyframes[i - 1], keyframes[i]
+        w = _blend(a.easing, (times[rows] - a.time) / (b.time - a.time))
+        if a.emotion == b.emotion:
+            ids[rows, 0] = EMOTION_INDEX[a.emotion]
+            weights[rows, 0] = 1.0
+            intensities[rows, 0] = np.clip(a.intensity + (b.intensity - a.intensity) * w, 0.0, 1.0)
+            continue
+        w = np.clip(w, 0.0, 1.0)
+        at_a, at_b = w <= 0.0, w >= 1.0
+        single(rows[at_a], a)
+        single(rows[at_b], b)
+        mixed = ~(at_a | at_b)
+        both, wm = rows[mixed], w[mixed]
+        ids[both, 0], ids[both, 1] = EMOTION_INDEX[a.emotion], EMOTION_INDEX[b.emotion]
+        weights[both, 0], weights[both, 1] = 1.0 - wm, wm
+        intensities[both, 0], intensities[both, 1] = _clamp01(a.intensity), _clamp01(b.intensity)
+    return EmotionTimeline(ids, weights, intensities)
+
+
+def _clamp01(value: float) -> float:
+    return min(1.0, max(0.0, float(value)))
+
+
+def _blend(easing, u: np.ndarray) -> np.ndarray:
+    """``Easing.blend`` for an array of segment progress values."""
+    u = np.clip(u, 0.0, 1.0)
+    if easing.is_hold:
+        return np.where(u >= 1.0, 1.0, 0.0)
+    curve = easing.curve
+    if curve == (0.0, 0.0, 1.0, 1.0):  # linear
+        return u
+    return _solve_bezier(u, curve)
+
+
+def _bezier_coord(s, p1: float, p2: float):
+    # As core.easing: B(s) = 3(1-s)^2 s p1 + 3(1-s) s^2 p2 + s^3 in Horner form.
+    c = 3.0 * p1
+    b = 3.0 * (p2 - p1) - c
+    a = 1.0 - c - b
+    return ((a * s + b) * s + c) * s
+
+
+def _bezier_slope(s, p1: float, p2: float):
+    c = 3.0 * p1
+    b = 3.0 * (p2 - p1) - c
+    a = 1.0 - c - b
+    return (3.0 * a * s + 2.0 * b) * s + c
+
+
+def _solve_bezier(u: np.ndarray, bezier: Bezier, tolerance: float = 1e-9) -> np.ndarray:
+    """``core.easing.solve_bezier`` element-wise: Newton from u (8 steps), else bisection."""
+    x1, y1, x2, y2 = bezier
+    out = np.where(u <= 0.0, 0.0, 1.0)
+    todo = np.flatnonzero((u > 0.0) & (u < 1.0))
+    target = u[todo]
+    s = target.copy()
+    bisect = np.zeros(todo.size, bool)  # Newton gave up on these
+    active = np.ones(todo.size, bool)
+    for _ in range(8):
+        if not active.any():
+            break
+        error = _bezier_coord(s, x1, x2) - target
+        converged = active & (np.abs(error) < tolerance)
+        out[todo[converged]] = _bezier_coord(s[converged], y1, y2)
+        active &= ~converged
+        slope = _bezier_slope(s, x1, x2)
+        flat = active & (np.abs(slope) < 1e-7)
+        bisect |= flat
+        active &= ~flat
+        step = np.divide(error, slope, out=np.zeros_like(error), where=active)
+        s = np.where(active, s - step, s)
+        outside = active & ((s < 0.0) | (s > 1.0))
+        bisect |= outside
+        active &= ~outside
+    bisect |= active  # Newton did not converge in 8 steps
+    if bisect.any():
+        target_b = target[bisect]
+        low, high = np.zeros(target_b.size), np.ones(target_b.size)
+        sb = target_b.copy()
+        going = np.ones(target_b.size, bool)
+        for _ in range(100):
+            x = _bezier_coord(sb, x1, x2)
+            going &= ~(np.abs(x - target_b) < tolerance)
+            if not going.any():
+                break
+            below = going & (x < target_b)
+            above = going & ~(x < target_b)
+            low = np.where(below, sb, low)
+            high = np.where(above, sb, high)
+            sb = np.where(going, 0.5 * (low + high), sb)
+        out[todo[bisect]] = _bezier_coord(sb, y1, y2)
+    return out
