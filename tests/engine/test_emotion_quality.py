@@ -341,3 +341,46 @@ def _save_sheet(frames: dict[tuple[Emotion, float], np.ndarray], crop: tuple[sli
         rows.append(np.concatenate([neutral] + [frames[(emotion, i)][crop] for i in INTENSITIES], axis=1))
     path.parent.mkdir(parents=True, exist_ok=True)
     iio.imwrite(path, np.concatenate(rows, axis=0))
+
+
+# Moderate intensity on a smiling photo: how far (0..1) from the photo toward
+# the full-intensity face the measure must be at intensity 0.5. The photo's
+# own smile is relaxed on a saturating curve (photo_relative.relaxation), so
+# at 0.5 most of it is gone; relaxed only in proportion, half the smile stayed
+# and outweighed the emotion's half-strength units ("smiling, slightly odd"
+# instead of "mildly angry"). Measured with the proportional rule: sad 0.61,
+# angry 0.71, fearful 0.52, disgusted 0.34 of the way for the lip corners;
+# sad 0.59, angry 0.63, contemptuous 0.44 for the lips closing.
+MODERATE = 0.5
+SMILE_GONE_BY_MODERATE = 0.70
+LIPS_CLOSED_BY_MODERATE = 0.90
+
+
+def _way_to_full(rig, sheet, emotion: Emotion, feature: str) -> tuple[float, float, float]:
+    """(moved at MODERATE, moved at full, fraction of the way) for ``feature``, against the neutral frame."""
+    neutral = features(landmarks(sheet[(Emotion.NEUTRAL, 0.0)]))[feature]
+    moderate = features(landmarks(render_emotion(rig, emotion, MODERATE)))[feature] - neutral
+    full = features(landmarks(sheet[(emotion, 1.0)]))[feature] - neutral
+    return moderate, full, moderate / full
+
+
+@pytest.mark.parametrize("emotion", [Emotion.SAD, Emotion.ANGRY, Emotion.FEARFUL, Emotion.DISGUSTED])
+def test_moderate_emotions_take_most_of_a_smile_away(emotion, rig, sheet):
+    if rig[0] != "astronaut":
+        pytest.skip("measured on the smiling photo")
+    moderate, full, fraction = _way_to_full(rig, sheet, emotion, "corner_up")
+    assert full <= -MIN_MOVE, f"{emotion.value}: full intensity lowered the corners only {full:.3f} eye spans"
+    assert fraction >= SMILE_GONE_BY_MODERATE, (
+        f"{emotion.value} {MODERATE}: the corners came {moderate:.3f} of the {full:.3f} eye spans down ({fraction:.2f})"
+    )
+
+
+@pytest.mark.parametrize("emotion", [Emotion.SAD, Emotion.ANGRY, Emotion.CONTEMPTUOUS])
+def test_moderate_closed_mouth_emotions_close_a_toothy_smile(emotion, rig, sheet):
+    if rig[0] != "astronaut":
+        pytest.skip("measured on the smiling photo, whose lips are parted")
+    moderate, full, fraction = _way_to_full(rig, sheet, emotion, "lip_gap")
+    assert full <= -MIN_MOVE, f"{emotion.value}: full intensity closed the lips only {full:.3f} eye spans"
+    assert fraction >= LIPS_CLOSED_BY_MODERATE, (
+        f"{emotion.value} {MODERATE}: the lips closed {moderate:.3f} of the {full:.3f} eye spans ({fraction:.2f})"
+    )

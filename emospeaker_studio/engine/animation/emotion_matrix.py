@@ -16,6 +16,12 @@ Two properties matter to a viewer and are kept by construction (and tested):
   (e.g. Duchenne cheeks, chin raiser, lip presser, parted lips) come in at
   0.5 or 0.75.
 
+The core units reach most of their full activation by 0.5 (anger, fear,
+contempt and disgust's corners above the straight line from 0 to 1): on a
+near-neutral face, glasses hiding the brows, an emotion at half intensity
+has to be named by a viewer, not just noticed. The recruitment above keeps
+strong emotions distinct all the same.
+
 Values are absolute activations on the controls' scale (1 = the strongest
 version a face makes of the unit; see ``engine/controls.py``). How they are
 made relative to the photo's own expression is ``photo_relative.py``'s job.
@@ -79,12 +85,12 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     },
     Emotion.FEARFUL: {
         # Raised and drawn-together brows (AU1 + AU2 + AU4), wide eyes (AU5).
-        "AU01": (0.0, 0.35, 0.60, 0.75, 0.90),
-        "AU02": (0.0, 0.20, 0.40, 0.50, 0.60),
+        "AU01": (0.0, 0.35, 0.66, 0.78, 0.90),
+        "AU02": (0.0, 0.20, 0.45, 0.52, 0.60),
         "AU04": (0.0, 0.08, 0.18, 0.27, 0.35),
-        "AU05": (0.0, 0.30, 0.55, 0.70, 0.85),
+        "AU05": (0.0, 0.30, 0.62, 0.73, 0.85),
         # Lips stretched sideways (AU20): fear's mouth, present from the start.
-        "AU20": (0.0, 0.30, 0.50, 0.65, 0.80),
+        "AU20": (0.0, 0.30, 0.58, 0.69, 0.80),
         # Tense lower lids (AU7) and a slightly dropped jaw (AU26) for intense
         # fear: a small opening, whose teeth the renderer keeps in shadow; a
         # wide one with lit teeth reads as a grimace or a grin.
@@ -94,18 +100,18 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     Emotion.ANGRY: {
         # Brows down and together (AU4) lead; the lids tighten into a glare
         # (AU7) and the lips thin (AU23) and press together (AU24).
-        "AU04": (0.0, 0.48, 0.72, 0.84, 0.92),
-        "AU07": (0.0, 0.30, 0.55, 0.70, 0.80),
-        "AU23": (0.0, 0.25, 0.45, 0.55, 0.60),
-        "AU24": (0.0, 0.15, 0.35, 0.55, 0.70),
+        "AU04": (0.0, 0.48, 0.78, 0.86, 0.92),
+        "AU07": (0.0, 0.30, 0.62, 0.72, 0.80),
+        "AU23": (0.0, 0.25, 0.50, 0.56, 0.60),
+        "AU24": (0.0, 0.15, 0.45, 0.58, 0.70),
         # An upper-lid raise (AU5) for the staring eyes, so the lowered brows
         # and tight lower lids glare instead of squinting; much more reads as
         # fear, because AU5 and AU7 pull the same lids opposite ways.
         "AU05": (0.0, 0.05, 0.12, 0.18, 0.22),
         # Pressed lips turn their corners down a little (AU15 via AU24's
-        # pull): on a smiling photo, whose smile is only relaxed in proportion
-        # to the intensity, it is what keeps moderate anger from smiling.
-        "AU15": (0.0, 0.22, 0.40, 0.46, 0.50),
+        # pull): on a smiling photo it pulls the corners past the relaxed
+        # smile's rest, so moderate anger does not keep a hint of a smile.
+        "AU15": (0.0, 0.22, 0.44, 0.47, 0.50),
         # Strong anger pushes the chin up under the pressed lips (AU17, the
         # 4+5+7+17+23/24 variant). The snarl variant's AU10 is left out: it
         # bares the teeth, which this rig renders as a grin.
@@ -119,8 +125,9 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         # bared teeth from fear's raised-brow grimace.
         "AU04": (0.0, 0.10, 0.25, 0.40, 0.50),
         # Corners down (AU15), kept secondary so the mouth's downward pull
-        # does not mask the nose and upper lip rising.
-        "AU15": (0.0, 0.12, 0.25, 0.35, 0.45),
+        # does not mask the nose and upper lip rising; most of it by 0.5, so
+        # a sneer on a smiling photo stops smiling at moderate intensity.
+        "AU15": (0.0, 0.12, 0.31, 0.37, 0.45),
         # Lower lip pushed down (AU16) and lower lids pushed up (AU7) join
         # at high intensity; AU16 stays small, or the open mouth reads as a grin.
         "AU16": (0.0, 0.0, 0.0, 0.10, 0.20),
@@ -129,8 +136,8 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     Emotion.CONTEMPTUOUS: {
         # Contempt is the one asymmetric prototype: one corner pulled up
         # (AU12R) and tightened inward (AU14R).
-        "AU12R": (0.0, 0.40, 0.60, 0.80, 1.00),
-        "AU14R": (0.0, 0.30, 0.50, 0.70, 0.85),
+        "AU12R": (0.0, 0.40, 0.70, 0.85, 1.00),
+        "AU14R": (0.0, 0.30, 0.58, 0.72, 0.85),
         # Strong contempt adds a slight bilateral dimple tightening (AU14).
         "AU14": (0.0, 0.0, 0.0, 0.10, 0.20),
     },

@@ -12,18 +12,28 @@ keeps that as it is, so an emotion at intensity 0 still changes nothing.
   activation, never past it: ``max(target - photo, 0)``. Happy on a smiling
   photo adds only the smile that is missing instead of doubling it, and never
   takes away the photo's smile.
-* A unit the emotion does not use is relaxed in proportion to the emotion's
-  strength ``s``: ``-s * photo``. Sad on a smiling photo gets ``AU12 = -s *
-  photo_AU12`` together with its AU15, so the corners come down past rest.
-  Units the emotion tolerates (``KEPT_FROM_PHOTO``: a lopsided smile under
-  happy) are left as photographed.
+* A unit the emotion does not use is relaxed by the emotion's strength ``s``
+  through ``relaxation(s)``: ``-relaxation(s) * photo``. Sad on a smiling
+  photo gets ``AU12 = -relaxation(s) * photo_AU12`` together with its AU15,
+  so the corners come down past rest. Units the emotion tolerates
+  (``KEPT_FROM_PHOTO``: a lopsided smile under happy) are left as
+  photographed.
+
+``relaxation`` is a saturating curve, not ``s`` itself: 0 at ``s = 0``,
+about 0.86 at 0.5 and 1 from ``RELAXED_AT`` (0.7) on, continuous and
+monotone. A photo's expression is a whole display of its own: relaxed only
+in proportion, a broad smile keeps half of itself at intensity 0.5 and
+outweighs the emotion's half-strength units, so "mildly angry" on a smiling
+portrait reads as "smiling, slightly odd". Moderate intensity has to mean a
+moderate emotion, not a moderate blend of the photo and the emotion.
 
 Neutral asks for nothing and changes nothing, at any intensity. The
 articulation controls (jaw_open, ...) are topped up like units but not
 relaxed, with one exception: an emotion shown with closed lips (sad, angry,
-contemptuous) on a photo with parted lips closes them with ``lip_press = s``
-(scaled down for a barely parted photo), so a toothy smile does not survive
-into a sad face. While talking, speech takes the lips over again.
+contemptuous) on a photo with parted lips closes them with ``lip_press =
+relaxation(s)`` (scaled down for a barely parted photo), so a toothy smile
+does not survive into a sad face: the teeth go with the smile, on the same
+curve. While talking, speech takes the lips over again.
 
 ``expressiveness`` (0..1.5) scales intensity before the lookup; past
 intensity 1 it scales the full-intensity vector, clipped to 1.
@@ -52,6 +62,24 @@ _LIP_PRESS = FACE_CONTROLS.index("lip_press")
 _JAW_OPEN = FACE_CONTROLS.index("jaw_open")
 # A photo lip gap (jaw_open) this wide counts as fully parted lips.
 PARTED_LIPS = 0.05
+# The emotion strength from which the photo's own expression is fully relaxed,
+# and the curve's exponent: relaxation(s) = 1 - (1 - s / RELAXED_AT) ** RELAX_EXPONENT
+# below it. An exponent above 1 makes the curve meet 1 with zero slope (no
+# kink at RELAXED_AT); 1.6 puts it at 0.86 by s = 0.5.
+RELAXED_AT = 0.7
+RELAX_EXPONENT = 1.6
+
+
+def relaxation(strength: np.ndarray | float) -> np.ndarray:
+    """How much of the photo's own expression an emotion of ``strength`` (0..1) takes away (0..1).
+
+    Saturating: steep at first, 1 from RELAXED_AT on; 0 at 0, so an emotion
+    at zero intensity still reproduces the photo. Continuous and
+    non-decreasing, as keyframe transitions interpolate intensity; never
+    below ``strength`` itself (the proportional rule it replaces).
+    """
+    s = np.clip(np.asarray(strength, np.float64), 0.0, 1.0)
+    return 1.0 - (1.0 - np.minimum(s / RELAXED_AT, 1.0)) ** RELAX_EXPONENT
 
 
 def relative_jaw(opening: np.ndarray | float, photo_jaw: float) -> np.ndarray | float:
@@ -87,8 +115,9 @@ def relative_expression(
         topped_up[:, _JAW_OPEN] = np.maximum(relative_jaw(target[:, _JAW_OPEN], photo[_JAW_OPEN]), 0.0)
         strength = np.minimum(1.0, timeline.intensities[:, k] * max(0.0, float(expressiveness)))
         strength = np.where(ids == _NEUTRAL, 0.0, strength)
-        relaxed = -strength[:, None] * photo[None, :] * _IS_ACTION_UNIT[None, :]
+        relax = relaxation(strength)
+        relaxed = -relax[:, None] * photo[None, :] * _IS_ACTION_UNIT[None, :]
         coefficients = np.where(PROTOTYPE_MASK[ids], topped_up, np.where(KEEP_MASK[ids], 0.0, relaxed))
-        coefficients[:, _LIP_PRESS] += CLOSED_LIPS_MASK[ids] * strength * parted
+        coefficients[:, _LIP_PRESS] += CLOSED_LIPS_MASK[ids] * relax * parted
         out += timeline.weights[:, k, None] * coefficients
     return out

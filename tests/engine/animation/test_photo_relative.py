@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.engine.animation.emotion_matrix import emotion_vector
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
-from emospeaker_studio.engine.animation.photo_relative import relative_expression
+from emospeaker_studio.engine.animation.photo_relative import RELAXED_AT, relative_expression, relaxation
 from emospeaker_studio.engine.controls import FACE_CONTROLS
 
 SMILING_PHOTO = {"AU12": 0.6, "AU06": 0.3, "jaw_open": 0.2}
@@ -22,8 +24,10 @@ def coefficients(emotion, intensity, photo, expressiveness=1.0):
 @pytest.mark.parametrize("intensity", [0.33, 0.66, 1.0])
 def test_sad_on_a_smiling_photo_pulls_the_corners_down_past_rest(intensity):
     c = coefficients(Emotion.SAD, intensity, SMILING_PHOTO)
-    assert c["AU12"] == pytest.approx(-intensity * 0.6)
-    assert c["AU06"] == pytest.approx(-intensity * 0.3)
+    assert c["AU12"] == pytest.approx(-relaxation(intensity) * 0.6)
+    assert c["AU06"] == pytest.approx(-relaxation(intensity) * 0.3)
+    # At least as much of the smile goes as the proportional rule would take.
+    assert c["AU12"] <= -intensity * 0.6 + 1e-12
     assert c["AU15"] > 0.2
 
 
@@ -56,7 +60,8 @@ def test_expressiveness_scales_the_emotion():
 @pytest.mark.parametrize("emotion", [Emotion.SAD, Emotion.ANGRY, Emotion.CONTEMPTUOUS])
 def test_closed_mouth_emotions_close_a_parted_photo(emotion):
     # Bared teeth read as a grin; these displays have the lips together.
-    assert coefficients(emotion, 0.5, SMILING_PHOTO)["lip_press"] == pytest.approx(0.5)
+    assert coefficients(emotion, 0.5, SMILING_PHOTO)["lip_press"] == pytest.approx(relaxation(0.5))
+    assert coefficients(emotion, 0.5, SMILING_PHOTO)["lip_press"] >= 0.85  # the teeth go with the smile
     assert coefficients(emotion, 1.0, SMILING_PHOTO)["lip_press"] == pytest.approx(1.0)
     assert coefficients(emotion, 1.0, {"jaw_open": 0.01})["lip_press"] == pytest.approx(0.2)
     assert coefficients(emotion, 1.0, {})["lip_press"] == 0.0
@@ -88,4 +93,38 @@ def test_a_photo_slightly_below_neutral_changes_nothing_at_zero_intensity(emotio
 def test_happy_keeps_a_lopsided_smile_that_sad_relaxes():
     photo = {"AU12": 0.6, "AU12R": 0.2}
     assert coefficients(Emotion.HAPPY, 0.8, photo)["AU12R"] == 0.0
-    assert coefficients(Emotion.SAD, 0.5, photo)["AU12R"] == pytest.approx(-0.1)
+    assert coefficients(Emotion.SAD, 0.5, photo)["AU12R"] == pytest.approx(-relaxation(0.5) * 0.2)
+
+
+INTENSITY_GRID = np.linspace(0.0, 1.0, 1001)
+
+
+def test_relaxation_saturates_early_and_smoothly():
+    r = relaxation(INTENSITY_GRID)
+    assert r[0] == 0.0  # zero intensity reproduces the photo
+    assert float(relaxation(0.5)) >= 0.85  # "mildly angry" has let go of most of the smile
+    assert np.all(r[INTENSITY_GRID >= RELAXED_AT] == 1.0)
+    assert np.all(np.diff(r) >= 0.0)
+    assert np.all(r >= INTENSITY_GRID - 1e-12)  # never slower than proportional
+    # Continuous: no step between neighbouring intensities (a steepest slope of 1.6 / 0.7).
+    assert np.max(np.diff(r)) <= 2.5 * (INTENSITY_GRID[1] - INTENSITY_GRID[0])
+
+
+@pytest.mark.parametrize("emotion", [e for e in Emotion if e is not Emotion.HAPPY])
+def test_relaxing_a_smiling_photo_is_continuous_and_monotone_in_intensity(emotion):
+    # The timeline interpolates intensity between keyframes: the smile must
+    # fade and the lips close without jumps or reversals.
+    timeline = EmotionTimeline.constant(emotion, 0.0, len(INTENSITY_GRID))
+    intensities = timeline.intensities.copy()
+    intensities[:, 0] = INTENSITY_GRID
+    timeline = dataclasses.replace(timeline, intensities=intensities)
+    rows = relative_expression(timeline, SMILING_PHOTO, 1.0)
+    c = dict(zip(FACE_CONTROLS, rows.T))
+    assert np.all(np.diff(c["AU12"]) <= 1e-12) and np.all(np.diff(c["AU06"]) <= 1e-12)
+    assert np.all(np.diff(c["lip_press"]) >= -1e-12)
+    assert np.max(np.abs(np.diff(rows, axis=0))) <= 0.01  # per 0.001 intensity: no step
+
+
+@pytest.mark.parametrize("emotion", list(Emotion))
+def test_zero_intensity_on_a_smiling_photo_changes_nothing(emotion):
+    assert not any(coefficients(emotion, 0.0, SMILING_PHOTO).values())
