@@ -137,7 +137,14 @@ def _apply_overrides(project, args: argparse.Namespace):
     if args.fps is not None:
         output = replace(output, fps=args.fps)
     if args.format:
-        output = replace(output, format=ExportFormat[args.format.upper()])
+        chosen = ExportFormat[args.format.upper()]
+        suffix = Path(args.output).suffix.lower()
+        if suffix and suffix != chosen.suffix:
+            raise UserError(
+                f"--format {args.format} does not match the output name {Path(args.output).name}; "
+                f"end it with {chosen.suffix} or drop --format"
+            )
+        output = replace(output, format=chosen)
     else:
         output = replace(output, format=ExportFormat.from_path(args.output))
     style_changes = {
@@ -213,8 +220,11 @@ def _render(project, args: argparse.Namespace) -> int:
             project,
             Path(args.output),
             device=args.device,
+            # _apply_overrides settled the format (--format, else the suffix).
+            fmt=project.output.format,
             progress=printer,
             coefficients_out=Path(args.coefficients_out) if args.coefficients_out else None,
+            notice=lambda text: print(f"note: {text}", file=sys.stderr),
         )
     finally:
         printer.close()

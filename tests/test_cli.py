@@ -112,3 +112,59 @@ def test_two_words_that_are_not_a_command(capsys) -> None:
     code, _, err = run_cli(capsys, "rendr", "-o")
     assert code == 2
     assert_one_error_line(err, "rendr", "render")
+
+
+def test_format_that_contradicts_the_suffix_is_refused(capsys, tmp_path: Path) -> None:
+    image = tmp_path / "face.png"
+    image.write_bytes(b"x")
+    audio = tmp_path / "voice.wav"
+    audio.write_bytes(b"x")
+    code, _, err = run_cli(capsys, "render", "--portrait", str(image), "--audio", str(audio), "--format", "webm", "-o", str(tmp_path / "o.mp4"))
+    assert code == 2
+    assert_one_error_line(err, "--format webm", "o.mp4")
+    assert not list(tmp_path.glob("o*"))
+
+
+@pytest.fixture(scope="module")
+def short_voice(tmp_path_factory) -> Path:
+    """The first 1.6 s of the bundled demo voice, as WAV."""
+    import imageio_ffmpeg
+
+    from emospeaker_studio.paths import resources_dir
+
+    out = tmp_path_factory.mktemp("voice") / "short.wav"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(resources_dir() / "demo_voice.flac"), "-t", "1.6", str(out)],
+        check=True,
+        timeout=60,
+    )
+    return out
+
+
+def test_render_writes_video_and_the_coefficients_it_animated(capsys, tmp_path: Path, short_voice: Path) -> None:
+    import json
+
+    import imageio_ffmpeg
+
+    from emospeaker_studio.engine.controls import CONTROL_NAMES
+    from emospeaker_studio.paths import resources_dir
+
+    video = tmp_path / "talk.mp4"
+    coefficients = tmp_path / "coefficients.json"
+    code, out, err = run_cli(
+        capsys,
+        "render", "--portrait", str(resources_dir() / "demo_portrait.jpg"), "--audio", str(short_voice),
+        "--emotion", "0=neutral, 0.8=happy:0.9", "--size", "128", "--fps", "20", "--still",
+        "--coefficients-out", str(coefficients), "-o", str(video), "-q",
+    )
+    assert code == 0, err
+    assert "wrote" in out
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(video))
+    assert frames == 32  # ceil(1.6 s x 20 fps)
+    data = json.loads(coefficients.read_text())
+    assert data["fps"] == 20 and data["names"] == list(CONTROL_NAMES) and len(data["frames"]) == 32
+    smile = CONTROL_NAMES.index("AU12")
+    assert data["frames"][-1][smile] > data["frames"][0][smile]
+    head = [CONTROL_NAMES.index(n) for n in ("head_pitch", "head_yaw", "head_roll")]
+    assert all(row[i] == 0 for row in data["frames"] for i in head)  # --still
+    assert [p.name for p in tmp_path.iterdir()] and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
