@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
             action.setShortcuts([QKeySequence(k) for k in shortcut.keys])
         if icon_name:
             action.setIcon(icon(icon_name, self.palette_.text))
+            self._action_icons[name] = icon_name
         action.setCheckable(checkable)
         action.triggered.connect(slot)
         self.addAction(action)  # shortcuts work with the menu closed and any panel focused
@@ -236,6 +237,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.actions_: dict[str, QAction] = {}
+        self._action_icons: dict[str, str] = {}  # action name -> icon name, redrawn on a theme switch
         a = self._action
         a("new", "&New Project", self.new_project)
         a("open", "&Open…", lambda: self.open_dialog())
@@ -760,7 +762,14 @@ class MainWindow(QMainWindow):
             app = QApplication.instance()
             if app is not None:
                 apply_theme(app, settings.theme)
-            self.show_info("The new theme applies fully after a restart.")
+            self.palette_ = palette_for(settings.theme)
+            self.timeline.set_palette(self.palette_)
+            self.preview.set_palette(self.palette_)
+            self.transport.set_palette(self.palette_)
+            for name, icon_name in self._action_icons.items():
+                if name == "play":  # follows the playing state
+                    icon_name = "pause" if self.clock.playing else "play"
+                self.actions_[name].setIcon(icon(icon_name, self.palette_.text))
 
     # -- drag and drop -------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802

@@ -78,6 +78,12 @@ class PreviewView(QGraphicsView):
         self._drag_delta = QPointF()
 
     # -- content --------------------------------------------------------------------
+    def set_palette(self, palette: Palette) -> None:
+        """Recolour the backdrop for a theme switch."""
+        self._palette = palette
+        self.setBackgroundBrush(QColor(palette.sunken))
+        self.viewport().update()
+
     def set_frame(self, image: Optional[QImage]) -> None:
         if image is None or image.isNull():
             self._frame_item.setPixmap(QPixmap())

@@ -27,6 +27,8 @@ class TransportBar(QFrame):
         super().__init__(parent)
         self.setObjectName("Transport")
         self._palette = palette
+        self._icons: list[tuple[QToolButton, str]] = []
+        self._playing = False  # (button, icon name), recoloured with the theme
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 6, 14, 6)
         layout.setSpacing(6)
@@ -63,6 +65,7 @@ class TransportBar(QFrame):
         sep = QFrame()
         sep.setFixedSize(1, 20)
         sep.setStyleSheet(f"background: {palette.border};")
+        self._separator = sep
         self.fit = self._button("fit", "Zoom to fit", lambda: self.zoomModeRequested.emit("fit"), checkable=True)
         self.actual = self._button("zoom-100", "Zoom 100 %", lambda: self.zoomModeRequested.emit("100"), checkable=True)
         self.fit.setChecked(True)
@@ -77,6 +80,8 @@ class TransportBar(QFrame):
     def _button(self, name: str, tip: str, slot, *, checkable: bool = False, size: int = 28) -> QToolButton:
         button = QToolButton()
         button.setIcon(icon(name, self._palette.text))
+        if name != "play":  # the play button's icon follows the playing state
+            self._icons.append((button, name))
         button.setIconSize(QSize(15, 15))
         button.setFixedSize(size, size)
         button.setToolTip(tip)
@@ -91,7 +96,16 @@ class TransportBar(QFrame):
         self.actual.setChecked(mode == "100")
 
     def set_playing(self, playing: bool) -> None:
+        self._playing = playing
         self.play.setIcon(icon("pause" if playing else "play", self._palette.text))
+
+    def set_palette(self, palette: Palette) -> None:
+        """Redraw the icons in the new theme's text colour."""
+        self._palette = palette
+        for button, name in self._icons:
+            button.setIcon(icon(name, palette.text))
+        self._separator.setStyleSheet(f"background: {palette.border};")
+        self.set_playing(self._playing)
 
     def set_time(self, seconds: float, duration: float, fps: float) -> None:
         self.timecode.setText(format_timecode(seconds, fps))

@@ -233,3 +233,35 @@ def test_right_click_menu_changes_emotion_easing_and_deletes(window):
     add = [x for x in empty_menu.actions() if x.text() == "Add Keyframe Here"][0]
     add.trigger()
     assert len(keyframes(window)) == 2 and keyframes(window)[1].time == pytest.approx(2.6, abs=0.041)
+
+
+def test_timeline_colours_follow_a_theme_switch(window):
+    import dataclasses
+
+    from PySide6.QtGui import QColor
+
+    from emospeaker_studio.app.theme import DARK, LIGHT
+
+    def corner(plot):
+        return plot.grab().toImage().pixelColor(3, 3).name()
+
+    timeline = window.timeline
+    assert window.settings.theme == "dark"
+    assert corner(timeline.emotion_plot) == QColor(DARK.lane).name()
+    window.apply_settings(dataclasses.replace(window.settings, theme="light"))
+    assert corner(timeline.emotion_plot) == QColor(LIGHT.lane).name()
+    assert corner(timeline.speech_plot) == QColor(LIGHT.lane_alt).name()
+    assert corner(timeline.ruler_plot) == QColor(LIGHT.panel).name()
+    assert timeline.editor.total_item.opts["pen"].color().name() == QColor(LIGHT.text).name()
+    assert timeline.palette_ == LIGHT
+    assert corner(window.preview) == QColor(LIGHT.sunken).name()
+    for button in (window.transport.step_forward, window.transport.play):
+        assert _icon_colour(button.icon()) == QColor(LIGHT.text).name()
+    assert _icon_colour(window.actions_["export"].icon()) == QColor(LIGHT.text).name()
+
+
+def _icon_colour(icon) -> str:
+    """The colour of an icon's most opaque pixel."""
+    image = icon.pixmap(32, 32).toImage()
+    pixels = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+    return max(pixels, key=lambda c: c.alpha()).name()

@@ -129,12 +129,12 @@ class EmotionLaneEditor(QObject):
         view.editor = self
 
         # Baseline grid at 0 and 1 intensity so the scale reads without an axis.
-        for level, alpha in ((0.0, 140), (0.5, 50), (1.0, 90)):
-            colour = QColor(palette.grid)
-            colour.setAlpha(alpha if level != 0.0 else 255)
-            line = pg.InfiniteLine(pos=level, angle=0, pen=pg.mkPen(colour, width=1, style=Qt.DashLine if level == 0.5 else Qt.SolidLine))
+        self._grid_lines: list[tuple[pg.InfiniteLine, float, int]] = []  # (line, level, alpha)
+        for level, alpha in ((0.0, 255), (0.5, 50), (1.0, 90)):
+            line = pg.InfiniteLine(pos=level, angle=0)
             line.setZValue(-10)
             view.addItem(line, ignoreBounds=True)
+            self._grid_lines.append((line, level, alpha))
         self._areas: dict[Emotion, pg.PlotCurveItem] = {}
         for emotion in Emotion:
             colour = QColor(EMOTION_COLORS[emotion])
@@ -147,7 +147,7 @@ class EmotionLaneEditor(QObject):
             area.setVisible(False)
             view.addItem(area)
             self._areas[emotion] = area
-        self._total = pg.PlotCurveItem(pen=pg.mkPen(QColor(palette.text), width=1.6))
+        self._total = pg.PlotCurveItem()
         self._total.setZValue(-2)
         self._total.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         view.addItem(self._total)
@@ -160,11 +160,6 @@ class EmotionLaneEditor(QObject):
         self._diamonds.setZValue(10)
         view.addItem(self._diamonds)
         self._band = QGraphicsRectItem()
-        accent = QColor(palette.accent)
-        self._band.setPen(QPen(accent, 0))
-        fill = QColor(accent)
-        fill.setAlpha(40)
-        self._band.setBrush(fill)
         self._band.setZValue(50)
         self._band.setVisible(False)
         view.addItem(self._band, ignoreBounds=True)
@@ -174,7 +169,27 @@ class EmotionLaneEditor(QObject):
         view.sigXRangeChanged.connect(lambda *_: self._place_labels())
         document.projectChanged.connect(self._on_project_changed)
         selection.changed.connect(self.refresh_keyframes)
+        self._apply_palette()
         self.refresh()
+
+    def set_palette(self, palette: Palette) -> None:
+        """Recolour for a theme switch: grid, total curve, rubber band and keyframe outlines."""
+        self._palette = palette
+        self._apply_palette()
+        self.refresh_keyframes()
+
+    def _apply_palette(self) -> None:
+        palette = self._palette
+        for line, level, alpha in self._grid_lines:
+            colour = QColor(palette.grid)
+            colour.setAlpha(alpha)
+            line.setPen(pg.mkPen(colour, width=1, style=Qt.DashLine if level == 0.5 else Qt.SolidLine))
+        self._total.setPen(pg.mkPen(QColor(palette.text), width=1.6))
+        accent = QColor(palette.accent)
+        self._band.setPen(QPen(accent, 0))
+        fill = QColor(accent)
+        fill.setAlpha(40)
+        self._band.setBrush(fill)
 
     # -- drawing -------------------------------------------------------------------
     def set_duration(self, seconds: float) -> None:

@@ -93,6 +93,10 @@ class WaveformItem(pg.GraphicsObject):
         # Drawn once per zoom level into a pixmap: the moving playhead then only blits it.
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
+    def set_colour(self, colour: QColor) -> None:
+        self._colour = QColor(colour)
+        self.update()
+
     def set_peaks(self, lows: np.ndarray, highs: np.ndarray, rate: float) -> None:
         self.prepareGeometryChange()
         self._lows, self._highs, self._rate = np.asarray(lows, np.float32), np.asarray(highs, np.float32), float(rate)
@@ -161,6 +165,10 @@ class SpeechItem(pg.GraphicsObject):
         self._font = QFont()
         self._font.setPointSizeF(7.5)
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+    def set_text_colour(self, colour: QColor) -> None:
+        self._text = QColor(colour)
+        self.update()
 
     def set_speech(self, labels: tuple[str, ...], probs: Optional[np.ndarray], fps: float) -> None:
         """Take per-frame viseme probabilities (frames, len(labels)) and merge runs into segments."""

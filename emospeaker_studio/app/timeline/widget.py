@@ -85,6 +85,7 @@ class TimelineWidget(QWidget):
         self._duration = 0.0
         self._auto_fit = True  # follow duration changes with "fit all" until the user zooms or pans
         self._audio_duration = 0.0
+        self._header_buttons: list[tuple[QToolButton, str]] = []  # (button, icon name), recoloured with the theme
         pg.setConfigOptions(antialias=True)
 
         self.emotion_view = EmotionViewBox()
@@ -93,15 +94,13 @@ class TimelineWidget(QWidget):
         self.ruler_view = LaneViewBox((0.0, 1.0))
         self._ruler_axis = _RulerAxis(self._emit_seek, self.scrubFinished.emit)
 
-        self.ruler_plot = self._plot(self.ruler_view, palette.panel, {"top": self._ruler_axis})
-        self.waveform_plot = self._plot(self.waveform_view, palette.lane)
-        self.speech_plot = self._plot(self.speech_view, palette.lane_alt)
-        self.emotion_plot = self._plot(self.emotion_view, palette.lane)
+        self.ruler_plot = self._plot(self.ruler_view, {"top": self._ruler_axis})
+        self.waveform_plot = self._plot(self.waveform_view)
+        self.speech_plot = self._plot(self.speech_view)
+        self.emotion_plot = self._plot(self.emotion_view)
         ruler_item = self.ruler_plot.getPlotItem()
         ruler_item.showAxis("top")
         self._ruler_axis.setHeight(26)
-        self._ruler_axis.setPen(pg.mkPen(palette.border))
-        self._ruler_axis.setTextPen(pg.mkPen(palette.text_dim))
         self._ruler_axis.setStyle(tickLength=-6, tickTextOffset=4)
         for view in (self.speech_view, self.waveform_view, self.ruler_view):
             view.setXLink(self.emotion_view)
@@ -112,12 +111,12 @@ class TimelineWidget(QWidget):
 
         self.waveform_item = WaveformItem(QColor(palette.waveform))
         self.waveform_view.addItem(self.waveform_item)
-        centre = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(QColor(palette.grid)))
-        self.waveform_view.addItem(centre, ignoreBounds=True)
+        self._centre_line = pg.InfiniteLine(pos=0.0, angle=0)
+        self.waveform_view.addItem(self._centre_line, ignoreBounds=True)
         self.speech_item = SpeechItem(QColor(palette.text))
         self.speech_view.addItem(self.speech_item)
 
-        self.loop_region = pg.LinearRegionItem(values=(0.0, 1.0), brush=pg.mkBrush(QColor(79, 141, 255, 45)), pen=pg.mkPen(QColor(palette.accent), width=2))
+        self.loop_region = pg.LinearRegionItem(values=(0.0, 1.0), brush=pg.mkBrush(QColor(79, 141, 255, 45)))
         self.loop_region.setZValue(-20)
         self.loop_region.setVisible(False)
         self.loop_region.sigRegionChangeFinished.connect(self._on_loop_region)
@@ -125,7 +124,7 @@ class TimelineWidget(QWidget):
 
         self._playheads = []
         for view in (self.ruler_view, self.waveform_view, self.speech_view, self.emotion_view):
-            line = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=pg.mkPen(QColor(palette.playhead), width=1.6))
+            line = pg.InfiniteLine(pos=0.0, angle=90, movable=False)
             line.setZValue(100)
             view.addItem(line, ignoreBounds=True)
             self._playheads.append(line)
@@ -164,10 +163,38 @@ class TimelineWidget(QWidget):
         document.projectChanged.connect(self._on_project_changed)
         self._duration = 0.0
         self.set_duration(1.0)
+        self._apply_palette()
+
+    def set_palette(self, palette: Palette) -> None:
+        """Recolour every lane for a theme switch (the emotion colours are the same in every theme)."""
+        self._palette = palette
+        self.editor.set_palette(palette)
+        self._apply_palette()
+
+    @property
+    def palette_(self) -> Palette:
+        return self._palette
+
+    def _apply_palette(self) -> None:
+        palette = self._palette
+        for plot, background in ((self.ruler_plot, palette.panel), (self.waveform_plot, palette.lane),
+                                 (self.speech_plot, palette.lane_alt), (self.emotion_plot, palette.lane)):
+            plot.setBackground(QColor(background))
+        self._ruler_axis.setPen(pg.mkPen(palette.border))
+        self._ruler_axis.setTextPen(pg.mkPen(palette.text_dim))
+        self.waveform_item.set_colour(QColor(palette.waveform))
+        self._centre_line.setPen(pg.mkPen(QColor(palette.grid)))
+        self.speech_item.set_text_colour(QColor(palette.text))
+        self.loop_region.lines[0].setPen(pg.mkPen(QColor(palette.accent), width=2))
+        self.loop_region.lines[1].setPen(pg.mkPen(QColor(palette.accent), width=2))
+        for line in self._playheads:
+            line.setPen(pg.mkPen(QColor(palette.playhead), width=1.6))
+        for button, name in self._header_buttons:
+            button.setIcon(icon(name, palette.text_dim))
 
     # -- construction helpers ------------------------------------------------------------
-    def _plot(self, view: pg.ViewBox, background: str, axes: Optional[dict] = None) -> pg.PlotWidget:
-        plot = pg.PlotWidget(viewBox=view, axisItems=axes or {}, background=QColor(background))
+    def _plot(self, view: pg.ViewBox, axes: Optional[dict] = None) -> pg.PlotWidget:
+        plot = pg.PlotWidget(viewBox=view, axisItems=axes or {})
         item = plot.getPlotItem()
         item.hideAxis("left")
         item.hideAxis("bottom")
@@ -211,7 +238,7 @@ class TimelineWidget(QWidget):
             ("zoom-100", "Zoom in (Ctrl+wheel)", lambda: self.zoom(0.6)),
         ):
             button = QToolButton()
-            button.setIcon(icon(name, self._palette.text_dim))
+            self._header_buttons.append((button, name))
             button.setToolTip(tip)
             button.setAutoRaise(True)
             button.clicked.connect(slot)
