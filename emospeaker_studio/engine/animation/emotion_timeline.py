@@ -8,9 +8,9 @@ weight 0.
 
 ``sample_emotion_times`` evaluates the same rule as ``emotion_at`` for all
 times at once with numpy (a segment at a time), because the Studio re-samples
-the whole track after every keyframe edit: a Python call per frame costs about
-5 microseconds, 0.45 s for an hour of video at 25 fps, and more for the
-timeline's curve drawn at 50 samples a second.
+the whole track after every keyframe edit: a Python call per frame took 590 ms
+for an hour of video at 25 fps (90,000 frames) on the 2-core development
+machine, this 8.6 ms; the 352-frame demo 2.8 ms vs 1.5 ms.
 """
 
 from __future__ import annotations
