@@ -123,7 +123,7 @@ def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, vertices: np.ndarray, s
     return np.median(lashes, axis=0)
 
 
-def composite_eyelids(frames: torch.Tensor, inverse: torch.Tensor, moved: torch.Tensor, layer: EyeLayer) -> None:
+def composite_eyelids(frames: torch.Tensor, grid: torch.Tensor, moved: torch.Tensor, layer: EyeLayer) -> None:
     """Cover what is left of each closing eye with lid skin, in place (and crease a frowning brow)."""
     composite_frown_lines(frames, moved, layer)
     composite_nose_wrinkles(frames, moved, layer)
@@ -136,7 +136,7 @@ def composite_eyelids(frames: torch.Tensor, inverse: torch.Tensor, moved: torch.
         x0, y0, x1, y1 = box
         if x1 <= x0 or y1 <= y0:
             continue
-        sampled = sample_region(layer.closed, inverse, box)
+        sampled = sample_region(layer.closed, grid, box)
         cover = sampled[:, 3:4] * weight.view(-1, 1, 1, 1).to(sampled.dtype)
         region = frames[:, :3, y0:y1, x0:x1]
         region = region + (sampled[:, :3] - region) * cover

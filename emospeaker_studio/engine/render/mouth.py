@@ -201,10 +201,10 @@ def _tooth_gaps(u: torch.Tensor, half_width: torch.Tensor, edges) -> torch.Tenso
     return torch.exp(-((nearest * half_width / 0.9) ** 2))
 
 
-def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, strength: torch.Tensor, layer: MouthLayer) -> None:
+def composite_mouth(frames: torch.Tensor, grid: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, strength: torch.Tensor, layer: MouthLayer) -> None:
     """Draw the mouth interior into ``frames`` (B, C, H, W), in place.
 
-    ``inverse`` is the warp (B, 2, H, W) that made the frames; ``upper``/``lower``:
+    ``grid`` is the sampling grid (B, H, W, 2, normalised) that made the frames; ``upper``/``lower``:
     (B, K, 2) inner-lip contours in the frame's pixels, corner to corner;
     ``strength`` (B,) 0 keeps the photo's own mouth.
     """
@@ -255,7 +255,7 @@ def composite_mouth(frames: torch.Tensor, inverse: torch.Tensor, upper: torch.Te
     # thin the opening: pressed lips must not let the photo's teeth glint through.
     # Only next to the lips, though: a hairline opening is finer than the warp's
     # grid, and further out that lookup is smeared.
-    from_opening = sample_region(layer.opening_mask, inverse, (x0, y0, x1, y1)).reshape(coverage.shape[0], -1)
+    from_opening = sample_region(layer.opening_mask, grid, (x0, y0, x1, y1)).reshape(coverage.shape[0], -1)
     band = max(2.5, 0.012 * look.face_height)
     near_lips = ((signed + band) / 1.5).clamp(0, 1) * _soft((0.9 - u.abs()) * half_width)
     coverage = torch.maximum(coverage, from_opening.to(dtype) * near_lips) * strength.to(dtype).view(-1, 1)

@@ -139,11 +139,11 @@ class Renderer:
         feather *= np.minimum(ramp[:crop_w], ramp[:crop_w][::-1])[None, :]
         feather *= np.minimum(ramp[:crop_h], ramp[:crop_h][::-1])[:, None]
         self._feather = torch.tensor(feather, device=dev).view(1, 1, crop_h, crop_w)
-        # The sampling grid at rest, in grid_sample's normalised coordinates.
+        # The coarse grid's points at rest, in grid_sample's normalised coordinates.
         span = np.array([max(crop_w - 1, 1), max(crop_h - 1, 1)], np.float32)
-        gy, gx = np.meshgrid(np.arange(crop_h, dtype=np.float32), np.arange(crop_w, dtype=np.float32), indexing="ij")
-        base = np.stack([gx, gy], axis=-1) / span * 2 - 1
-        self._base_grid = torch.tensor(base, device=dev).unsqueeze(0)
+        base = np.stack(np.meshgrid(np.arange(grid_w) * step, np.arange(grid_h) * step, indexing="xy"), axis=0).astype(np.float32)
+        base = base / span[:, None, None] * 2 - 1
+        self._coarse_grid = torch.tensor(base, device=dev).unsqueeze(0)  # (1, 2, grid_h, grid_w)
         self._grid_scale = torch.tensor(2 / span, device=dev)
 
         inner_upper, inner_lower = list(lm.LIPS_UPPER_INNER), list(lm.LIPS_LOWER_INNER)
@@ -175,12 +175,13 @@ class Renderer:
         frames = np.empty((values.shape[0],) + self._background.shape, np.uint8)
         x0, y0, w, h = self._crop
         with torch.inference_mode():
-            crops = self._render_crops(values)  # (B, C, h, w) uint8
+            crops = self._render_crops(values)  # (B, C, h, w), rounded up by 0.5
             out = torch.from_numpy(frames)
             # The photo everywhere but the crop (torch copies with all threads), then the crop.
             background = self._background_tensor
             for rows, cols in ((slice(0, y0), slice(None)), (slice(y0 + h, None), slice(None)), (slice(y0, y0 + h), slice(0, x0)), (slice(y0, y0 + h), slice(x0 + w, None))):
                 out[:, rows, cols].copy_(background[rows, cols].expand_as(out[:, rows, cols]))
+            # One pass converts to uint8 (truncating), reorders channels and pastes.
             out[:, y0 : y0 + h, x0 : x0 + w].copy_(crops.permute(0, 2, 3, 1))
         return frames
 
@@ -208,21 +209,29 @@ class Renderer:
         field = field.view(batch, grid_h, grid_w, 2).permute(0, 3, 1, 2).float()
 
         inverse = invert_field(field, self._step)
+        # The sampling grid is rest position + inverse, both bilinear over the coarse
+        # grid, so it is formed there and upsampled once (exact for the rest part):
+        # no full-resolution inverse, no full-resolution add and multiply.
+        grid = self._coarse_grid + inverse * self._grid_scale.view(1, 2, 1, 1)
         x0, y0, w, h = self._crop
         if self._step > 1:
-            inverse = F.interpolate(inverse, size=(h, w), mode="bilinear", align_corners=True)
-        grid = self._base_grid + inverse.permute(0, 2, 3, 1) * self._grid_scale
+            grid = F.interpolate(grid, size=(h, w), mode="bilinear", align_corners=True)
+        grid = grid.permute(0, 2, 3, 1)
         crops = F.grid_sample(self._texture.expand(batch, -1, -1, -1), grid, mode="bilinear", padding_mode="border", align_corners=True)
 
         strength = self._mouth_strength(linear)
         upper = moved[:, self._inner_upper, :2]
         lower = moved[:, self._inner_lower, :2]
-        composite_eyelids(crops, inverse, moved, self._eyes)
-        composite_mouth(crops, inverse, upper, lower, strength, self._mouth)
+        composite_eyelids(crops, grid, moved, self._eyes)
+        composite_mouth(crops, grid, upper, lower, strength, self._mouth)
 
         self._feather_edges(crops)
-        # + 0.5 then truncation rounds (values are non-negative after the clamp).
-        return crops.add_(0.5).clamp_(0, 255).to(torch.uint8).cpu()
+        # + 0.5 then truncation (to uint8, in the caller's copy) rounds: values are
+        # non-negative after the clamp.
+        crops = crops.add_(0.5).clamp_(0, 255)
+        if crops.device.type != "cpu":
+            crops = crops.to(torch.uint8)  # a quarter of the bytes to bring back
+        return crops
 
     def _feather_edges(self, crops: torch.Tensor) -> None:
         """Blend the crop's outermost pixels into the photo, in place.

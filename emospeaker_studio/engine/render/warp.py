@@ -78,19 +78,14 @@ def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch
     return x - target
 
 
-def sample_region(texture: torch.Tensor, inverse: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
-    """Warp ``texture`` (1, C, H, W, the crop's size) by ``inverse`` (B, 2, H, W, pixels)
-    for the output pixels in ``box`` (x0, y0, x1, y1) only → (B, C, y1 - y0, x1 - x0).
+def sample_region(texture: torch.Tensor, grid: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
+    """Warp ``texture`` (1, C, H, W, the crop's size) by the frame's sampling ``grid``
+    (B, H, W, 2, grid_sample's normalised coordinates over the crop) for the output
+    pixels in ``box`` (x0, y0, x1, y1) only → (B, C, y1 - y0, x1 - x0).
     """
     x0, y0, x1, y1 = box
-    batch, _, height, width = inverse.shape
-    device, dtype = inverse.device, inverse.dtype
-    ys = torch.arange(y0, y1, device=device, dtype=dtype)
-    xs = torch.arange(x0, x1, device=device, dtype=dtype)
-    base = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=0).unsqueeze(0)
-    span = torch.tensor([max(width - 1, 1), max(height - 1, 1)], device=device, dtype=dtype).view(1, 2, 1, 1)
-    grid = ((base + inverse[:, :, y0:y1, x0:x1]) / span * 2 - 1).permute(0, 2, 3, 1)
-    return F.grid_sample(texture.expand(batch, -1, -1, -1), grid.to(texture.dtype), mode="bilinear", padding_mode="border", align_corners=True)
+    region = grid[:, y0:y1, x0:x1]
+    return F.grid_sample(texture.expand(grid.shape[0], -1, -1, -1), region.to(texture.dtype), mode="bilinear", padding_mode="border", align_corners=True)
 
 
 def sample_points(texture: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
