@@ -50,6 +50,9 @@ class Palette:
     waveform: str
     warning: str
     error: str
+    # Message banners: tinted backgrounds that keep @text readable.
+    banner_info: str
+    banner_error: str
 
 
 DARK = Palette(
@@ -70,6 +73,8 @@ DARK = Palette(
     waveform="#3fb7a3",
     warning="#e0a43a",
     error="#e5484d",
+    banner_info="#1c2a40",
+    banner_error="#3a2326",
 )
 
 LIGHT = Palette(
@@ -90,6 +95,8 @@ LIGHT = Palette(
     waveform="#1f9c88",
     warning="#b87a12",
     error="#c92a2f",
+    banner_info="#dce7fb",
+    banner_error="#f9e0e1",
 )
 
 THEMES = {"dark": DARK, "light": LIGHT}
