@@ -15,10 +15,8 @@ so the last frame covers the end of the audio.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -31,6 +29,7 @@ from emospeaker_studio.core.errors import InputError, UserError
 from emospeaker_studio.core.project import ExportFormat, Project
 from emospeaker_studio.engine.atomic import atomic_write_text, check_output_folder
 from emospeaker_studio.engine.controls import CoefficientTrack
+from emospeaker_studio.engine.device import TorchJob, use_torch_threads
 from emospeaker_studio.engine.export import ExportQuality, export_frames, png_sequence_folder
 from emospeaker_studio.engine.jobs import CancelToken, Progress, ProgressCallback
 from emospeaker_studio.engine.speech.track import SpeechTrack
@@ -200,7 +199,10 @@ class PreparedRender:
                     cancel.raise_if_cancelled()
                 yield self.render_frames(first, min(stop, first + step))
             return
-        with _one_intra_op_thread(), ThreadPoolExecutor(workers, thread_name_prefix="render") as pool:
+        # Each render worker runs torch on one intra-op thread of its own
+        # (engine.device owns that policy; the count is per thread).
+        with ThreadPoolExecutor(workers, thread_name_prefix="render",
+                                initializer=use_torch_threads, initargs=(TorchJob.EXPORT, "cpu")) as pool:
             pending: deque = deque()
             next_first = start
             try:
@@ -365,34 +367,6 @@ class _StepReporter:
 # --- one call: project -> file -----------------------------------------------
 
 
-_threads_lock = threading.Lock()
-_threads_users = 0
-_threads_before = 0
-
-
-@contextlib.contextmanager
-def _one_intra_op_thread():
-    """torch on one intra-op thread while parallel render workers run (see render_workers).
-
-    torch's thread count is process-wide, so overlapping users (an export and
-    a preview scrub) share one count of users and the first one's setting is
-    restored when the last one leaves.
-    """
-    global _threads_users, _threads_before
-    import torch
-
-    with _threads_lock:
-        if _threads_users == 0:
-            _threads_before = torch.get_num_threads()
-            torch.set_num_threads(1)
-        _threads_users += 1
-    try:
-        yield
-    finally:
-        with _threads_lock:
-            _threads_users -= 1
-            if _threads_users == 0:
-                torch.set_num_threads(_threads_before)
 
 
 def output_format_for(out_path: Path, project: Project) -> ExportFormat:
