@@ -633,7 +633,7 @@ class MainWindow(QMainWindow):
     def _persist_settings(self) -> None:
         try:
             self._save_settings(self.settings)
-        except OSError as exc:
+        except (UserError, OSError) as exc:
             self.show_error(f"could not save the preferences: {exc}")
 
     # -- autosave and recovery -------------------------------------------------------------

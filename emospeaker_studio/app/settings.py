@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Optional
 
 from emospeaker_studio import paths
+from emospeaker_studio.engine import atomic as engine_atomic
 
 SCHEMA_VERSION = 2
 DEVICES = ("auto", "cpu", "cuda")
@@ -117,21 +117,9 @@ def save_settings(settings: AppSettings, path: Optional[Path] = None) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    """Write ``text`` to ``path`` atomically, creating its folder first (raises OutputError)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    engine_atomic.atomic_write_text(path, text)
 
 
 def _backup(path: Path, suffix: str) -> None:
