@@ -41,6 +41,18 @@ FORMAT_LABELS = {
 }
 
 
+def _preset_combo(presets, current, label, current_label=None) -> QComboBox:
+    """A combo box of ``presets`` showing ``current``, added as an extra item when it is not a preset."""
+    combo = QComboBox()
+    for value in presets:
+        combo.addItem(label(value), value)
+    index = combo.findData(current)
+    if index < 0:
+        combo.addItem((current_label or label)(current), current)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
+    return combo
+
 class ExportDialog(QDialog):
     """Choose the file, format, size and frame rate; ``result_output()`` / ``result_path()`` after accept."""
 
@@ -66,23 +78,11 @@ class ExportDialog(QDialog):
         self.format_combo.setCurrentIndex(self.format_combo.findData(out.format.value))
         self.format_combo.currentIndexChanged.connect(self._on_format)
         form.addRow("Format", self.format_combo)
-        self.size_combo = QComboBox()
-        for h in EXPORT_HEIGHTS:
-            self.size_combo.addItem(f"{h} px high (width follows the photo)", h)
-        index = self.size_combo.findData(out.height)
-        if index < 0:
-            self.size_combo.addItem(f"{out.height} px high", out.height)
-            index = self.size_combo.count() - 1
-        self.size_combo.setCurrentIndex(index)
+        self.size_combo = _preset_combo(
+            EXPORT_HEIGHTS, out.height, lambda h: f"{h} px high (width follows the photo)", lambda h: f"{h} px high"
+        )
         form.addRow("Size", self.size_combo)
-        self.fps_combo = QComboBox()
-        for f in EXPORT_FPS:
-            self.fps_combo.addItem(f"{f:g} fps", f)
-        index = self.fps_combo.findData(out.fps)
-        if index < 0:
-            self.fps_combo.addItem(f"{out.fps:g} fps", out.fps)
-            index = self.fps_combo.count() - 1
-        self.fps_combo.setCurrentIndex(index)
+        self.fps_combo = _preset_combo(EXPORT_FPS, out.fps, lambda f: f"{f:g} fps")
         form.addRow("Frame rate", self.fps_combo)
         path_row = QHBoxLayout()
         self.path_edit = QLineEdit(suggested_path)
@@ -160,14 +160,7 @@ class PreferencesDialog(QDialog):
             self.device.addItem(label, d)
         self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
         form.addRow("Render device", self.device)
-        self.preview = QComboBox()
-        for h in PREVIEW_HEIGHTS:
-            self.preview.addItem(f"{h} px", h)
-        index = self.preview.findData(settings.preview_height)
-        if index < 0:
-            self.preview.addItem(f"{settings.preview_height} px", settings.preview_height)
-            index = self.preview.count() - 1
-        self.preview.setCurrentIndex(index)
+        self.preview = _preset_combo(PREVIEW_HEIGHTS, settings.preview_height, lambda h: f"{h} px")
         form.addRow("Preview resolution", self.preview)
         self.theme = QComboBox()
         for t in THEMES:
