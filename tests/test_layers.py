@@ -52,7 +52,8 @@ def test_source_imports_respect_layer(layer: str) -> None:
     assert not offenders, "\n".join(offenders)
 
 
-@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+# The core's stricter check (standard library only) is tests/core/test_core_purity.py.
+@pytest.mark.parametrize("layer", ["engine"])
 def test_importing_layer_does_not_load_forbidden_packages(layer: str) -> None:
     modules = [m for m in _modules(layer) if not m.endswith("__main__")]
     script = (
