@@ -126,6 +126,9 @@ class Espeak:
     def synthesize(self, text: str, settings: VoiceSettings) -> Utterance:
         """Speak ``text`` with ``settings``; phones cover the audio from its first to its last sample."""
         with self._lock:
+            # The synth callback is global to the library: another Espeak made
+            # since (and perhaps freed) would receive this one's audio, so take it back.
+            self._lib.espeak_SetSynthCallback(self._callback)
             if self._lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
                 raise UserError(f"espeak-ng has no voice {settings.voice!r}; run `espeak-ng --voices` to list them")
             self._lib.espeak_SetParameter(_PARAM_RATE, int(settings.rate), 0)
