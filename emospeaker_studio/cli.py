@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure speed and memory (or lip-sync accuracy with --speech)", description="Measure render/export speed and memory on the bundled demo, or speech-analysis accuracy with --speech.")
     bench.add_argument("--speech", action="store_true", help="run the lip-sync accuracy benchmark instead")
+    bench.add_argument("--split", choices=("test", "dev"), default="test", help="with --speech: the held-out test set (default) or the development set")
     bench.add_argument("-o", "--output", metavar="FILE.json", help="also write the figures as JSON")
     bench.add_argument("--device", choices=DEVICES, default="auto")
     bench.add_argument("--quick", action="store_true", help="a shorter run (smoke test, figures less precise)")
@@ -318,7 +319,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.speech:
         from emospeaker_studio.engine.speech.benchmark import run_speech_benchmark
 
-        figures = run_speech_benchmark(out, quick=args.quick)
+        figures = run_speech_benchmark(out, quick=args.quick, split=args.split)
     else:
         from emospeaker_studio.engine.bench import run_benchmark
 
