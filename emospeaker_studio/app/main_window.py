@@ -651,10 +651,12 @@ class MainWindow(QMainWindow):
         if pending is None:
             return False
         name = Path(pending.original_path).name if pending.original_path else "an untitled project"
+        others = len(self.recovery.leftovers()) - 1
+        more = f" ({others} older unsaved project{'s' if others > 1 else ''} also left in {self.recovery.folder})" if others > 0 else ""
         self.banner.show_message(
-            f"The Studio closed without saving changes to {name}. Recover them?",
+            f"The Studio closed without saving changes to {name}. Recover them?{more}",
             "info",
-            actions=(("Recover", lambda: self.recover(pending)), ("Discard", self.recovery.clear)),
+            actions=(("Recover", lambda: self.recover(pending)), ("Discard", lambda: self.recovery.discard(pending))),
         )
         return True
 
@@ -664,6 +666,7 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             self.show_error(f"the recovery file cannot be read: {exc}")
             return
+        self.recovery.adopt(pending)
         self.document.reset(project, pending.original_path or None, dirty=True)
         self.selection.clear()
         self.seek(0.0)

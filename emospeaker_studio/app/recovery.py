@@ -2,22 +2,29 @@
 
 While a project has unsaved changes it is written every minute to
 ``user_data_dir()/recovery/`` (atomically, through the core's project
-writer). A clean exit removes the file; finding it at start-up means the last
-session ended without saving, so the window offers to restore it.
+writer). Each open project has its own slot there, so two windows or two
+Studio instances never overwrite each other's autosave: a saved project's
+slot is named by a hash of its path, an untitled one's by an id for this
+window's session. A clean exit removes the slot; slots found at start-up
+mean a session ended without saving, so the window offers the newest one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 from emospeaker_studio import paths
 from emospeaker_studio.app.settings import atomic_write_text
 from emospeaker_studio.core.project import Project
+
+SUFFIX = ".esproj"
 
 
 @dataclass(frozen=True)
@@ -25,50 +32,111 @@ class Recovery:
     project_path: Path  # the autosaved project
     original_path: str  # the file it was opened from ("" if untitled)
     saved_at: float  # seconds since the epoch
+    slot: str = "autosave"  # the slot's file stem inside the recovery folder
+
+
+def slot_for(original_path: str, session_id: str) -> str:
+    """The slot name for a project: a hash of its path, or the session id while it is untitled."""
+    if not original_path:
+        return f"untitled-{session_id}"
+    key = os.path.normcase(os.path.abspath(original_path))
+    return "project-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether another process with this id runs (POSIX only; elsewhere unknown, so False)."""
+    if pid <= 0 or pid == os.getpid() or os.name != "posix":
+        # On Windows os.kill(pid, 0) would terminate the process, so it is never asked there.
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists but belongs to someone else
+        return True
+    return True
 
 
 class RecoveryStore:
-    def __init__(self, folder: Optional[Path] = None) -> None:
+    """One window's autosave slot in the shared recovery folder."""
+
+    def __init__(self, folder: Optional[Path] = None, *, session_id: Optional[str] = None) -> None:
         self.folder = Path(folder) if folder else paths.user_data_dir() / "recovery"
+        self.session_id = session_id or uuid.uuid4().hex[:12]
+        self._slot: Optional[str] = None  # the slot this store last wrote (or adopted)
 
     @property
-    def project_path(self) -> Path:
-        return self.folder / "autosave.esproj"
+    def slot(self) -> Optional[str]:
+        return self._slot
 
-    @property
-    def _meta_path(self) -> Path:
-        return self.folder / "autosave.json"
+    def _project_file(self, slot: str) -> Path:
+        return self.folder / f"{slot}{SUFFIX}"
+
+    def _meta_file(self, slot: str) -> Path:
+        return self.folder / f"{slot}.json"
 
     def save(self, project: Project, original_path: str) -> None:
         from emospeaker_studio.core.projectfile import save_project
 
+        slot = slot_for(original_path, self.session_id)
         self.folder.mkdir(parents=True, exist_ok=True)
-        save_project(project, self.project_path)
-        atomic_write_text(self._meta_path, json.dumps({"original_path": original_path, "saved_at": time.time(), "pid": os.getpid()}))
+        save_project(project, self._project_file(slot))
+        atomic_write_text(
+            self._meta_file(slot), json.dumps({"original_path": original_path, "saved_at": time.time(), "pid": os.getpid()})
+        )
+        # The project moved (Save As, a recovered untitled project): its old slot is stale now;
+        # removed only after the new one is written so a crash in between loses nothing.
+        if self._slot is not None and self._slot != slot:
+            self._remove(self._slot)
+        self._slot = slot
+
+    def leftovers(self) -> List[Recovery]:
+        """Slots not held by another running Studio, newest first."""
+        found = []
+        for project_file in self.folder.glob(f"*{SUFFIX}"):
+            slot = project_file.name[: -len(SUFFIX)]
+            try:
+                meta = json.loads(self._meta_file(slot).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                meta = {}
+            if _process_alive(int(meta.get("pid", 0) or 0)):
+                continue  # another instance is still working on it: not left over
+            try:
+                saved_at = float(meta.get("saved_at", project_file.stat().st_mtime))
+            except OSError:
+                continue
+            found.append(Recovery(project_file, str(meta.get("original_path", "")), saved_at, slot))
+        return sorted(found, key=lambda r: r.saved_at, reverse=True)
 
     def pending(self) -> Optional[Recovery]:
-        """The recovery left by a session that did not exit cleanly, or None."""
-        if not self.project_path.is_file():
-            return None
-        try:
-            meta = json.loads(self._meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = {}
-        return Recovery(self.project_path, str(meta.get("original_path", "")), float(meta.get("saved_at", self.project_path.stat().st_mtime)))
+        """The newest recovery left by a session that did not exit cleanly, or None."""
+        found = self.leftovers()
+        return found[0] if found else None
 
     def load(self, recovery: Recovery) -> Project:
         from emospeaker_studio.core.projectfile import load_project
 
         return load_project(recovery.project_path)
 
+    def adopt(self, recovery: Recovery) -> None:
+        """Take over a recovered slot: this window's autosaves and clean exit now manage it."""
+        if self._slot is not None and self._slot != recovery.slot:
+            self._remove(self._slot)
+        self._slot = recovery.slot
+
+    def discard(self, recovery: Recovery) -> None:
+        """Remove a left-over slot the user chose not to recover."""
+        self._remove(recovery.slot)
+
     def clear(self) -> None:
-        for path in (self.project_path, self._meta_path, self.project_path.with_name(self.project_path.name + ".bak")):
+        """Remove this window's slot (after a save or at a clean exit)."""
+        if self._slot is not None:
+            self._remove(self._slot)
+            self._slot = None
+
+    def _remove(self, slot: str) -> None:
+        for path in [self._meta_file(slot), *self.folder.glob(f"{slot}{SUFFIX}*")]:
             try:
                 path.unlink()
-            except OSError:
-                pass
-        for extra in self.folder.glob("autosave.esproj*"):
-            try:
-                extra.unlink()
             except OSError:
                 pass

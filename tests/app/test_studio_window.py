@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from emospeaker_studio.core.edits import AddKeyframe, SetAudio, SetPortrait
-from emospeaker_studio.core.keyframes import Keyframe
+from emospeaker_studio.core.keyframes import EmotionTrack, Keyframe
 from emospeaker_studio.core.project import Project
 
 
@@ -84,6 +87,49 @@ def test_autosave_and_recovery_offer(make_window, fake_backend, media):
     second.banner._actions[0].click()
     (kf,) = second.document.project.emotions
     assert kf.emotion.value == "angry" and second.document.is_dirty
+
+
+def test_two_projects_keep_separate_autosaves(tmp_path):
+    from emospeaker_studio.app.recovery import RecoveryStore
+
+    folder = tmp_path / "recovery"
+    first, second, untitled_a, untitled_b = (RecoveryStore(folder) for _ in range(4))
+    saves = [
+        (first, str(tmp_path / "a.esproj"), "happy"),
+        (second, str(tmp_path / "b.esproj"), "sad"),
+        (untitled_a, "", "angry"),
+        (untitled_b, "", "surprised"),
+    ]
+    for store, path, emotion in saves:
+        store.save(Project().with_(emotions=EmotionTrack((Keyframe.new(1.0, emotion),))), path)
+    # Every window's autosave survives the others' and still holds its own project.
+    found = {r.slot: r for r in first.leftovers()}
+    assert len(found) == 4
+    for store, path, emotion in saves:
+        recovery = found[store.slot]
+        assert recovery.original_path == path
+        (kf,) = store.load(recovery).emotions
+        assert kf.emotion.value == emotion
+    # The offer is the newest one; a clean exit of one window removes only its own slot.
+    assert first.pending().slot == untitled_b.slot
+    untitled_b.clear()
+    assert first.pending().slot == untitled_a.slot
+    assert {r.slot for r in first.leftovers()} == {first.slot, second.slot, untitled_a.slot}
+    # Save As moves an untitled project to its path's slot and drops the old one.
+    untitled_a.save(Project(), str(tmp_path / "c.esproj"))
+    assert [r.original_path for r in first.leftovers()].count("") == 0
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a running instance is recognised by its process id on POSIX")
+def test_a_running_instances_autosave_is_not_offered(tmp_path):
+    from emospeaker_studio.app.recovery import RecoveryStore
+
+    other = RecoveryStore(tmp_path / "recovery")
+    other.save(Project(), str(tmp_path / "busy.esproj"))
+    meta = other.folder / f"{other.slot}.json"
+    # Pretend the slot belongs to a live process other than this one (the test runner's parent).
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "pid": os.getppid()}))
+    assert RecoveryStore(tmp_path / "recovery").pending() is None
 
 
 def test_dropping_files_imports_them(window, media, qtbot):
