@@ -65,6 +65,7 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)"
 AUDIO_FILTER = "Audio or video (*.wav *.flac *.mp3 *.m4a *.aac *.ogg *.opus *.mp4 *.mov *.mkv *.webm)"
 PROJECT_FILTER = f"EmoSpeaker projects (*{PROJECT_SUFFIX})"
+REVERSE_NOTICE = "Reverse (no sound)"  # QMediaPlayer cannot play audio backwards
 
 
 def classify_path(path: str) -> str:
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
         a("select_all", "Select &All Keyframes", lambda: self.selection.set(self.document.project.emotions.ids))
         a("add_keyframe", "Add &Keyframe at Playhead", self.add_keyframe_at_playhead, icon_name="keyframe")
         a("play", "&Play / Pause", self.clock.toggle, icon_name="play")
-        a("shuttle_back", "Play Backwards", lambda: self.clock.play(-1.0))
+        a("shuttle_back", "Play Backwards", lambda: self.clock.play(-1.0))  # picture only: see PlaybackClock
         a("shuttle_stop", "Pause", self.clock.pause)
         a("shuttle_forward", "Play Forward", self._shuttle_forward)
         a("prev_frame", "Previous Frame", lambda: self.step_frames(-1))
@@ -325,6 +326,7 @@ class MainWindow(QMainWindow):
         doc.projectChanged.connect(self._on_project_changed)
         self.clock.positionChanged.connect(self._on_time)
         self.clock.playingChanged.connect(self._on_playing)
+        self.clock.rateChanged.connect(lambda _rate: self._show_reverse_notice())
         t = self.transport
         t.playToggled.connect(self.clock.toggle)
         t.stepRequested.connect(self.step_frames)
@@ -402,7 +404,17 @@ class MainWindow(QMainWindow):
         self.timeline.set_playhead(seconds)
         self.transport.set_time(seconds, self._duration(), self._fps())
 
+    def _show_reverse_notice(self) -> None:
+        """While J plays backwards the status bar says why there is no sound."""
+        reversing = self.clock.playing and self.clock.rate < 0
+        bar = self.statusBar()
+        if reversing:
+            bar.showMessage(REVERSE_NOTICE)
+        elif bar.currentMessage() == REVERSE_NOTICE:
+            bar.clearMessage()
+
     def _on_playing(self, playing: bool) -> None:
+        self._show_reverse_notice()
         self.transport.set_playing(playing)
         self.preview_controller.set_playing(playing)
         self.actions_["play"].setIcon(icon("pause" if playing else "play", self.palette_.text))

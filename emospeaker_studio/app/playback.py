@@ -18,10 +18,16 @@ TICK_MS = 8  # how often the picture checks the clock: well under one frame at 6
 
 class PlaybackClock(QObject):
     """Signals: ``positionChanged(seconds)`` on every tick while playing and on seek;
-    ``playingChanged(bool)``."""
+    ``playingChanged(bool)``; ``rateChanged(rate)`` when play() changes speed or direction.
+
+    A negative rate plays backwards on the timer clock, picture only: QMediaPlayer
+    cannot play audio in reverse (negative playback rates are unsupported by its
+    backends), so the player is paused meanwhile.
+    """
 
     positionChanged = Signal(float)
     playingChanged = Signal(bool)
+    rateChanged = Signal(float)
 
     def __init__(self, parent: Optional[QObject] = None, *, audio: bool = True) -> None:
         """``audio=False`` plays silently on the timer clock (no QtMultimedia at all)."""
@@ -113,6 +119,7 @@ class PlaybackClock(QObject):
         self._loop = loop if loop and loop[1] - loop[0] > 0.05 else None
 
     def play(self, rate: float = 1.0) -> None:
+        changed = rate != self._rate
         self._rate = rate
         end = self._loop[1] if self._loop else self._duration
         if self._position >= end - 1e-3 and rate > 0:
@@ -127,6 +134,8 @@ class PlaybackClock(QObject):
         elif self._player is not None and self._player_started:
             self._player.pause()
         self._timer.start()
+        if changed:
+            self.rateChanged.emit(rate)
         if not self._playing:
             self._playing = True
             self.playingChanged.emit(True)
