@@ -229,6 +229,7 @@ class PreviewView(QGraphicsView):
         self._drag_point = hit
         self._drag_start = self.mapToScene(event.position().toPoint())
         self._drag_delta = QPointF()
+        self.viewport().setCursor(Qt.ClosedHandCursor)  # the point is held: it follows the mouse until release
         event.accept()
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
@@ -253,6 +254,7 @@ class PreviewView(QGraphicsView):
             self._landmarks[index] += (delta.x() / scale, delta.y() / scale)
             self.landmarkMoved.emit(index, delta.x() / scale, delta.y() / scale)
         self._draw_landmarks(scale)
+        self.viewport().setCursor(Qt.CrossCursor)  # still over the point it dropped
         event.accept()
 
     def resizeEvent(self, event) -> None:  # noqa: N802

@@ -213,6 +213,44 @@ def test_dragging_a_face_point_records_a_landmark_correction(window, qtbot):
     assert window.document.project.landmark_offsets == ()
 
 
+def test_a_dragged_face_point_follows_the_mouse_before_release(window, qtbot):
+    import numpy as np
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QMouseEvent
+
+    qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
+    rng = np.random.default_rng(1)
+    landmarks = np.column_stack([rng.uniform(220, 270, 478), rng.uniform(20, 100, 478), np.zeros(478)])
+    landmarks[291] = (40.0, 60.0, 0.0)  # the other mouth corner, alone on the left
+    window.preview.set_landmarks(landmarks)
+    window.transport.overlay.setChecked(True)
+    preview, vp = window.preview, window.preview.viewport()
+    scale = preview._scale()
+    start = preview.mapFromScene(40.0 * scale, 60.0 * scale)
+
+    def send(kind, pos, buttons):
+        event = QMouseEvent(kind, QPointF(pos), QPointF(vp.mapToGlobal(pos)), Qt.LeftButton, buttons, Qt.NoModifier)
+        QApplication.sendEvent(vp, event)
+
+    def marker_at(view_pos) -> bool:
+        return preview._keypoints.path().contains(preview.mapToScene(view_pos))
+
+    assert marker_at(start)
+    send(QMouseEvent.MouseButtonPress, start, Qt.LeftButton)
+    assert vp.cursor().shape() == Qt.ClosedHandCursor
+    # Steps well beyond the marker's radius (about 10 screen pixels here), so each spot is distinct.
+    for step in (QPoint(25, 0), QPoint(50, 10), QPoint(75, 20)):
+        send(QMouseEvent.MouseMove, start + step, Qt.LeftButton)
+        # The marker is redrawn under the mouse on every move, the old spot is left empty,
+        # and the document (so the rig re-fit) is untouched until release.
+        assert marker_at(start + step) and not marker_at(start)
+        assert window.document.project.landmark_offsets == ()
+    send(QMouseEvent.MouseButtonRelease, start + QPoint(75, 20), Qt.NoButton)
+    ((index, _dx, _dy),) = window.document.project.landmark_offsets
+    assert index == 291 and marker_at(start + QPoint(75, 20))
+    assert vp.cursor().shape() != Qt.ClosedHandCursor
+
+
 def test_several_faces_offer_a_choice(make_window, fake_backend, media, qtbot):
     fake_backend.face_count = 3
     window = make_window(fake_backend)
