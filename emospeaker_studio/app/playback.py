@@ -3,8 +3,15 @@
 The frame shown is ``floor(position x fps)``; when a frame is not rendered in
 time it is skipped rather than delayed, so the picture never drifts from the
 voice. Between the player's position reports the clock is extrapolated with
-a monotonic timer and re-anchored on every report. Without audio (or without
-an audio device that advances) the monotonic timer alone is the clock.
+a monotonic timer. The reports are coarse (the FFmpeg backend reports once per
+decoded audio block, ~186 ms of 22 kHz audio, 150-200 ms apart in wall time),
+so each one is off by up to ~±40 ms: re-anchoring on every report made the
+picture jump by a frame (one dropped, or one shown twice) several times a
+minute. Instead the clock slews towards the reports (a few per cent faster or
+slower until it meets them), which keeps every frame on screen and the
+picture within a frame of the sound; only a large gap (a seek, a stall of the
+audio) re-anchors at once. Without audio (or without an audio device that
+advances) the monotonic timer alone is the clock.
 """
 
 from __future__ import annotations
@@ -14,6 +21,12 @@ from typing import Optional
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, QUrl, Signal
 
 TICK_MS = 8  # how often the picture checks the clock: well under one frame at 60 fps
+#: A gap between the clock and the player's report is closed over this long...
+SLEW_TIME_S = 0.6
+#: ...at most this fraction faster or slower than the playback rate (inaudible, invisible).
+MAX_SLEW = 0.08
+#: A gap larger than this is not jitter (a seek, the audio stalled): re-anchor at once.
+RESYNC_S = 0.25
 
 
 class PlaybackClock(QObject):
@@ -41,6 +54,8 @@ class PlaybackClock(QObject):
         self._loop: Optional[tuple[float, float]] = None
         self._anchor_position = 0.0
         self._anchor = QElapsedTimer()
+        self._slew = 0.0  # rate added while closing a gap to the player's reports
+        self._slew_until_s = 0.0  # ... for this long after the anchor
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.PreciseTimer)
         self._timer.setInterval(TICK_MS)
@@ -80,17 +95,34 @@ class PlaybackClock(QObject):
         self._player = QMediaPlayer(self)
         self._audio_out = QAudioOutput(self)
         self._player.setAudioOutput(self._audio_out)
-        self._player.positionChanged.connect(self._on_player_position)
+        self._player.positionChanged.connect(self.on_player_position)
         self._player.errorOccurred.connect(self._on_player_error)
 
-    def _on_player_position(self, ms: int) -> None:
+    def on_player_position(self, ms: int) -> None:
+        """A position report of the audio player (milliseconds): the clock slews towards it."""
         if self._playing and self._rate > 0:
-            extrapolated = self._anchor_position + self._rate * self._anchor.elapsed() / 1000.0
-            if ms / 1000.0 < extrapolated - 0.5:
+            extrapolated = self._clock_now()
+            reported = ms / 1000.0
+            if reported < extrapolated - 0.5:
                 return  # the player rewound at the end of the media or reported late: not a clock
-            self.max_correction_s = max(self.max_correction_s, abs(extrapolated - ms / 1000.0))
-            self._anchor_position = ms / 1000.0
+            gap = reported - extrapolated
+            self.max_correction_s = max(self.max_correction_s, abs(gap))
+            self._anchor_position = extrapolated
             self._anchor.restart()
+            if abs(gap) > RESYNC_S:
+                self._anchor_position, self._slew, self._slew_until_s = reported, 0.0, 0.0
+                return
+            # Close the gap smoothly: the picture neither skips nor repeats a frame for jitter.
+            self._slew = max(-MAX_SLEW, min(MAX_SLEW, gap / SLEW_TIME_S)) * self._rate
+            self._slew_until_s = gap / self._slew if self._slew else 0.0
+
+    def _clock_now(self) -> float:
+        """The extrapolated clock: the anchor plus the elapsed time at the rate, plus the slew."""
+        elapsed = self._anchor.elapsed() / 1000.0
+        return self._anchor_position + self._rate * elapsed + self._slew * min(elapsed, self._slew_until_s)
+
+    def _reset_slew(self) -> None:
+        self._slew, self._slew_until_s = 0.0, 0.0
 
     def _on_player_error(self, *args) -> None:
         self._audio_ok = False  # the picture keeps playing on the timer clock
@@ -126,6 +158,7 @@ class PlaybackClock(QObject):
             self._position = self._loop[0] if self._loop else 0.0
         self._anchor_position = self._position
         self._anchor.start()
+        self._reset_slew()
         if self._audio_ok and self._player is not None and rate > 0:
             self._player.setPlaybackRate(rate)
             self._player.setPosition(int(self._position * 1000))
@@ -155,12 +188,13 @@ class PlaybackClock(QObject):
         self._position = min(max(0.0, seconds), self._duration) if self._duration > 0 else max(0.0, seconds)
         self._anchor_position = self._position
         self._anchor.restart()
+        self._reset_slew()
         if self._player is not None and self._audio_ok:
             self._player.setPosition(int(self._position * 1000))
         self.positionChanged.emit(self._position)
 
     def _tick(self) -> None:
-        position = self._anchor_position + self._rate * self._anchor.elapsed() / 1000.0
+        position = self._clock_now()
         start, end = self._loop if self._loop else (0.0, self._duration)
         if self._rate > 0 and position >= end:
             if self._loop:
