@@ -68,9 +68,10 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         # (AU4's basis pulls the inner brows down hard; more than this would
         # cancel AU1's lift and flatten the oblique brow.)
         "AU04": (0.0, 0.08, 0.18, 0.28, 0.38),
-        # Lip corners pulled down; kept moderate because strong AU15 on
-        # closed lips opens a sliver between them in the renderer's rig.
-        "AU15": (0.0, 0.25, 0.40, 0.50, 0.60),
+        # Lip corners pulled down, most of it by 0.5: on a smiling photo the
+        # relaxed smile alone leaves the mouth flat, and a moderately sad
+        # mouth has to turn down.
+        "AU15": (0.0, 0.30, 0.60, 0.68, 0.75),
         # Chin raiser pushes the lower lip up into a pout, keeping the lips
         # together as the corners drop.
         "AU17": (0.0, 0.0, 0.20, 0.40, 0.60),
@@ -85,25 +86,26 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     },
     Emotion.FEARFUL: {
         # Raised and drawn-together brows (AU1 + AU2 + AU4), wide eyes (AU5).
-        "AU01": (0.0, 0.35, 0.66, 0.78, 0.90),
-        "AU02": (0.0, 0.20, 0.45, 0.52, 0.60),
+        "AU01": (0.0, 0.40, 0.75, 0.82, 0.90),
+        "AU02": (0.0, 0.25, 0.52, 0.56, 0.60),
         "AU04": (0.0, 0.08, 0.18, 0.27, 0.35),
-        "AU05": (0.0, 0.30, 0.62, 0.73, 0.85),
+        "AU05": (0.0, 0.35, 0.70, 0.78, 0.85),
         # Lips stretched sideways (AU20): fear's mouth, present from the start.
-        "AU20": (0.0, 0.30, 0.58, 0.69, 0.80),
-        # Tense lower lids (AU7) and a slightly dropped jaw (AU26) for intense
-        # fear: a small opening, whose teeth the renderer keeps in shadow; a
-        # wide one with lit teeth reads as a grimace or a grin.
+        "AU20": (0.0, 0.35, 0.68, 0.74, 0.80),
+        # Tense lower lids (AU7) for intense fear, and the lips parting as the
+        # jaw drops a little (AU25/26) from moderate fear on: a small opening,
+        # whose teeth the renderer keeps in shadow; a wide one with lit teeth
+        # reads as a grimace or a grin.
         "AU07": (0.0, 0.0, 0.0, 0.20, 0.35),
-        "jaw_open": (0.0, 0.0, 0.0, 0.08, 0.20),
+        "jaw_open": (0.0, 0.0, 0.04, 0.10, 0.20),
     },
     Emotion.ANGRY: {
         # Brows down and together (AU4) lead; the lids tighten into a glare
         # (AU7) and the lips thin (AU23) and press together (AU24).
-        "AU04": (0.0, 0.48, 0.78, 0.86, 0.92),
-        "AU07": (0.0, 0.30, 0.62, 0.72, 0.80),
-        "AU23": (0.0, 0.25, 0.50, 0.56, 0.60),
-        "AU24": (0.0, 0.15, 0.45, 0.58, 0.70),
+        "AU04": (0.0, 0.48, 0.86, 0.90, 0.94),
+        "AU07": (0.0, 0.35, 0.70, 0.76, 0.82),
+        "AU23": (0.0, 0.30, 0.56, 0.58, 0.60),
+        "AU24": (0.0, 0.20, 0.52, 0.62, 0.70),
         # An upper-lid raise (AU5) for the staring eyes, so the lowered brows
         # and tight lower lids glare instead of squinting; much more reads as
         # fear, because AU5 and AU7 pull the same lids opposite ways.
@@ -136,8 +138,8 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     Emotion.CONTEMPTUOUS: {
         # Contempt is the one asymmetric prototype: one corner pulled up
         # (AU12R) and tightened inward (AU14R).
-        "AU12R": (0.0, 0.40, 0.70, 0.85, 1.00),
-        "AU14R": (0.0, 0.30, 0.58, 0.72, 0.85),
+        "AU12R": (0.0, 0.48, 0.85, 0.95, 1.00),
+        "AU14R": (0.0, 0.35, 0.65, 0.78, 0.90),
         # Strong contempt adds a slight bilateral dimple tightening (AU14).
         "AU14": (0.0, 0.0, 0.0, 0.10, 0.20),
     },

@@ -31,9 +31,10 @@ Neutral asks for nothing and changes nothing, at any intensity. The
 articulation controls (jaw_open, ...) are topped up like units but not
 relaxed, with one exception: an emotion shown with closed lips (sad, angry,
 contemptuous) on a photo with parted lips closes them with ``lip_press =
-relaxation(s)`` (scaled down for a barely parted photo), so a toothy smile
-does not survive into a sad face: the teeth go with the smile, on the same
-curve. While talking, speech takes the lips over again.
+relaxation(s * RELAXED_AT / LIPS_CLOSED_AT)`` (scaled down for a barely
+parted photo), so a toothy smile does not survive into a sad face: the
+teeth go with the smile, on the same curve, and are gone by intensity 0.5.
+While talking, speech takes the lips over again.
 
 ``expressiveness`` (0..1.5) scales intensity before the lookup; past
 intensity 1 it scales the full-intensity vector, clipped to 1.
@@ -68,6 +69,10 @@ PARTED_LIPS = 0.05
 # kink at RELAXED_AT); 1.6 puts it at 0.86 by s = 0.5.
 RELAXED_AT = 0.7
 RELAX_EXPONENT = 1.6
+# The emotion strength from which a closed-lip emotion has closed the photo's
+# parted lips completely (on the same curve, sooner): a sliver of teeth left
+# between the lips of a moderately sad or contemptuous face reads as a grin.
+LIPS_CLOSED_AT = 0.5
 
 
 def relaxation(strength: np.ndarray | float) -> np.ndarray:
@@ -118,6 +123,7 @@ def relative_expression(
         relax = relaxation(strength)
         relaxed = -relax[:, None] * photo[None, :] * _IS_ACTION_UNIT[None, :]
         coefficients = np.where(PROTOTYPE_MASK[ids], topped_up, np.where(KEEP_MASK[ids], 0.0, relaxed))
-        coefficients[:, _LIP_PRESS] += CLOSED_LIPS_MASK[ids] * relax * parted
+        closing = relaxation(strength * RELAXED_AT / LIPS_CLOSED_AT)
+        coefficients[:, _LIP_PRESS] += CLOSED_LIPS_MASK[ids] * closing * parted
         out += timeline.weights[:, k, None] * coefficients
     return out

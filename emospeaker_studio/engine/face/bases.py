@@ -140,16 +140,33 @@ class BasisSpec:
         moves.update(lips or {})
         return self.solve(moves, still=self._still_eyes_and_nose() + [lm.CHIN], radius=radius, keep_closed=keep_closed)
 
+    def _curved_lips(self, dx_out: float, dy: float, middle_dy: float, sides=(-1.0, 1.0), middle_dx: float = 0.0) -> dict:
+        """Every lip point (both lips alike) moved by the middle's move plus the corners' move times u².
+
+        A smile bends the whole lip line into a U, not only its ends: moving
+        just the corners would leave the lip between them a straight slope,
+        and relaxing a photographed smile would leave its U in place.
+        """
+        upper, lower = self._lips()
+        lips = {}
+        for i in upper + lower:
+            u = float(np.clip(self.u(i), -1.0, 1.0))
+            bend = u * u if np.sign(u) in sides or u == 0.0 else 0.0
+            share = 1.0 if len(sides) == 2 else float(np.clip(0.5 + 0.5 * u, 0.0, 1.0))
+            lips[i] = (middle_dx + dx_out * np.sign(u) * bend, middle_dy * share + dy * bend, 0.0)
+        return lips
+
     def _au12(self):
         # The lips' middle rises a little with the corners, both lips together, so
         # lips that are closed in the photo stay closed.
-        middle = (lm.UPPER_LIP_TOP, lm.UPPER_INNER_MID, lm.LOWER_INNER_MID, lm.LOWER_LIP_BOTTOM)
-        lips = {i: (0.0, -0.008, 0.0) for i in middle}
-        return self._mouth_action(self._corner_move(0.035, -0.055), lips)
+        lips = self._curved_lips(0.035, -0.05, -0.006)
+        return self._mouth_action(self._corner_move(0.035, -0.056), lips)
 
     def _au12r(self):
-        lips = {i: (0.006, -0.004, 0.0) for i in (lm.UPPER_LIP_TOP, lm.UPPER_INNER_MID, lm.LOWER_INNER_MID, lm.LOWER_LIP_BOTTOM)}
-        corners = self._corner_move(0.035, -0.055, sides=(1.0,))
+        # One corner pulled up and out; the lip line between it and the middle
+        # rises towards it, so the mouth slants (the other corner stays put).
+        lips = self._curved_lips(0.04, -0.06, -0.01, sides=(1.0,), middle_dx=0.006)
+        corners = self._corner_move(0.04, -0.068, sides=(1.0,))
         return self._mouth_action(corners, lips)
 
     def _au14(self):
@@ -160,8 +177,15 @@ class BasisSpec:
         return self._mouth_action(self._corner_move(-0.025, -0.006, sides=(1.0,), dz=0.01), lips, radius=0.22)
 
     def _au15(self):
-        lips = {lm.UPPER_LIP_TOP: (0, 0, 0), lm.UPPER_INNER_MID: (0, 0, 0)}
-        return self._mouth_action(self._corner_move(0.01, 0.05), lips, radius=0.25)
+        # The lips' middles hold and both lips bend down alike, more and more
+        # towards the corners: the corners come down without parting the lips or
+        # crossing them, and the lip line between them turns down too.
+        upper, lower = self._lips()
+        lips = {}
+        for i in upper + lower:
+            u = float(np.clip(self.u(i), -1.0, 1.0))
+            lips[i] = (0.01 * u * abs(u), 0.056 * abs(u) ** 1.5, 0.0)
+        return self._mouth_action(self._corner_move(0.01, 0.056), lips, radius=0.25)
 
     def _au20(self):
         upper, lower = self._lips()
@@ -181,15 +205,21 @@ class BasisSpec:
         return self._thin_lips(0.0, corner_in=0.0, close=1.0, extra=0.006)
 
     def _thin_lips(self, fraction: float, corner_in: float, close: float, extra: float = 0.0):
-        """Outer lip edges move towards the seam; ``close`` of the photo's gap is closed."""
+        """Outer lip edges move towards the seam; ``close`` of the photo's gap is closed.
+
+        Parted lips close mostly by the jaw coming up (``_UPPER_LIP_SHARE`` of
+        the gap is the upper lip coming down): the upper lip keeps its place
+        against the lip corners, so a closed smile's corners are no higher
+        above the seam than they were above the upper lip.
+        """
         moves = self._corner_move(-corner_in, 0.0)
         down = self.to_curve(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)  # to the lower lip
         up = self.to_curve(lm.LIPS_LOWER_INNER, lm.LIPS_UPPER_INNER)  # (negative) to the upper lip
         for k, (uo, ui, lo, li) in enumerate(zip(lm.LIPS_UPPER_OUTER, lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER)):
             if ui in _CORNERS:
                 continue
-            upper_half = close * max(down[k], 0.0) / 2
-            lower_half = close * max(-up[k], 0.0) / 2
+            upper_half = close * max(down[k], 0.0) * _UPPER_LIP_SHARE
+            lower_half = close * max(-up[k], 0.0) * (1.0 - _UPPER_LIP_SHARE)
             upper_thick = self.q[ui, 1] - self.q[uo, 1]
             lower_thick = self.q[lo, 1] - self.q[li, 1]
             moves[ui] = (0.0, upper_half, 0.0)
@@ -308,7 +338,14 @@ class BasisSpec:
         # slants down towards the nose over eyes that look deeper set.
         return self._brows(0.06, 0.05, 0.03, inward=(0.05, 0.028, 0.005))
 
-    def _lids(self, upper_fraction: float, lower_fraction: float, radius: float, cheek: float = 0.0) -> np.ndarray:
+    def _lids(self, upper_fraction: float, lower_fraction: float, radius: float, cheek: float = 0.0, confined: bool = False) -> np.ndarray:
+        """Lids move by fractions of the opening; ``confined`` holds the brow bone and cheek rings still.
+
+        Confined, only the lid skin between the margins and the third ring
+        around the eye (the upper lid's crease, the lower lid's edge on the
+        cheek) moves: rigid things resting there, like a glasses frame along
+        the brow bone, stay straight while the lid slides down over the eye.
+        """
         moves = {}
         for upper, lower in ((lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER), (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)):
             # Each lid point moves straight up or down by its share of the opening at its x,
@@ -322,6 +359,8 @@ class BasisSpec:
                 moves[top] = (0.0, upper_fraction * max(down[k], 0.0), 0.0)
                 moves[bottom] = (0.0, lower_fraction * min(up[k], 0.0), 0.0)
         still = list(_BROW_INNER + _BROW_MIDDLE + _BROW_OUTER)
+        if confined:
+            still += list(_EYE_RIM)
         if cheek:
             eye_y = 0.0
             nose_y = self.q[lm.NOSE_TIP, 1]
@@ -344,7 +383,7 @@ class BasisSpec:
         return self._lids(0.08, 0.36, radius=0.1)
 
     def _blink(self):
-        return self._lids(0.88, 0.12, radius=0.12)
+        return self._lids(0.88, 0.12, radius=0.12, confined=True)
 
     def _lip_round(self):
         lips = {
@@ -393,6 +432,8 @@ class BasisSpec:
         return self._gaze(False)
 
 
+# Of a parted photo's lip gap, the share the upper lip travels when the lips close.
+_UPPER_LIP_SHARE = 0.3
 _CORNERS = (lm.MOUTH_CORNER_LEFT, lm.MOUTH_CORNER_RIGHT, lm.INNER_CORNER_LEFT, lm.INNER_CORNER_RIGHT)
 _NOSE_ALAE = (98, 327, 64, 294, 48, 278, 129, 358, 102, 331, 49, 279, 115, 344, 220, 440)
 _NOSE_BRIDGE = (6, 197, 195, 5, 168, 122, 351, 196, 419, 188, 412, 174, 399, 3, 248)
@@ -401,3 +442,10 @@ _BROW_INNER_RIGHT = (285, 336, 295, 296)
 _BROW_INNER = _BROW_INNER_LEFT + _BROW_INNER_RIGHT
 _BROW_MIDDLE = (52, 105, 282, 334)
 _BROW_OUTER = (46, 70, 53, 63, 276, 300, 283, 293)
+# The third ring of mesh points around each eye (counting the lid margin as the
+# first): along the brow bone above, along the cheek below. The lid skin lies
+# inside it.
+_EYE_RIM = (
+    113, 225, 224, 223, 222, 221, 189, 31, 228, 229, 230, 231, 232, 233,
+    342, 445, 444, 443, 442, 441, 413, 261, 448, 449, 450, 451, 452, 453,
+)

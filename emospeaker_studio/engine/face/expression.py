@@ -22,6 +22,9 @@ _NEUTRAL_EYE_OPENING = 0.27  # mean lid gap / eye width
 _NEUTRAL_INNER_BROW = 0.070  # inner brow above the iris line
 _NEUTRAL_OUTER_BROW = 0.060
 _NEUTRAL_BROW_SEPARATION = 0.30  # inner brow ends apart / outer eye corner distance
+# Lip corners this far above where the lips meet (face heights) count fully in
+# the smile estimate; a broad, toothy smile's corners reach about that.
+_FULL_CORNER_LIFT = 0.06
 
 
 def face_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -49,11 +52,15 @@ def estimate_photo_expression(points: np.ndarray) -> dict[str, float]:
     eye_span = np.linalg.norm(p[33] - p[263])
     mouth_width = np.linalg.norm(p[lm.MOUTH_CORNER_LEFT] - p[lm.MOUTH_CORNER_RIGHT]) / eye_span
     corners_y = (p[lm.MOUTH_CORNER_LEFT, 1] + p[lm.MOUTH_CORNER_RIGHT, 1]) / 2
-    corner_lift = p[lm.UPPER_INNER_MID, 1] - corners_y  # corners above the upper lip's centre
-    right_lift = p[lm.UPPER_INNER_MID, 1] - p[lm.MOUTH_CORNER_RIGHT, 1]
-    left_lift = p[lm.UPPER_INNER_MID, 1] - p[lm.MOUTH_CORNER_LEFT, 1]
+    # Corners above where the lips meet: the middle of their gap, as a neutral
+    # open mouth's corners sit level with it (above the upper lip's edge would
+    # count a toothy smile's open jaw against its smile).
+    seam_y = (p[lm.UPPER_INNER_MID, 1] + p[lm.LOWER_INNER_MID, 1]) / 2
+    corner_lift = seam_y - corners_y
+    right_lift = seam_y - p[lm.MOUTH_CORNER_RIGHT, 1]
+    left_lift = seam_y - p[lm.MOUTH_CORNER_LEFT, 1]
 
-    smile = 0.6 * (mouth_width - _NEUTRAL_MOUTH_WIDTH_PER_EYES) / 0.2 + 0.4 * corner_lift / 0.04
+    smile = 0.6 * (mouth_width - _NEUTRAL_MOUTH_WIDTH_PER_EYES) / 0.2 + 0.4 * corner_lift / _FULL_CORNER_LIFT
     au12 = float(np.clip(_dead_zone(smile, 0.05), -1.0, 1.0))
     asymmetry = _dead_zone((right_lift - left_lift) / 0.03, 0.15)
     au12r = float(np.clip(asymmetry, 0.0, 1.0))

@@ -163,6 +163,13 @@ _FLAT_MOUTH_SHADOW = 0.6
 # from which the mouth is open enough to be lit.
 _SLIT = 0.6
 _WIDE_OPEN = 1.2
+# Teeth in the lips' shadow: how much darker they get, and how much of the
+# cavity's warm colour comes in, per unit of shadow.
+_SHADOW_DARKEN = 1.05
+_SHADOW_WARM = 0.3
+_SHADOW_TINT = (0.0, 0.15, 0.3)  # shade takes more blue and green than red: ivory, not grey
+# Each tooth's front is convex: its sides are this much darker than its middle.
+_TOOTH_ROUNDING = 0.12
 
 
 _SMOOTHING: dict[tuple[int, int], np.ndarray] = {}
@@ -193,12 +200,15 @@ def _soft(distance: torch.Tensor) -> torch.Tensor:
     return (distance + 0.5).clamp(0, 1)
 
 
-def _tooth_gaps(u: torch.Tensor, half_width: torch.Tensor, edges) -> torch.Tensor:
-    """Darkening (0..1) along the lines where neighbouring teeth meet."""
+def _tooth_shape(u: torch.Tensor, half_width: torch.Tensor, edges) -> tuple[torch.Tensor, torch.Tensor]:
+    """(gap lines, roundness) along the teeth: darkening (0..1) where neighbouring teeth
+    meet, and each tooth's front lit most in its middle (1 there, less towards its sides)."""
     edge = torch.tensor(sorted(set([-e for e in edges] + list(edges))), dtype=u.dtype, device=u.device)
     index = torch.searchsorted(edge, u.contiguous()).clamp(1, len(edge) - 1)
-    nearest = torch.minimum((u - edge[index - 1]).abs(), (edge[index] - u).abs())
-    return torch.exp(-((nearest * half_width / 0.9) ** 2))
+    left, right = edge[index - 1], edge[index]
+    nearest = torch.minimum((u - left).abs(), (right - u).abs())
+    across = ((2 * u - left - right) / (right - left).clamp_min(1e-3)).clamp(-1, 1)
+    return torch.exp(-((nearest * half_width / 0.9) ** 2)), 1 - _TOOTH_ROUNDING * across * across
 
 
 def composite_mouth(frames: torch.Tensor, grid: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, strength: torch.Tensor, layer: MouthLayer) -> None:
@@ -308,32 +318,42 @@ def composite_mouth(frames: torch.Tensor, grid: torch.Tensor, upper: torch.Tenso
     # is for mouths whose opening is small for their width.
     arch = upper_mid / half_width  # > 0: the upper lip's middle hangs below the corners
     slit = ((_WIDE_OPEN - opening / half_width) / (_WIDE_OPEN - _SLIT)).clamp(0, 1)
-    flat = (_FLAT_MOUTH_SHADOW * ((_SMILE_ARCH - arch) / _SMILE_ARCH).clamp(0, 1) * slit).unsqueeze(1)
-    # Shadow inside a mouth is the cavity's warm dark, not grey.
-    in_shadow = lambda rgb: rgb + (colour(look.cavity_edge) - rgb) * flat  # noqa: E731
+    flat = _FLAT_MOUTH_SHADOW * ((_SMILE_ARCH - arch) / _SMILE_ARCH).clamp(0, 1) * slit
+    # Shadow inside a mouth darkens towards the cavity's warm dark, not grey. It is
+    # deepest under the upper lip and fades towards the teeth's biting edges,
+    # which catch what light gets in: teeth in shadow still read as teeth, a
+    # gradient with lighter edges, not a flat band.
+    cavity_edge = colour(look.cavity_edge)
+    warm = colour(_SHADOW_TINT)
+    in_shadow = lambda rgb, amount: rgb * (1 - _SHADOW_DARKEN * amount) * (1 - warm * amount) + cavity_edge * (_SHADOW_WARM * amount)  # noqa: E731
+    under_lip = torch.exp(-(v - v_upper).clamp_min(0) / (0.012 * face_h))
     photo_upper, photo_lower, photo_weight, photo_opening = _photo_teeth(layer, u, v - v_upper, v_lower - v, dtype)
-    # Lower teeth: visible edge rides on the lower lip's middle.
-    lower_edge = lower_mid - look.lower_teeth * (1 - 0.35 * u * u)
-    lower_teeth = _soft(v - lower_edge) * _soft((0.7 - u.abs()) * half_width)
-    lower_gaps = 1 - 0.18 * _tooth_gaps(u, half_width, _LOWER_TOOTH_EDGES)
-    lower_rgb = colour(look.teeth) * 0.88 * teeth_shade * lower_gaps.unsqueeze(1)
-    lower_rgb = lower_rgb + (photo_lower - lower_rgb) * photo_weight
-    lower_rgb = in_shadow(lower_rgb)
-    rgb = rgb + (lower_rgb - rgb) * lower_teeth.unsqueeze(1) * between_lips
-
     # Upper teeth: hang from the upper lip's middle, in the lip's shadow at the top.
-    upper_gap_lines = _tooth_gaps(u, half_width, _UPPER_TOOTH_EDGES)
+    upper_gap_lines, upper_round = _tooth_shape(u, half_width, _UPPER_TOOTH_EDGES)
     # Each tooth's biting edge is rounded at its corners: the edge dips between teeth.
     upper_edge = upper_mid + look.upper_teeth * (1 - 0.5 * u * u - 0.1 * upper_gap_lines * (1 - photo_weight[:, 0]))
+    # Lower teeth: visible edge rides on the lower lip's middle; the upper teeth
+    # overlap them, and cast a thin shadow on them just below their edge.
+    lower_edge = lower_mid - look.lower_teeth * (1 - 0.35 * u * u)
+    lower_teeth = _soft(v - lower_edge) * _soft((0.7 - u.abs()) * half_width)
+    lower_gaps, lower_round = _tooth_shape(u, half_width, _LOWER_TOOTH_EDGES)
+    # Gaps between teeth show darker the deeper the shadow: light falls on the
+    # teeth's fronts, not into the gaps.
+    gap_depth = 0.16 + 0.15 * flat
+    cast = 1 - 0.45 * torch.exp(-((v - upper_edge).clamp_min(0) / (0.012 * face_h)) ** 2) * _soft(v - upper_edge)
+    lower_rgb = colour(look.teeth) * 0.82 * teeth_shade * ((1 - gap_depth * lower_gaps) * lower_round * cast).unsqueeze(1)
+    lower_rgb = lower_rgb + (photo_lower - lower_rgb) * photo_weight
+    lower_rgb = in_shadow(lower_rgb, (flat * (0.9 + 0.1 * under_lip)).unsqueeze(1))
+    rgb = rgb + (lower_rgb - rgb) * lower_teeth.unsqueeze(1) * between_lips
+
     upper_teeth = _soft(upper_edge - v) * _soft((0.78 - u.abs()) * half_width)
     # The photo's own upper teeth show as far down as they did in the photo.
     photo_reach = _soft(0.8 * photo_opening - (v - v_upper)) * _soft((0.92 - u.abs()) * half_width)
     upper_teeth = upper_teeth + (torch.maximum(upper_teeth, photo_reach) - upper_teeth) * photo_weight[:, 0]
-    shadow = 1 - 0.35 * torch.exp(-(v - v_upper).clamp_min(0) / (0.012 * face_h))
-    upper_gaps = 1 - 0.18 * upper_gap_lines
-    upper_rgb = colour(look.teeth) * teeth_shade * (shadow * upper_gaps).unsqueeze(1)
+    shadow = 1 - 0.35 * under_lip
+    upper_rgb = colour(look.teeth) * teeth_shade * (shadow * (1 - gap_depth * upper_gap_lines) * upper_round).unsqueeze(1)
     upper_rgb = upper_rgb + (photo_upper - upper_rgb) * photo_weight
-    upper_rgb = in_shadow(upper_rgb)
+    upper_rgb = in_shadow(upper_rgb, (flat * (0.6 + 0.4 * under_lip)).unsqueeze(1))
     rgb = rgb + (upper_rgb - rgb) * upper_teeth.unsqueeze(1) * between_lips
 
     b = frames.shape[0]

@@ -10,7 +10,7 @@ import pytest
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.engine.animation.emotion_matrix import emotion_vector
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
-from emospeaker_studio.engine.animation.photo_relative import RELAXED_AT, relative_expression, relaxation
+from emospeaker_studio.engine.animation.photo_relative import LIPS_CLOSED_AT, RELAXED_AT, relative_expression, relaxation
 from emospeaker_studio.engine.controls import FACE_CONTROLS
 
 SMILING_PHOTO = {"AU12": 0.6, "AU06": 0.3, "jaw_open": 0.2}
@@ -60,8 +60,11 @@ def test_expressiveness_scales_the_emotion():
 @pytest.mark.parametrize("emotion", [Emotion.SAD, Emotion.ANGRY, Emotion.CONTEMPTUOUS])
 def test_closed_mouth_emotions_close_a_parted_photo(emotion):
     # Bared teeth read as a grin; these displays have the lips together.
-    assert coefficients(emotion, 0.5, SMILING_PHOTO)["lip_press"] == pytest.approx(relaxation(0.5))
-    assert coefficients(emotion, 0.5, SMILING_PHOTO)["lip_press"] >= 0.85  # the teeth go with the smile
+    # The teeth go with the smile, on its curve but sooner: gone by moderate intensity.
+    quarter = coefficients(emotion, 0.25, SMILING_PHOTO)["lip_press"]
+    assert quarter == pytest.approx(relaxation(0.25 * RELAXED_AT / LIPS_CLOSED_AT))
+    assert relaxation(0.25) < quarter < 1.0
+    assert coefficients(emotion, LIPS_CLOSED_AT, SMILING_PHOTO)["lip_press"] == pytest.approx(1.0)
     assert coefficients(emotion, 1.0, SMILING_PHOTO)["lip_press"] == pytest.approx(1.0)
     assert coefficients(emotion, 1.0, {"jaw_open": 0.01})["lip_press"] == pytest.approx(0.2)
     assert coefficients(emotion, 1.0, {})["lip_press"] == 0.0

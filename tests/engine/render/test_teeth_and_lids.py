@@ -1,0 +1,85 @@
+"""Teeth in a shadowed mouth read as teeth, and a blink leaves glasses alone.
+
+Both measured on Grace Hopper's portrait (closed lips, glasses resting on
+the brow bone), on frames the renderer produced through the real animation
+stage, with the face mesh re-fitted on each frame to find the mouth and eyes.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from frame_meter import FaceMeasure, frames
+
+from emospeaker_studio.core.emotion_spec import parse_emotion_spec
+from emospeaker_studio.core.project import StyleSettings
+from emospeaker_studio.engine.animation import animate
+from emospeaker_studio.engine.face import landmarks as lm
+from emospeaker_studio.engine.speech.track import SpeechTrack
+from tests.engine.test_emotion_quality import patch_shift
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def hopper_renderer(hopper):
+    from emospeaker_studio.engine.render.renderer import Renderer
+
+    return Renderer(*hopper, height=512, device="cpu")
+
+
+def render_emotion(renderer, fit, spec: str) -> np.ndarray:
+    track = parse_emotion_spec(f"0={spec}")
+    style = StyleSettings(still=True, blink_rate=0.0)
+    coefficients = animate(track, SpeechTrack.silent(25.0, 1), style, fit.photo_expression, fps=25.0, frame_count=1)
+    return renderer.render(coefficients.values)[0][..., :3]
+
+
+# Inside the open mouth, across its middle half (the front teeth): the
+# luminance's spread, and its spread along each row (tooth edges, each
+# tooth's rounded front) averaged over the rows. Teeth shaded as one flat
+# grey band measured 8.8 and 5.8 (fear) and 7.2 and 6.6 (disgust at 0.5).
+TEETH_SPREAD = 15.0
+TEETH_ALONG_ROWS = 8.5
+
+
+def front_teeth_luma(frame: np.ndarray) -> tuple[float, float, int]:
+    """(std of luma, mean per-row std of luma, pixel count) inside the re-fitted inner lips' middle half."""
+    points = FaceMeasure.of(frame).points
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(points[list(lm.inner_lip_polygon()), :2]).astype(np.int32)], 1)
+    mask = cv2.erode(mask, np.ones((3, 3), np.uint8))  # keep off the lips' edge
+    luma = frame.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    ys, xs = np.nonzero(mask)
+    left, right = np.percentile(xs, 25), np.percentile(xs, 75)
+    keep = (xs >= left) & (xs <= right)
+    ys, xs = ys[keep], xs[keep]
+    rows = [luma[y, xs[ys == y]] for y in np.unique(ys)]
+    along = float(np.mean([row.std() for row in rows if len(row) > 4]))
+    return float(luma[ys, xs].std()), along, int(len(ys))
+
+
+@pytest.mark.parametrize("spec", ["fearful:1.0", "disgusted:0.5"])
+def test_teeth_in_a_shadowed_mouth_are_not_a_flat_band(spec, hopper, hopper_renderer):
+    frame = render_emotion(hopper_renderer, hopper[1], spec)
+    spread, along, count = front_teeth_luma(frame)
+    assert count >= 40, f"{spec}: only {count} pixels inside the lips: the mouth did not open"
+    assert spread >= TEETH_SPREAD, f"{spec}: luma spread {spread:.1f} inside the mouth (flat band)"
+    assert along >= TEETH_ALONG_ROWS, f"{spec}: luma spread along rows {along:.1f} (no tooth edges)"
+
+
+# The glasses frame's lower edge lies on the third ring of mesh points above
+# each eye; at 512 px her face is about 173 px high. The blink used to drag
+# the frame down by up to 2.5 px over the eyes (0.75 px at the least).
+FRAME_RING = (225, 224, 223, 445, 444, 443)
+FRAME_SHIFT_MAX = 0.0035  # face heights (0.6 px here)
+
+
+def test_blink_leaves_the_glasses_frame_straight(hopper_renderer):
+    open_frame, closed_frame = frames(hopper_renderer, {}, {"blink": 1.0})
+    rest = FaceMeasure.of(open_frame)
+    radius = max(4, int(round(0.04 * rest.face_height)))
+    shifts = [abs(patch_shift(open_frame, closed_frame, rest.points[i], radius)[1]) for i in FRAME_RING]
+    worst = max(shifts) / rest.face_height
+    assert worst <= FRAME_SHIFT_MAX, f"the blink moved the frame above the eyes {shifts} px (face {rest.face_height:.0f} px)"
