@@ -24,6 +24,14 @@ from emospeaker_studio.engine.render.warp import sample_region
 
 CLOSING_FROM = 0.55  # fraction of the opening closed where the skin starts to take over
 CLOSED_AT = 0.92
+# Bands along the lid margins (face heights above the upper, below the lower)
+# whose dark pixels the closed lid covers too, and how much darker than the
+# lid's skin counts as dark.
+LASH_BAND = 0.02
+LOWER_BAND = 0.012
+DARKER_THAN_LID = 0.8
+LASH_STRENGTH = 0.5  # how far the closed lid's lash line goes to the lashes' colour
+LID_ROUNDING = 0.06  # how much darker the closed lid is at the lashes than across its middle
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,18 +56,25 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
 
     height, width = crop_rgb.shape[:2]
     mask = np.zeros((height * 4, width * 4), np.uint8)
+    margins = np.zeros_like(mask)
     boxes, uppers, lowers, openings = [], [], [], []
     for side in ("left", "right"):
         upper, lower = (lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER) if side == "left" else (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)
         polygon = vertices[list(lm.eye_polygon(side)), :2]
         cv2.fillPoly(mask, [np.round(polygon * 4).astype(np.int32)], 255, lineType=cv2.LINE_AA)
+        # Bands along the lids' margins, just outside the fitted opening: the
+        # lashes, and whatever of the iris the fit leaves outside it (behind
+        # glasses it often does).
+        for line, reach in ((vertices[list(upper), :2], -LASH_BAND), (vertices[list(lower), :2], LOWER_BAND)):
+            band = np.vstack([line, (line + [0.0, reach * face_height])[::-1]])
+            cv2.fillPoly(margins, [np.round(band * 4).astype(np.int32)], 255, lineType=cv2.LINE_AA)
         margin = 0.05 * face_height
         x0, y0 = np.floor(polygon.min(axis=0) - margin).astype(int)
         x1, y1 = np.ceil(polygon.max(axis=0) + margin).astype(int)
         boxes.append((max(0, x0), max(0, y0), min(width, x1), min(height, y1)))
         uppers.append(torch.tensor(upper[1:-1], device=device))
         lowers.append(torch.tensor(lower[1:-1], device=device))
-        openings.append(float(np.linalg.norm(vertices[list(upper[1:-1]), :2] - vertices[list(lower[1:-1]), :2], axis=1).mean()))
+        openings.append(float(_lid_gap(torch.tensor(vertices[None, :, :2]), list(upper[1:-1]), list(lower[1:-1]), list(upper))[0]))
     soft = cv2.resize(mask, (width, height), interpolation=cv2.INTER_AREA)
     grown = cv2.dilate(soft, np.ones((3, 3), np.uint8))
     # Beyond the eyes: the surroundings averaged in (a normalised blur that ignores
@@ -72,7 +87,19 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
     summed = cv2.GaussianBlur(crop_rgb[..., :3].astype(np.float32) * outside[..., None], (0, 0), sigma)
     skin = summed / np.maximum(weight, 1e-3)[..., None]
     lashes = [_paint_closed_lid(skin, crop_rgb, vertices, side, box, face_height) for box, side in zip(boxes, ("left", "right"))]
-    closed = np.dstack([skin, grown.astype(np.float32) / 255.0])
+    # The closing lid covers the opening, and in the bands along its margins
+    # what is darker than the lid's skin: lashes and iris that the closing lid
+    # would otherwise stretch into a dark slit between the closed lids. The
+    # skin in those bands stays as photographed.
+    band = cv2.resize(margins, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    luma_weights = np.array([0.299, 0.587, 0.114], np.float32)
+    lid_luma = np.maximum(skin @ luma_weights, 1.0)
+    darkness = (DARKER_THAN_LID - (crop_rgb[..., :3].astype(np.float32) @ luma_weights) / lid_luma) / 0.15
+    darker = cv2.dilate(np.clip(darkness, 0.0, 1.0), np.ones((3, 3), np.uint8))
+    cover = np.maximum(grown.astype(np.float32) / 255.0, band * darker)
+    # A soft edge: the closed lid's skin blends into the skin around it.
+    cover = cv2.GaussianBlur(cover, (0, 0), max(0.6, 0.005 * face_height))
+    closed = np.dstack([skin, cover])
     return EyeLayer(
         boxes=tuple(boxes),
         upper_ids=tuple(uppers),
@@ -86,6 +113,20 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
         nose_rise=float(np.linalg.norm(_midpoint(vertices, _EYE_INNER) - _midpoint(vertices, _NOSE_WINGS))),
         cheek_rise=float(np.linalg.norm(_midpoint(vertices, _EYE_INNER) - _midpoint(vertices, _CHEEKS))),
     )
+
+
+def _lid_gap(points: torch.Tensor, upper, lower, margin) -> torch.Tensor:
+    """(B,) mean distance between paired upper and lower lid points across the eye.
+
+    Measured square to the line between the eye's corners (the ends of
+    ``margin``): the paired points do not sit at the same place along the
+    eye, so their full distance stays well above zero when the lids meet.
+    """
+    corners = points[:, margin[-1]] - points[:, margin[0]]
+    across = torch.stack([-corners[:, 1], corners[:, 0]], dim=-1)
+    across = across / across.norm(dim=-1, keepdim=True).clamp_min(1e-6)
+    gaps = points[:, upper] - points[:, lower]
+    return (gaps * across.unsqueeze(1)).sum(dim=-1).abs().mean(dim=1)
 
 
 def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, vertices: np.ndarray, side: str, box, face_height: float) -> np.ndarray:
@@ -105,9 +146,13 @@ def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, vertices: np.ndarray, s
     lid = np.zeros((len(xs), 3), np.float32)
     lashes = np.zeros((len(xs), 3), np.float32)
     for i, x in enumerate(xs.astype(int)):
+        # The lid's skin just above the lashes, leaving out what is far darker
+        # than it: stray lashes, or a glasses frame resting above the eye.
         top = int(np.clip(round(lid_y[i] - 0.035 * face_height), 0, rgb.shape[0] - 1))
         bottom = int(np.clip(round(lid_y[i] - 0.012 * face_height), top + 1, rgb.shape[0]))
-        lid[i] = np.median(rgb[top:bottom, x, :3], axis=0)
+        column, column_luma = rgb[top:bottom, x, :3], luma[top:bottom, x]
+        skin_like = column_luma >= 0.6 * np.percentile(column_luma, 75)
+        lid[i] = np.median(column[skin_like], axis=0)
         band = slice(max(0, int(lid_y[i] - 0.012 * face_height)), int(np.clip(lid_y[i] + 2, 1, rgb.shape[0])))
         column = rgb[band, x, :3].astype(np.float32)
         lashes[i] = column[np.argmin(luma[band, x])] if len(column) else lid[i]
@@ -115,7 +160,10 @@ def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, vertices: np.ndarray, s
     lid = cv2.GaussianBlur(lid[None], (0, 0), smooth)[0]
     lashes = cv2.GaussianBlur(lashes[None], (0, 0), smooth)[0]
     ys = np.arange(y0, y1, dtype=np.float64)[:, None]
-    painted = np.broadcast_to(lid[None, :, :], (len(ys), len(xs), 3))
+    # A closed lid is rounded over the eyeball: a little darker towards the
+    # lashes at its lower edge than across the middle.
+    across = np.clip((ys - lid_y[None, :]) / np.maximum(low_y - lid_y, 1.0)[None, :], 0.0, 1.0)
+    painted = lid[None, :, :] * (1.0 - LID_ROUNDING * across**2)[..., None]
     region = skin[y0:y1, x0:x1]
     # Only around the opening itself; the blur stays elsewhere in the box.
     near = ((ys > lid_y[None, :] - 0.02 * face_height) & (ys < low_y[None, :] + 0.02 * face_height))[..., None]
@@ -128,8 +176,7 @@ def composite_eyelids(frames: torch.Tensor, grid: torch.Tensor, moved: torch.Ten
     composite_frown_lines(frames, moved, layer)
     composite_nose_wrinkles(frames, moved, layer)
     for box, upper, lower, rest, lid, lash in zip(layer.boxes, layer.upper_ids, layer.lower_ids, layer.rest_opening, layer.lid_ids, layer.lashes):
-        opening = (moved[:, upper, :2] - moved[:, lower, :2]).norm(dim=-1).mean(dim=1)
-        closure = 1 - opening / max(rest, 1e-3)
+        closure = 1 - _lid_gap(moved[..., :2], upper, lower, lid) / max(rest, 1e-3)
         weight = ((closure - CLOSING_FROM) / (CLOSED_AT - CLOSING_FROM)).clamp(0, 1)
         if float(weight.max()) <= 0:
             continue
@@ -153,7 +200,7 @@ def composite_eyelids(frames: torch.Tensor, grid: torch.Tensor, moved: torch.Ten
         width = max(0.8, 0.006 * layer.face_height)
         line = torch.exp(-(((ys - lid_y.unsqueeze(1)) / width) ** 2))
         inside = ((xs > mx[:, :1]) & (xs < mx[:, -1:])).to(line.dtype).unsqueeze(1)
-        strength = 0.75 * line * inside * weight.view(-1, 1, 1).to(line.dtype)
+        strength = LASH_STRENGTH * line * inside * weight.view(-1, 1, 1).to(line.dtype)
         colour = torch.tensor(lash, dtype=region.dtype, device=frames.device).view(1, 3, 1, 1)
         frames[:, :3, y0:y1, x0:x1] = region + (colour - region) * strength.unsqueeze(1).to(region.dtype)
 

@@ -291,7 +291,8 @@ def composite_mouth(frames: torch.Tensor, grid: torch.Tensor, upper: torch.Tenso
     colour = lambda rgb: torch.tensor(rgb, dtype=dtype, device=device).view(1, 3, 1)  # noqa: E731
     # Cavity: reddish at the lips' inner edge, dark towards the back and the corners.
     depth = torch.minimum(v - v_upper, v_lower - v).clamp_min(0) / (0.03 * face_h)
-    depth = torch.maximum(depth.clamp(0, 1), u.abs().clamp(0, 1) ** 2)
+    u_abs = u.abs()
+    depth = torch.maximum(depth.clamp(0, 1), torch.square(u_abs.clamp(0, 1)))
     rgb = colour(look.cavity_edge) * (1 - depth.unsqueeze(1)) + colour(look.cavity) * depth.unsqueeze(1)
     # Outside the lip curves (where only the photo's squeezed opening is covered) it
     # is lip, and where the lips meet a thin dark line: closed lips, not a dark band.
@@ -304,12 +305,14 @@ def composite_mouth(frames: torch.Tensor, grid: torch.Tensor, upper: torch.Tenso
     tongue_top = lower_mid - (0.035 * face_h + 0.25 * opening).clamp_max(0.5 * opening + 1)
     tongue_radius_v = (lower_mid - tongue_top).clamp_min(1.0) * 1.3
     # A low, broad mound: flatter across than an ellipse.
-    ellipse = (u.abs() / 0.75) ** 3 + ((v - (lower_mid + 0.3 * (lower_mid - tongue_top))) / tongue_radius_v) ** 2
+    across_tongue = u_abs / 0.75
+    ellipse = across_tongue * across_tongue * across_tongue + torch.square((v - (lower_mid + 0.3 * (lower_mid - tongue_top))) / tongue_radius_v)
     tongue = _soft((1 - ellipse) * tongue_radius_v * 0.5)
     tongue_shade = (0.55 + 0.45 * ((v - tongue_top) / (lower_mid - tongue_top).clamp_min(1.0)).clamp(0, 1)).unsqueeze(1)
     rgb = rgb + (colour(look.tongue) * tongue_shade - rgb) * tongue.unsqueeze(1) * between_lips
 
-    teeth_shade = (1 - 0.6 * u.abs().clamp(0, 1) ** 1.5).unsqueeze(1)  # back teeth recede into shadow
+    side = u_abs.clamp(0, 1)
+    teeth_shade = (1 - 0.6 * side * side.sqrt()).unsqueeze(1)  # back teeth recede into shadow
     # A smile lifts the corners above the lips' middle and opens the mouth to the
     # light; a flat or down-turned mouth (stretched in fear, snarling in disgust,
     # talking) keeps its cavity, teeth included, in the lips' shadow. Bright teeth
@@ -335,20 +338,21 @@ def composite_mouth(frames: torch.Tensor, grid: torch.Tensor, upper: torch.Tenso
     # Lower teeth: visible edge rides on the lower lip's middle; the upper teeth
     # overlap them, and cast a thin shadow on them just below their edge.
     lower_edge = lower_mid - look.lower_teeth * (1 - 0.35 * u * u)
-    lower_teeth = _soft(v - lower_edge) * _soft((0.7 - u.abs()) * half_width)
+    lower_teeth = _soft(v - lower_edge) * _soft((0.7 - u_abs) * half_width)
     lower_gaps, lower_round = _tooth_shape(u, half_width, _LOWER_TOOTH_EDGES)
     # Gaps between teeth show darker the deeper the shadow: light falls on the
     # teeth's fronts, not into the gaps.
     gap_depth = 0.16 + 0.15 * flat
-    cast = 1 - 0.45 * torch.exp(-((v - upper_edge).clamp_min(0) / (0.012 * face_h)) ** 2) * _soft(v - upper_edge)
+    below_edge = v - upper_edge
+    cast = 1 - 0.45 * (1 - below_edge / (0.012 * face_h)).clamp(0, 1) * _soft(below_edge)
     lower_rgb = colour(look.teeth) * 0.82 * teeth_shade * ((1 - gap_depth * lower_gaps) * lower_round * cast).unsqueeze(1)
     lower_rgb = lower_rgb + (photo_lower - lower_rgb) * photo_weight
     lower_rgb = in_shadow(lower_rgb, (flat * (0.9 + 0.1 * under_lip)).unsqueeze(1))
     rgb = rgb + (lower_rgb - rgb) * lower_teeth.unsqueeze(1) * between_lips
 
-    upper_teeth = _soft(upper_edge - v) * _soft((0.78 - u.abs()) * half_width)
+    upper_teeth = _soft(upper_edge - v) * _soft((0.78 - u_abs) * half_width)
     # The photo's own upper teeth show as far down as they did in the photo.
-    photo_reach = _soft(0.8 * photo_opening - (v - v_upper)) * _soft((0.92 - u.abs()) * half_width)
+    photo_reach = _soft(0.8 * photo_opening - (v - v_upper)) * _soft((0.92 - u_abs) * half_width)
     upper_teeth = upper_teeth + (torch.maximum(upper_teeth, photo_reach) - upper_teeth) * photo_weight[:, 0]
     shadow = 1 - 0.35 * under_lip
     upper_rgb = colour(look.teeth) * teeth_shade * (shadow * (1 - gap_depth * upper_gap_lines) * upper_round).unsqueeze(1)
@@ -379,6 +383,9 @@ def _photo_teeth(layer: MouthLayer, u: torch.Tensor, below_upper: torch.Tensor, 
     rest_bottom = _interp(lo_u.expand(batch, -1), lo_v.expand(batch, -1), u)
     usable = (rest_bottom - rest_top - 2.0).clamp_min(0)
     weight = (usable / 2.0).clamp(0, 1) * (u.abs() < 1).to(dtype)
+    if float(weight.max()) <= 0:  # lips closed in the photo: no teeth of its own to show
+        nothing = torch.zeros((batch, 3, u.shape[1]), dtype=dtype, device=u.device)
+        return nothing, nothing, weight.unsqueeze(1), usable
 
     def sample(v_rest):
         along = u * half_width[:, :1]
