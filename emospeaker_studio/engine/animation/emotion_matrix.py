@@ -129,7 +129,7 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         # Corners down (AU15), kept secondary so the mouth's downward pull
         # does not mask the nose and upper lip rising; most of it by 0.5, so
         # a sneer on a smiling photo stops smiling at moderate intensity.
-        "AU15": (0.0, 0.12, 0.31, 0.37, 0.45),
+        "AU15": (0.0, 0.13, 0.33, 0.38, 0.45),
         # Lower lip pushed down (AU16) and lower lids pushed up (AU7) join
         # at high intensity; AU16 stays small, or the open mouth reads as a grin.
         "AU16": (0.0, 0.0, 0.0, 0.10, 0.20),

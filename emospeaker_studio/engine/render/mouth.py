@@ -165,7 +165,7 @@ _SLIT = 0.6
 _WIDE_OPEN = 1.2
 # Teeth in the lips' shadow: how much darker they get, and how much of the
 # cavity's warm colour comes in, per unit of shadow.
-_SHADOW_DARKEN = 1.05
+_SHADOW_DARKEN = 0.6
 _SHADOW_WARM = 0.3
 _SHADOW_TINT = (0.0, 0.15, 0.3)  # shade takes more blue and green than red: ivory, not grey
 # Each tooth's front is convex: its sides are this much darker than its middle.
