@@ -39,41 +39,44 @@ def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch
     xs = torch.arange(width, device=device, dtype=dtype) * step
     target = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=0).unsqueeze(0)  # (1, 2, H, W)
     span = torch.tensor([(width - 1) * step, (height - 1) * step], device=device, dtype=dtype).view(1, 2, 1, 1)
+    to_grid = 2 / span  # pixels → grid_sample's -1..1: x * to_grid - 1
+    minus_one = torch.full((1, 1, 1, 1), -1.0, device=device, dtype=dtype)
+    zero = torch.zeros((1, 1, 1, 1), device=device, dtype=dtype)
     lookup = torch.cat([field, field_jacobian(field, step)], dim=1)
     x = target - field
     best = x
     best_error = None
+    # Each step is a few dozen whole-grid operations, so they are fused where torch
+    # has one operation for two (addcmul, hypot, clamp with tensor bounds).
     for iteration in range(iterations + 1):
-        grid = (x / span * 2 - 1).permute(0, 2, 3, 1)
+        grid = torch.addcmul(minus_one, x, to_grid).permute(0, 2, 3, 1)
         sampled = F.grid_sample(lookup, grid, mode="bilinear", padding_mode="border", align_corners=True)
-        residual = x + sampled[:, :2] - target
-        error = _length(residual)
+        residual = (x - target).add_(sampled[:, :2])
+        error = torch.hypot(residual[:, 0], residual[:, 1])
         # Where the mesh is squeezed flat (closed lids, pressed lips) Newton can leap
         # far off; keeping each pixel's best estimate so far makes that harmless.
         if best_error is None:
             best, best_error = x, error
         else:
             better = error < best_error
-            best = torch.where(better, x, best)
-            best_error = torch.where(better, error, best_error)
+            best = torch.where(better.unsqueeze(1), x, best)
+            best_error = torch.minimum(error, best_error)
         if iteration == iterations:
             break
-        a = 1 + sampled[:, 2]
-        b = sampled[:, 3]
-        c = sampled[:, 4]
-        d = 1 + sampled[:, 5]
-        det = a * d - b * c
+        b, c = sampled[:, 3], sampled[:, 4]
+        a, d = sampled[:, 2] + 1, sampled[:, 5] + 1
+        det = torch.addcmul(a * d, b, c, value=-1)
         safe = det.abs() > 0.05
-        det = torch.where(safe, det, torch.ones_like(det))
-        dx = torch.where(safe, (d * residual[:, 0] - b * residual[:, 1]) / det, residual[:, 0])
-        dy = torch.where(safe, (a * residual[:, 1] - c * residual[:, 0]) / det, residual[:, 1])
-        delta = torch.stack([dx, dy], dim=1)
+        rx, ry = residual[:, 0], residual[:, 1]
+        # Where the Jacobian is singular, a plain fixed-point step (delta = residual).
+        inv_det = torch.where(safe, det.reciprocal(), 0.0)
+        dx = torch.where(safe, torch.addcmul(d * rx, b, ry, value=-1) * inv_det, rx)
+        dy = torch.where(safe, torch.addcmul(a * ry, c, rx, value=-1) * inv_det, ry)
         # A step much longer than the mismatch it corrects is a leap across a fold.
-        length = _length(delta)
-        limit = 2.0 * error + step
-        delta = delta * torch.where(length > limit, limit / length.clamp_min(1e-6), torch.ones_like(length))
-        x = x - delta
-        x = torch.minimum(torch.maximum(x, torch.zeros_like(span)), span)
+        limit = torch.add(error, step / 2).mul_(2)
+        shrink = (limit / torch.hypot(dx, dy).clamp_min_(1e-6)).clamp_max_(1)
+        delta = torch.stack([dx, dy], dim=1).mul_(shrink.unsqueeze(1))
+        x = torch.clamp(x - delta, zero, span)
     x = best
     return x - target
 
