@@ -155,8 +155,11 @@ class Renderer:
         self._inner_all = torch.tensor(sorted(set(inner_upper + inner_lower)), device=dev)
         self._mouth = make_mouth_layer(crop_pixels[..., :3], vertices, inner_upper, inner_lower, self._face_height, self._texture)
         self._eyes = make_eye_layer(crop_pixels[..., :3], vertices, self._face_height, dev)
-        # Per thread (export renders batches on several): the full-resolution buffers.
-        self._workspace = threading.local()
+        # Full-resolution buffers, one set per batch rendering at the same time (export
+        # renders on several threads), kept across calls and exports: fresh ones would
+        # be page faults again (see _chunk).
+        self._idle_workspaces: list[_Workspace] = []
+        self._workspace_lock = threading.Lock()
 
     @property
     def crop_size(self) -> tuple[int, int]:
@@ -178,15 +181,21 @@ class Renderer:
         values = torch.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
         values = torch.minimum(torch.maximum(values, self._lowest), self._highest)
         frames = np.empty((values.shape[0],) + self._background.shape, np.uint8)
-        with torch.inference_mode():
-            coarse, moved, strength = self._coarse_grids(values)
-            crops, grid = self._warp(coarse)
-            upper = moved[:, self._inner_upper, :2]
-            lower = moved[:, self._inner_lower, :2]
-            composite_eyelids(crops, grid, moved, self._eyes)
-            composite_mouth(crops, grid, upper, lower, strength, self._mouth)
-            self._feather_edges(crops)
-            self._paste(crops, torch.from_numpy(frames))
+        with self._workspace_lock:
+            space = self._idle_workspaces.pop() if self._idle_workspaces else _Workspace()
+        try:
+            with torch.inference_mode():
+                coarse, moved, strength = self._coarse_grids(values)
+                crops, grid = self._warp(coarse, space)
+                upper = moved[:, self._inner_upper, :2]
+                lower = moved[:, self._inner_lower, :2]
+                composite_eyelids(crops, grid, moved, self._eyes)
+                composite_mouth(crops, grid, upper, lower, strength, self._mouth)
+                self._feather_edges(crops)
+                self._paste(crops, torch.from_numpy(frames))
+        finally:
+            with self._workspace_lock:
+                self._idle_workspaces.append(space)
         return frames
 
     def _chunk(self, batch: int) -> int:
@@ -201,17 +210,16 @@ class Renderer:
         per_frame = w * h * self._texture.shape[1] * self._texture.element_size()
         return max(1, min(batch, DENSE_CHUNK_BYTES // per_frame))
 
-    def _warp(self, coarse: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _warp(self, coarse: torch.Tensor, space: "_Workspace") -> tuple[torch.Tensor, torch.Tensor]:
         """The warped crops (B, C, h, w) and the full-resolution sampling grid (B, h, w, 2).
 
-        Both live in this thread's workspace, kept across calls: allocated per batch
-        they would be fresh pages every time (see _chunk). The lids and the mouth are
-        then drawn on the whole batch at once, as before.
+        Both are views of ``space``'s buffers: allocated per batch they would be
+        fresh pages every time (see _chunk). The lids and the mouth are then drawn
+        on the whole batch at once, as before.
         """
         batch = coarse.shape[0]
         x0, y0, w, h = self._crop
-        space = self._workspace
-        if getattr(space, "crops", None) is None or space.crops.shape[0] < batch:
+        if space.crops is None or space.crops.shape[0] < batch:
             space.crops = torch.empty((batch,) + tuple(self._texture.shape[1:]), dtype=self._texture.dtype, device=self.device)
             space.grid = torch.empty((batch, 2, h, w), dtype=coarse.dtype, device=self.device)
         crops, grid = space.crops[:batch], space.grid[:batch]
@@ -317,6 +325,14 @@ class Renderer:
     def _turn(self, points: torch.Tensor, rotation: torch.Tensor) -> torch.Tensor:
         """Rotate (B, N, 3) points about the neck (orthographic projection: drop z after)."""
         return (points - self._pivot) @ rotation.transpose(1, 2) + self._pivot
+
+
+class _Workspace:
+    """The full-resolution buffers of one batch being rendered, grown to the largest batch."""
+
+    def __init__(self) -> None:
+        self.crops: torch.Tensor | None = None  # (B, C, h, w) warped crop
+        self.grid: torch.Tensor | None = None  # (B, 2, h, w) sampling grid
 
 
 def _coefficient_limits(rig: FaceRig) -> tuple[np.ndarray, np.ndarray]:
