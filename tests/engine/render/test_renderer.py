@@ -55,6 +55,21 @@ def test_any_frame_renders_alone_as_in_a_batch(astronaut_renderer):
     assert np.abs(batch[1].astype(int) - alone[0]).max() <= 1
 
 
+def test_batches_rendered_on_several_threads_at_once_match_serial_ones(astronaut_renderer):
+    # Export renders batches on several threads with one renderer; each batch needs
+    # full-resolution buffers of its own while the others run.
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = np.stack([coefficients(AU12=0.2 * i, jaw_open=0.1 * i, head_yaw=i - 3.0) for i in range(8)])
+    batches = [rows[i : i + 2] for i in range(0, 8, 2)]
+    serial = [astronaut_renderer.render(b) for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            together = list(pool.map(astronaut_renderer.render, batches))
+            for alone, parallel in zip(serial, together):
+                assert np.array_equal(alone, parallel)
+
+
 def test_output_size_keeps_the_aspect_or_covers_a_given_size(hopper):
     portrait, fit = hopper  # 512 x 600
     auto = Renderer(portrait, fit, height=300, device="cpu")
