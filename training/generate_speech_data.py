@@ -5,20 +5,27 @@ and texts, see emospeaker_studio/engine/speech/benchmark.py):
 - texts: pseudo-words from a syllable grammar in each training language's
   spelling, plus random sequences of common English words;
 - voices: 14 training languages x 54 espeak voice variants, rate 100-300 wpm,
-  pitch 20-80, pitch range 20-90;
-- speed/pitch perturbation 0.9-1.1 by resampling; room reverb; telephone band or
-  low-pass; white/pink/brown noise at 0-40 dB SNR; background music; gain
+  pitch 20-80, pitch range 20-90; optionally (--random-variants N) N more
+  variants invented with random formants, voicing, consonant loudness, breath
+  and pitch, speaking --random-share of the clips;
+- speed/pitch perturbation 0.9-1.1 by resampling; room reverb (--reverb-share);
+  telephone band (--phone-share) or low-pass; white/pink/brown noise at 0-40 dB SNR; background music; gain
   -30..+6 dB, clipping, DC offset; Opus/MP3 round trips;
 - ~9 % of clips contain no speech (music, noise, near silence), labelled rest.
 
 Output: one .npz with log-mel frames (100/s), viseme labels, eased
-articulation targets and clip boundaries. Usage:
+articulation targets and clip boundaries. Usage (the shipped model's sets are
+in models/speech_viseme.md):
     python training/generate_speech_data.py --out /tmp/emospeaker_speech/train.npz --minutes 60
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
+import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,9 +90,67 @@ def _punctuate(words: list[str], rng: np.random.Generator) -> str:
     return text + rng.choice([".", ".", "?", "!"])
 
 
-def _voice(rng: np.random.Generator) -> VoiceSettings:
+RANDOM_VARIANT = "emotrain{}"  # invented voice variants, written by random_variants()
+
+
+def _espeak_data_dir() -> Path:
+    for candidate in ("/usr/lib/x86_64-linux-gnu/espeak-ng-data", "/usr/lib/aarch64-linux-gnu/espeak-ng-data",
+                      "/usr/share/espeak-ng-data", "/usr/lib/espeak-ng-data", *glob.glob("/usr/lib/*/espeak-ng-data")):
+        if (Path(candidate) / "voices" / "!v").is_dir():
+            return Path(candidate)
+    raise UserError("espeak-ng-data with voice variants was not found")
+
+
+def random_variants(count: int, rng: np.random.Generator) -> Path:
+    """A copy of espeak-ng-data (links) whose voices/!v holds ``count`` invented voice variants too.
+
+    espeak's own variants differ in a few ways only; real voices differ more
+    (one loud nasal murmur, weak voicing, a breathy or rough source), and an
+    unseen espeak variant with, say, a loud nasal formant made the network miss
+    m closures. Each invented variant draws formant frequencies, heights and
+    widths, voicing and consonant loudness, breath, roughness and pitch.
+    Returns the folder to give espeak as ESPEAK_DATA_PATH.
+    """
+    source = _espeak_data_dir()
+    root = Path(tempfile.mkdtemp(prefix="emospeaker_espeak_"))
+    data = root / "espeak-ng-data"
+    (data / "voices" / "!v").mkdir(parents=True)
+    for entry in source.iterdir():
+        if entry.name != "voices":
+            os.symlink(entry, data / entry.name)
+    # espeak lists at most 349 voices (languages + variants + mbrola voices) and silently drops the rest, so
+    # only the training variants are linked (no mbrola voices, no benchmark variants).
+    for name in TRAIN_VARIANTS:
+        if name:
+            os.symlink(source / "voices" / "!v" / name, data / "voices" / "!v" / name)
+    listed = sum(1 for _ in (source / "lang").rglob("*") if _.is_file()) + len(TRAIN_VARIANTS) - 1 + count
+    if listed > 340:
+        raise UserError(f"{count} invented variants would overflow espeak's voice list; use at most {count + 340 - listed}")
+    for index in range(count):
+        lines = ["language variant", f"name {RANDOM_VARIANT.format(index)}"]
+        low = int(rng.integers(60, 160))
+        lines.append(f"pitch {low} {low + int(rng.integers(40, 140))}")
+        for formant in range(9):
+            # formant N frequency% height% width%; 0 is the nasal formant
+            frequency = int(rng.uniform(85, 118)) if formant else 100
+            height = int(rng.uniform(20, 180) if formant in (0, 6, 7, 8) else rng.uniform(50, 160))
+            lines.append(f"formant {formant} {frequency} {height} {int(rng.uniform(70, 140))}")
+        lines.append(f"voicing {int(rng.uniform(35, 100))}")
+        lines.append(f"consonants {int(rng.uniform(40, 110))} {int(rng.uniform(40, 110))}")
+        if rng.random() < 0.3:
+            lines.append("breath " + " ".join(str(int(rng.uniform(0, 40))) for _ in range(8)))
+        lines.append(f"roughness {int(rng.integers(0, 4))}")
+        lines.append(f"flutter {int(rng.integers(0, 20))}")
+        (data / "voices" / "!v" / RANDOM_VARIANT.format(index)).write_text("\n".join(lines) + "\n")
+    return root
+
+
+def _voice(rng: np.random.Generator, random_variants: int = 0, random_share: float = 0.0) -> VoiceSettings:
     language = str(rng.choice(TRAIN_LANGUAGES))
-    variant = str(rng.choice(TRAIN_VARIANTS))
+    if random_variants and rng.random() < random_share:
+        variant = RANDOM_VARIANT.format(int(rng.integers(random_variants)))
+    else:
+        variant = str(rng.choice(TRAIN_VARIANTS))
     return VoiceSettings(
         voice=language + (f"+{variant}" if variant else ""),
         rate=int(rng.integers(100, 301)),
@@ -95,14 +160,19 @@ def _voice(rng: np.random.Generator) -> VoiceSettings:
     )
 
 
-def degrade(samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A random chain of the augment degradations (16 kHz in and out)."""
-    if rng.random() < 0.35:
+def degrade(samples: np.ndarray, rng: np.random.Generator, reverb_share: float = 0.35,
+            phone_share: float = 0.2) -> np.ndarray:
+    """A random chain of the augment degradations (16 kHz in and out).
+
+    reverb_share: the share of clips through a room; phone_share: the share
+    through a telephone band (a further 15 % are low-passed).
+    """
+    if rng.random() < reverb_share:
         samples = augment.reverb(samples, rng, rt60_s=float(rng.uniform(0.15, 0.8)), wet=float(rng.uniform(0.2, 0.7)))
     band = rng.random()
-    if band < 0.2:
+    if band < phone_share:
         samples = augment.telephone(samples)
-    elif band < 0.35:
+    elif band < phone_share + 0.15:
         samples = augment.lowpass(samples, float(rng.uniform(2500, 6000)))
     if rng.random() < 0.15:
         samples = samples + augment.music(samples.size, rng) * np.sqrt(np.mean(samples ** 2)) * 10 ** (-rng.uniform(5, 25) / 20) * 2
@@ -123,11 +193,12 @@ def degrade(samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return samples.astype(np.float32)
 
 
-def speech_clip(engine: Espeak, rng: np.random.Generator) -> tuple[np.ndarray, list[Phone]]:
+def speech_clip(engine: Espeak, rng: np.random.Generator, random_variants: int = 0,
+                random_share: float = 0.0) -> tuple[np.ndarray, list[Phone]]:
     while True:
         text = english_text(rng) if rng.random() < 0.3 else pseudo_text(rng)
         try:
-            utterance = engine.synthesize(text, _voice(rng))
+            utterance = engine.synthesize(text, _voice(rng, random_variants, random_share))
         except UserError:
             continue  # this language has no such variant
         if utterance.samples.size > 0.3 * utterance.sample_rate:
@@ -152,8 +223,23 @@ def nonspeech_clip(rng: np.random.Generator) -> np.ndarray:
     return np.zeros(n, np.float32)
 
 
-def generate(out: Path, minutes: float, seed: int) -> None:
+def generate(out: Path, minutes: float, seed: int, reverb_share: float = 0.35, phone_share: float = 0.2,
+             random_variants_count: int = 0, random_share: float = 0.0) -> None:
     rng = np.random.default_rng(seed)
+    variants_root = None
+    if random_variants_count:
+        # espeak-ng reads its data from ESPEAK_DATA_PATH when initialised without a path.
+        variants_root = random_variants(random_variants_count, rng)
+        os.environ["ESPEAK_DATA_PATH"] = str(variants_root)
+    try:
+        _generate(out, minutes, rng, reverb_share, phone_share, random_variants_count, random_share)
+    finally:
+        if variants_root is not None:
+            shutil.rmtree(variants_root, ignore_errors=True)
+
+
+def _generate(out: Path, minutes: float, rng: np.random.Generator, reverb_share: float, phone_share: float,
+              random_variants_count: int, random_share: float) -> None:
     engine = Espeak()
     logmels, labels, curves, bounds = [], [], [], [0]
     seconds = 0.0
@@ -162,8 +248,8 @@ def generate(out: Path, minutes: float, seed: int) -> None:
         if rng.random() < 0.09:
             samples, phones = nonspeech_clip(rng), []
         else:
-            samples, phones = speech_clip(engine, rng)
-        samples = degrade(samples, rng)
+            samples, phones = speech_clip(engine, rng, random_variants_count, random_share)
+        samples = degrade(samples, rng, reverb_share, phone_share)
         features = extract_features([samples])
         if phones:
             label, curve = articulation_curves(phones, FRAME_RATE, features.frames)
@@ -186,8 +272,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/emospeaker_speech/train.npz"))
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reverb-share", type=float, default=0.35, help="share of clips through a synthetic room")
+    parser.add_argument("--phone-share", type=float, default=0.2, help="share of clips through a telephone band")
+    parser.add_argument("--random-variants", type=int, default=0, help="invented espeak voice variants to write")
+    parser.add_argument("--random-share", type=float, default=0.5, help="share of clips spoken by them")
     args = parser.parse_args()
-    generate(args.out, args.minutes, args.seed)
+    generate(args.out, args.minutes, args.seed, args.reverb_share, args.phone_share, args.random_variants,
+             args.random_share)
 
 
 if __name__ == "__main__":

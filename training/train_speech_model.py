@@ -2,10 +2,11 @@
 
 Generates the training set first when it is not there (see
 generate_speech_data.py), trains for a fixed number of steps on random 3 s
-crops, keeps the weights that score best on held-out clips, and writes
-models/speech_viseme.pt + models/speech_viseme.json. Usage (about 15 min on
-2 shared CPU cores):
-    python training/train_speech_model.py --data /tmp/emospeaker_speech/train.npz --minutes 120 --steps 1400 --batch 16
+crops of one or more generated sets, keeps the weights that score best on
+held-out clips (written at every improvement, so a stopped run leaves its best
+weights), and writes models/speech_viseme.pt + models/speech_viseme.json.
+The shipped model's exact command is in models/speech_viseme.md; in general:
+    python training/train_speech_model.py --data SET.npz [SET2.npz ...] --steps 3000 --channels 96 --dilations 1 2 4 8 16
 """
 
 from __future__ import annotations
@@ -25,13 +26,25 @@ from emospeaker_studio.paths import models_dir
 CROP = 300  # frames (3 s)
 
 
-def load_data(path: Path, minutes: float, seed: int) -> dict[str, np.ndarray]:
-    if not path.is_file():
+def load_data(paths: list[Path], minutes: float, seed: int) -> dict[str, np.ndarray]:
+    """One or more generated sets, concatenated (the first is generated when missing)."""
+    if not paths[0].is_file():
         from generate_speech_data import generate
 
-        generate(path, minutes, seed)
-    data = np.load(path)
-    return {k: data[k] for k in data.files}
+        generate(paths[0], minutes, seed)
+    parts = []
+    for path in paths:
+        data = np.load(path)
+        parts.append({k: data[k] for k in data.files})
+    if len(parts) == 1:
+        return parts[0]
+    merged = {k: np.concatenate([part[k] for part in parts]) for k in ("logmel", "labels", "curves")}
+    bounds, offset = [np.zeros(1, np.int64)], 0
+    for part in parts:
+        bounds.append(part["bounds"][1:] + offset)
+        offset += int(part["bounds"][-1])
+    merged["bounds"] = np.concatenate(bounds)
+    return merged
 
 
 def split_clips(bounds: np.ndarray, held_out: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -63,12 +76,16 @@ def crops(data: dict, clips: np.ndarray, batch: int, rng: np.random.Generator, m
             torch.from_numpy(mask))
 
 
-def loss_of(net, batch, class_weights):
+def loss_of(net, batch, class_weights, press_weight: float = 1.0):
+    """Viseme cross-entropy + 2 x smooth-L1 on articulation; lip_press errors on p/b/m frames count press_weight x."""
     x, y, c, mask = batch
     logits, art = net(x)
     ce = F.cross_entropy(logits, y, weight=class_weights, reduction="none")
-    reg = (F.smooth_l1_loss(art, c, reduction="none", beta=0.1)).sum(dim=1)
-    total = ((ce + 2.0 * reg) * mask).sum() / mask.sum()
+    reg = F.smooth_l1_loss(art, c, reduction="none", beta=0.1)
+    if press_weight != 1.0:
+        closure = (c[:, 3] > 0.1).float()
+        reg = torch.cat([reg[:, :3], reg[:, 3:] * (1.0 + (press_weight - 1.0) * closure[:, None])], dim=1)
+    total = ((ce + 2.0 * reg.sum(dim=1)) * mask).sum() / mask.sum()
     return total, logits, art
 
 
@@ -94,13 +111,20 @@ def evaluate(net, data, clips, mean, std) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("/tmp/emospeaker_speech/train.npz"))
+    parser.add_argument("--data", type=Path, nargs="+", default=[Path("/tmp/emospeaker_speech/train.npz")],
+                        help="one or more generated sets (concatenated)")
     parser.add_argument("--minutes", type=float, default=120.0, help="audio to generate when --data is missing")
     parser.add_argument("--steps", type=int, default=1400)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--channels", type=int, default=NetConfig.channels)
+    parser.add_argument("--dilations", type=int, nargs="+", default=list(NetConfig.dilations))
+    parser.add_argument("--closure-weight", type=float, default=2.0, help="class weight multiplier for PP (p/b/m)")
+    parser.add_argument("--press-weight", type=float, default=1.0,
+                        help="lip_press regression weight on p/b/m frames (1: same as elsewhere)")
+    parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--out", type=Path, default=models_dir())
     args = parser.parse_args()
 
@@ -108,7 +132,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    data = load_data(args.data, args.minutes, args.seed)
+    data = load_data(list(args.data), args.minutes, args.seed)
     train_clips, val_clips = split_clips(data["bounds"], 0.04, rng)
     sample = data["logmel"][:: 7].astype(np.float32)
     mean, std = sample.mean(axis=0), sample.std(axis=0) + 1e-3
@@ -116,10 +140,10 @@ def main() -> None:
     # Soften the class imbalance (silence is common, TH rare) without letting rare classes dominate.
     weights = (counts.sum() / np.maximum(counts, 1) / 15) ** 0.3
     # A missed p/b/m is the error viewers notice most: weigh lip closures double.
-    weights[1] *= 2.0
+    weights[1] *= args.closure_weight
     class_weights = torch.tensor(weights, dtype=torch.float32)
 
-    net = VisemeNet(NetConfig())
+    net = VisemeNet(NetConfig(channels=args.channels, dilations=tuple(args.dilations)))
     params = sum(p.numel() for p in net.parameters())
     print(f"{params} parameters, {len(train_clips)} training clips, {len(val_clips)} held out, "
           f"{data['labels'].size / 6000:.1f} min of frames")
@@ -128,13 +152,14 @@ def main() -> None:
     best, best_state = -math.inf, None
     started = time.time()
     for step in range(1, args.steps + 1):
-        loss, _, _ = loss_of(net, crops(data, train_clips, args.batch, rng, mean, std), class_weights)
+        loss, _, _ = loss_of(net, crops(data, train_clips, args.batch, rng, mean, std), class_weights,
+                             args.press_weight)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         optimiser.step()
         schedule.step()
-        if step % 250 == 0 or step == args.steps:
+        if step % args.eval_every == 0 or step == args.steps:
             scores = evaluate(net, data, val_clips, mean, std)
             score = scores["accuracy"] + scores["jaw_r"]
             print(f"step {step} loss {loss.item():.3f} held-out acc {scores['accuracy']:.3f} "
@@ -142,13 +167,23 @@ def main() -> None:
             if score > best:
                 best, best_state = score, {k: v.clone() for k, v in net.state_dict().items()}
                 best_scores = dict(scores, step=step)
-    net.load_state_dict(best_state)
+                # Written at every improvement, so a run stopped early still leaves its best weights.
+                _save(net, best_state, mean, std, args, best_scores, params, time.time() - started)
+    _save(net, best_state, mean, std, args, best_scores, params, time.time() - started)
+    print(f"saved to {args.out} (held-out {best_scores})")
+
+
+def _save(net, state, mean, std, args, scores, params, seconds) -> None:
+    current = {k: v.clone() for k, v in net.state_dict().items()}
+    net.load_state_dict(state)
     net.eval()
     save_model(net, mean, std, args.out, {
-        "trained": {"steps": args.steps, "batch": args.batch, "seconds": round(time.time() - started),
-                    "held_out": best_scores, "parameters": params, "data": str(args.data)},
+        "trained": {"steps": args.steps, "batch": args.batch, "seconds": round(seconds), "held_out": scores,
+                    "parameters": params, "data": [str(p) for p in args.data], "lr": args.lr,
+                    "closure_weight": args.closure_weight, "press_weight": args.press_weight},
     })
-    print(f"saved to {args.out} (held-out {best_scores})")
+    net.load_state_dict(current)
+    net.train()
 
 
 if __name__ == "__main__":
