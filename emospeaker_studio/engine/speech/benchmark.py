@@ -23,18 +23,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from emospeaker_studio.engine.audio import AudioClip
-from emospeaker_studio.engine.speech import augment
+from emospeaker_studio.engine.speech import augment, sphinx
 from emospeaker_studio.engine.speech.analyze import Recognizer, recognize
 from emospeaker_studio.engine.speech.coarticulation import coarticulate, resample_to_fps
 from emospeaker_studio.engine.speech.espeak import Espeak, Phone, VoiceSettings
-from emospeaker_studio.engine.speech.features import FRAME_RATE, extract_features
+from emospeaker_studio.engine.speech.features import FRAME_RATE, Features, extract_features
+from emospeaker_studio.engine.speech.frames import FrameEstimates
 from emospeaker_studio.engine.speech.metrics import GroundTruth, score
 from emospeaker_studio.engine.speech.model import model_available
 from emospeaker_studio.engine.speech.phonemes import (
@@ -166,15 +169,32 @@ def ground_truth(clip: EvalClip, frames: int) -> GroundTruth:
     return GroundTruth(labels, openness.astype(np.float32), tuple(closures))
 
 
-def _evaluate(recognizer: Recognizer, clips: list[EvalClip], audio: list[np.ndarray]) -> dict:
+# One recognizer as the benchmark runs it: (16 kHz samples, their features) -> frame estimates.
+Estimator = Callable[[np.ndarray, Features], FrameEstimates]
+# Benchmark-only recognizers (optional packages), scored beside the app's; not wired into the app.
+SPHINX = "pocketsphinx"  # free phone recognition
+SPHINX_WORDS = "pocketsphinx_words"  # word recognition, then phone alignment of the words
+_SPHINX_MODES = {SPHINX: "phones", SPHINX_WORDS: "words"}
+
+
+def _estimator(recognizer: "Recognizer | str") -> Estimator:
+    if recognizer in _SPHINX_MODES:
+        mode = _SPHINX_MODES[recognizer]
+        return lambda samples, features: sphinx.recognize_sphinx(samples, features.frames, mode)
+    return lambda samples, features: recognize(features, recognizer)
+
+
+def _evaluate(recognizer: "Recognizer | str", clips: list[EvalClip], audio: list[np.ndarray]) -> dict:
+    estimate = _estimator(recognizer)
     tracks, truths = [], []
     seconds = sum(a.size for a in audio) / augment.RATE
-    recognize(extract_features([audio[0][: augment.RATE]]), recognizer)  # load the model outside the timing
+    first = audio[0][: augment.RATE]
+    estimate(first, extract_features([first]))  # load the model outside the timing
     started = time.perf_counter()
     for samples in audio:
         features = extract_features([samples])
         frames = int(np.ceil(samples.size / augment.RATE * FPS))
-        tracks.append(coarticulate(recognize(features, recognizer), FPS, frames))
+        tracks.append(coarticulate(estimate(samples, features), FPS, frames))
     elapsed = time.perf_counter() - started
     for clip, track in zip(clips, tracks):
         truths.append(ground_truth(clip, track.frame_count))
@@ -196,12 +216,23 @@ def _speed(recognizer: Recognizer, seconds: float) -> float:
     return round(seconds / (time.perf_counter() - started), 1)
 
 
-def run_speech_benchmark(out_json: Path | None = None, quick: bool = False, split: str = "test") -> dict:
-    """Score every available recognizer on one split; returns (and optionally writes) the figures."""
+def run_speech_benchmark(out_json: Path | None = None, quick: bool = False, split: str = "test",
+                         sphinx_words: bool = False) -> dict:
+    """Score every available recognizer on one split; returns (and optionally writes) the figures.
+
+    sphinx_words: also score PocketSphinx word recognition + phone alignment
+    (slower than real time, so only on request).
+    """
     from emospeaker_studio.engine.atomic import atomic_write_text
 
     clips = evaluation_set(quick, split)
-    recognizers = [Recognizer.DSP] + ([Recognizer.NETWORK] if model_available() else [])
+    recognizers: list = [Recognizer.DSP] + ([Recognizer.NETWORK] if model_available() else [])
+    skipped = {}
+    if sphinx.available():
+        recognizers += [SPHINX] + ([SPHINX_WORDS] if sphinx_words else [])
+    else:
+        skipped[SPHINX] = "not installed (pip install 'emospeaker-studio[pocketsphinx]')"
+        print(f"{SPHINX}: not installed", file=sys.stderr)
     clean = [c.samples for c in clips]
     degraded = [noisy_phone(c.samples, k) for k, c in enumerate(clips)]
     report: dict = {
@@ -213,13 +244,15 @@ def run_speech_benchmark(out_json: Path | None = None, quick: bool = False, spli
         "voices": sorted({c.voice for c in clips}),
         "targets": {"jaw_r": ">= 0.8", "closure_recall": ">= 0.95", "offset_ms": "-60 .. +20"},
         "recognizers": {},
+        "skipped": skipped,
     }
     for recognizer in recognizers:
         entry = {"clean": _evaluate(recognizer, clips, clean)}
         if not quick:
             entry["noisy_phone"] = _evaluate(recognizer, clips, degraded)
-            entry["speed_x_realtime_10min"] = _speed(recognizer, 600.0)
-        report["recognizers"][recognizer.value] = entry
+            if recognizer not in _SPHINX_MODES:  # the app's path (analyze_speech) on a 10-minute stream
+                entry["speed_x_realtime_10min"] = _speed(recognizer, 600.0)
+        report["recognizers"][getattr(recognizer, "value", recognizer)] = entry
     if out_json is not None:
         atomic_write_text(Path(out_json), json.dumps(report, indent=2))
     return report
@@ -276,6 +309,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one sentence per language, clean audio only")
     parser.add_argument("--split", choices=SPLITS, default="test",
                         help="test: the reported figures (default); dev: for choosing settings")
+    parser.add_argument("--sphinx-words", action="store_true",
+                        help="also score PocketSphinx word recognition + alignment (slow: below real time)")
     parser.add_argument("--grid", action="store_true",
                         help="score the coarticulation settings in GRID on the dev split, one JSON line each")
     args = parser.parse_args()
@@ -283,7 +318,7 @@ def main() -> None:
         for row in coarticulation_grid(args.split if args.split != "test" else "dev"):
             print(json.dumps(row))
         return
-    print(json.dumps(run_speech_benchmark(args.out, args.quick, args.split), indent=2))
+    print(json.dumps(run_speech_benchmark(args.out, args.quick, args.split, args.sphinx_words), indent=2))
 
 
 if __name__ == "__main__":

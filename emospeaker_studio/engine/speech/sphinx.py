@@ -1,0 +1,130 @@
+"""PocketSphinx recognition as a recognizer (the approach of Rhubarb Lip Sync). Benchmark only.
+
+Two modes, both with the US English acoustic model that ships inside the
+``pocketsphinx`` wheel:
+- ``phones``: free phone recognition with the wheel's phonetic language model
+  (``allphone`` search; beams 1e-20 and language weight 2, the settings of
+  PocketSphinx's phoneme-recognition notes);
+- ``words``: word recognition with the wheel's English language model and
+  dictionary, then a second pass that aligns the recognized words' phones to
+  the audio (Rhubarb's default when no transcript is given).
+
+Each recognized CMU/ARPAbet phone is written as the
+espeak mnemonic of the same sound, so that ``phonemes.py`` gives its visemes
+and articulation targets exactly as it does for the training and benchmark
+ground truth (diphthongs split, targets eased).
+
+It is measured by the benchmark and not used by the app: it scores far below
+the network on jaw correlation and p/b/m closures and runs ~20-25x real time
+(see ``models/speech_viseme.md``). Optional dependency: install with
+``pip install emospeaker-studio[pocketsphinx]``; :func:`available` says
+whether it is there.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from emospeaker_studio.engine.speech.features import FRAME_RATE
+from emospeaker_studio.engine.speech.frames import FrameEstimates
+from emospeaker_studio.engine.speech.phonemes import SILENCE, articulation_curves
+from emospeaker_studio.engine.speech.track import VISEMES
+
+# CMU / ARPAbet phones (the 39 of the CMU dictionary, as the en-us model names
+# them) -> the espeak mnemonic of the same sound (General American).
+ARPABET_TO_ESPEAK: dict[str, str] = {
+    "AA": "A:", "AE": "a", "AH": "V", "AO": "O:", "AW": "aU", "AY": "aI", "B": "b", "CH": "tS", "D": "d",
+    "DH": "D", "EH": "E", "ER": "3:", "EY": "eI", "F": "f", "G": "g", "HH": "h", "IH": "I", "IY": "i:",
+    "JH": "dZ", "K": "k", "L": "l", "M": "m", "N": "n", "NG": "N", "OW": "oU", "OY": "OI", "P": "p", "R": "r",
+    "S": "s", "SH": "S", "T": "t", "TH": "T", "UH": "U", "UW": "u:", "V": "v", "W": "w", "Y": "j", "Z": "z",
+    "ZH": "Z",
+}
+# Silence and the model's fillers (breath, noise, ...) all leave the mouth at rest.
+_REST = "_"
+
+
+@dataclass(frozen=True)
+class RecognizedPhone:
+    """One recognized phone in espeak notation, with the times phonemes.py expects."""
+
+    symbol: str
+    start_s: float
+    end_s: float
+
+
+def available() -> bool:
+    return importlib.util.find_spec("pocketsphinx") is not None
+
+
+def espeak_symbol(arpabet: str) -> str:
+    """espeak mnemonic of one ARPAbet phone (stress digits ignored); rest for silence and fillers."""
+    return ARPABET_TO_ESPEAK.get(arpabet.rstrip("012").upper(), _REST)
+
+
+def estimates_from_phones(arpabet: list[tuple[str, int, int]], frames: int) -> FrameEstimates:
+    """FrameEstimates (100/s) from ARPAbet phones with [first, last] frame indices, as PocketSphinx gives them."""
+    phones = [RecognizedPhone(espeak_symbol(name), first / FRAME_RATE, (last + 1) / FRAME_RATE)
+              for name, first, last in arpabet]
+    labels, curves = articulation_curves(phones, FRAME_RATE, frames)
+    # A phone recognizer commits to one phone: a near one-hot posterior.
+    probs = np.full((frames, len(VISEMES)), 0.02 / (len(VISEMES) - 1), np.float32)
+    probs[np.arange(frames), labels] = 0.98
+    speech = (labels != SILENCE).astype(np.float32)
+    return FrameEstimates(probs, curves.astype(np.float32), speech)
+
+
+MODES = ("phones", "words")
+
+
+def _decoder(mode: str):
+    from pocketsphinx import Decoder, get_model_path
+
+    model = Path(get_model_path()) / "en-us"
+    if mode == "phones":
+        return Decoder(hmm=str(model / "en-us"), allphone=str(model / "en-us-phone.lm.bin"),
+                       beam=1e-20, pbeam=1e-20, lw=2.0, loglevel="FATAL")
+    if mode == "words":
+        return Decoder(hmm=str(model / "en-us"), lm=str(model / "en-us.lm.bin"),
+                       dict=str(model / "cmudict-en-us.dict"), loglevel="FATAL")
+    raise ValueError(f"unknown PocketSphinx mode {mode!r}; choose one of {', '.join(MODES)}")
+
+
+_DECODERS: dict[str, object] = {}
+
+
+def recognize_sphinx(samples: np.ndarray, frames: int, mode: str = "phones") -> FrameEstimates:
+    """Frame estimates for ``frames`` analysis frames of 16 kHz mono float ``samples`` (the model's rate).
+
+    PocketSphinx reports phones on the same 10 ms frame grid as the features.
+    """
+    if mode not in _DECODERS:
+        _DECODERS[mode] = _decoder(mode)
+    decoder = _DECODERS[mode]
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    if mode == "phones":
+        phones = [(seg.word, seg.start_frame, seg.end_frame) for seg in decoder.seg()]
+        return estimates_from_phones(phones, frames)
+    if decoder.hyp() is None or not decoder.hyp().hypstr:
+        return recognize_sphinx(samples, frames, "phones")  # no words heard: free phone recognition
+    try:
+        decoder.set_alignment()
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        alignment = decoder.get_alignment()
+        phones = [(p.name, p.start, p.start + p.duration - 1) for p in alignment.phones()]
+    except RuntimeError:
+        phones = None  # the words could not be aligned
+    finally:
+        decoder.activate_search()
+    if not phones:
+        return recognize_sphinx(samples, frames, "phones")  # fall back to free phone recognition
+    return estimates_from_phones(phones, frames)
+
