@@ -502,10 +502,14 @@ class MainWindow(QMainWindow):
 
     def correct_landmark(self, index: int, dx: float, dy: float) -> None:
         """Add a user correction of landmark ``index`` by (dx, dy) portrait pixels (one undo step)."""
+        self.document.push(SetLandmarkOffsets(self._landmark_offsets_with(index, dx, dy)))
+
+    def _landmark_offsets_with(self, index: int, dx: float, dy: float) -> tuple:
+        """The document's landmark corrections plus (dx, dy) portrait pixels on point ``index``."""
         offsets = {i: (x, y) for i, x, y in self.document.project.landmark_offsets}
         old_x, old_y = offsets.get(index, (0.0, 0.0))
         offsets[index] = (round(old_x + dx, 2), round(old_y + dy, 2))
-        self.document.push(SetLandmarkOffsets(tuple((i, x, y) for i, (x, y) in sorted(offsets.items()))))
+        return tuple((i, x, y) for i, (x, y) in sorted(offsets.items()))
 
     # -- keyframes ----------------------------------------------------------------------------
     def add_keyframe_at_playhead(self) -> None:
@@ -711,7 +715,7 @@ class MainWindow(QMainWindow):
         job.succeeded.connect(self._on_export_succeeded)
         job.failed.connect(self._on_export_failed)
         job.cancelled.connect(self._on_export_cancelled)
-        job.finished.connect(self._on_export_thread_finished)
+        job.finished.connect(lambda: self._on_export_thread_finished(job))
         self._export_job = job
         self.job_label.setText(f"Exporting {Path(out_path).name}…")
         self.job_progress.setRange(0, 0)
@@ -754,13 +758,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Export cancelled; nothing was written", 5000)
         self.exportFinished.emit("")
 
-    def _on_export_thread_finished(self) -> None:
-        job, self._export_job = self._export_job, None
-        for w in (self.job_label, self.job_progress, self.job_cancel):
-            w.hide()
-        self.actions_["export"].setEnabled(True)
-        if job is not None:
-            job.deleteLater()
+    def _on_export_thread_finished(self, job: ExportJob) -> None:
+        # The job's thread ends a little after its last signal: a newer export may already run.
+        if job is self._export_job:
+            self._export_job = None
+            for w in (self.job_label, self.job_progress, self.job_cancel):
+                w.hide()
+            self.actions_["export"].setEnabled(True)
+        job.deleteLater()
 
     # -- preferences ----------------------------------------------------------------------------
     def preferences_dialog(self) -> None:
@@ -813,9 +818,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        if self._export_job is not None:
-            self._export_job.cancel()
-            self._export_job.wait(15000)
+        self._stop_exports()
         self.shutdown()
         store = QSettings()
         store.setValue("main_window/geometry", self.saveGeometry())
@@ -830,7 +833,12 @@ class MainWindow(QMainWindow):
         self._autosave_timer.stop()
         self.clock.shutdown()
         self.worker.stop()
-        if self._export_job is not None:
-            self._export_job.cancel()
-            self._export_job.wait(15000)
+        self._stop_exports()
         self.recovery.clear()
+
+    def _stop_exports(self) -> None:
+        """Cancel the export and wait for every export thread, also one still finishing an earlier export."""
+        for job in self.findChildren(ExportJob):
+            if job.isRunning():
+                job.cancel()
+                job.wait(15000)

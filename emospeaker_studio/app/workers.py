@@ -349,7 +349,13 @@ class ExportRequest:
 
 
 class ExportJob(QThread):
-    """Renders a whole project to a file on its own thread.
+    """Renders a whole project to a file, off the GUI thread.
+
+    The engine runs in a child process (``engine.export_process``): it shares
+    no GIL with the window and runs at a lower CPU priority, so the window
+    stays responsive however hard the export works. This thread only relays
+    the child's reports as signals. A ``render`` callable given instead (tests,
+    embedding) runs on this thread itself.
 
     Signals: progress(Progress), succeeded(path), failed(message), cancelled().
     """
@@ -364,22 +370,55 @@ class ExportJob(QThread):
         self.setObjectName("ExportJob")
         self.request = request
         self._render = render
+        self._process = None
+        if render is None:
+            from emospeaker_studio.engine.export_process import ExportProcess
+
+            self._process = ExportProcess(request.project, request.out_path, request.fmt, request.device)
+
+    @property
+    def process(self):
+        """The child process running the export (None when a ``render`` callable runs on this thread)."""
+        return self._process
 
     def cancel(self) -> None:
         self.request.cancel.cancel()
+        if self._process is not None:
+            self._process.cancel()
 
     def run(self) -> None:
+        if self._process is not None:
+            self._relay_child()
+        else:
+            self._render_here()
+
+    def _relay_child(self) -> None:
+        process = self._process
+        try:
+            process.start()
+        except Exception as exc:  # e.g. no resources for another process: a message, not a crash
+            log.error("export process did not start:\n%s", traceback.format_exc())
+            self.failed.emit(f"Export failed: the export process did not start ({type(exc).__name__}: {exc})")
+            return
+        for kind, payload in process.messages():
+            if kind == "progress":
+                self.progress.emit(payload)
+            elif kind == "done":
+                self.succeeded.emit(self.request.out_path)
+            elif kind == "cancelled":
+                self.cancelled.emit()
+            elif kind == "failed":
+                self.failed.emit(str(payload))
+
+    def _render_here(self) -> None:
         request = self.request
         try:
             from emospeaker_studio.engine.device import TorchJob, torch_threads_for
 
-            render = self._render
-            if render is None:
-                from emospeaker_studio.engine.pipeline import render_project as render
             # This thread's torch threads follow the engine's export policy,
             # whatever the preview worker beside it uses.
             with torch_threads_for(TorchJob.EXPORT, request.device):
-                render(
+                self._render(
                     request.project,
                     request.out_path,
                     device=request.device,

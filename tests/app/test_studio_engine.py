@@ -80,3 +80,26 @@ def test_cancelled_export_leaves_nothing(make_window, qtbot, tmp_path):
         job.progress.connect(lambda p: window.cancel_export())
     assert blocker.args == [""]
     assert list(out.parent.iterdir()) == []
+
+
+def test_export_runs_in_a_lower_priority_child_process_and_its_death_is_a_message(make_window, qtbot, tmp_path):
+    """The export does not run in the window's process (it would hold the GIL the window needs),
+    and if that process dies the window says so instead of waiting forever."""
+    import os
+    import signal
+
+    window = _short_project_window(make_window, tmp_path)
+    out = tmp_path / "export" / "take.mp4"
+    out.parent.mkdir()
+    job = window.start_export(str(out))
+    with qtbot.waitSignal(job.progress, timeout=180_000):
+        pass
+    pid = job.process.pid
+    assert pid is not None and pid != os.getpid()
+    if hasattr(os, "getpriority"):
+        assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
+    with qtbot.waitSignal(window.exportFinished, timeout=60_000) as blocker:
+        os.kill(pid, signal.SIGKILL)
+    assert blocker.args == [""]
+    assert "ended unexpectedly" in window.banner.message
+    qtbot.waitUntil(lambda: window.actions_["export"].isEnabled(), timeout=5000)  # a new export can start

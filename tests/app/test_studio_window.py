@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from emospeaker_studio.core.edits import AddKeyframe, SetAudio, SetPortrait
 from emospeaker_studio.core.keyframes import EmotionTrack, Keyframe
 from emospeaker_studio.core.project import Project
+from emospeaker_studio.engine.jobs import Progress
 
 
 @pytest.fixture
@@ -438,3 +440,37 @@ def test_portrait_without_voice_asks_for_the_voice_without_an_error(make_window,
     assert not window.banner.isVisible()
     assert "voice recording" in window.preview._message
     assert window.project_bar.audio_chip.text() == "+ Add voice"
+
+
+def test_an_export_started_as_the_last_one_ends_keeps_running(make_window, fake_backend, media, tmp_path, qtbot):
+    """The previous export's thread ends a moment after it reports; that must not tear down the next export."""
+    import threading
+
+    release = threading.Event()
+    calls = []
+
+    def fake_render(project, out_path, *, device, fmt, progress, cancel):
+        calls.append(out_path)
+        if len(calls) == 2:
+            progress(Progress("encode", 1, 10))
+            while not release.wait(0.02):
+                cancel.raise_if_cancelled()
+        Path(out_path).write_bytes(b"video")
+
+    window = make_window(fake_backend, export_render=fake_render)
+    portrait, audio = media
+    window.import_portrait(str(portrait))
+    window.import_audio(str(audio))
+    second = []
+    window.exportFinished.connect(lambda path: second.append(window.start_export(str(tmp_path / "b.mp4"))) if not second else None)
+    with qtbot.waitSignal(window.exportFinished, timeout=5000):
+        window.start_export(str(tmp_path / "a.mp4"))
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)
+    qtbot.wait(100)  # the first export's thread has finished by now
+    assert second[0].isRunning() and window._export_job is second[0]
+    assert window.job_cancel.isVisible() and not window.actions_["export"].isEnabled()
+    with qtbot.waitSignal(window.exportFinished, timeout=5000) as blocker:
+        release.set()
+    assert blocker.args == [str(tmp_path / "b.mp4")]
+    qtbot.waitUntil(lambda: window.actions_["export"].isEnabled(), timeout=5000)
+
