@@ -28,6 +28,14 @@ def field_jacobian(field: torch.Tensor, step: float) -> torch.Tensor:
     return torch.stack([d_dx[:, 0], d_dy[:, 0], d_dx[:, 1], d_dy[:, 1]], dim=1)
 
 
+# Residual (pixels) below which a grid point counts as solved: a sampling position
+# off by this much changes no 8-bit colour by more than half a level.
+SOLVED_PX = 0.002
+# Newton steps for every grid point; the rest only for the points not yet solved
+# (after two steps 99 % of the grid is within 0.04 px of where four would leave it).
+STEPS_FOR_ALL = 2
+
+
 def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch.Tensor:
     """Inverse displacement on the same grid: for each grid point y, x(y) - y.
 
@@ -39,29 +47,58 @@ def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch
     xs = torch.arange(width, device=device, dtype=dtype) * step
     target = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=0).unsqueeze(0)  # (1, 2, H, W)
     span = torch.tensor([(width - 1) * step, (height - 1) * step], device=device, dtype=dtype).view(1, 2, 1, 1)
+    lookup = torch.cat([field, field_jacobian(field, step)], dim=1)
+    first = min(iterations, STEPS_FOR_ALL)
+    best, best_error, x = _newton(lookup, target - field, target, span, step, first)
+    if first == iterations:
+        return best - target
+    # The remaining steps for the unsolved points only, each frame's gathered into
+    # one row (B, 2, 1, M), padded with solved points that merely take extra steps.
+    points = height * width
+    unsolved = (best_error > SOLVED_PX).view(batch, points)
+    count = int(unsolved.sum(dim=1).max())
+    if count > 0:
+        order = torch.sort(unsolved.to(torch.uint8), dim=1, descending=True, stable=True).indices[:, :count]
+        row = lambda t: _gather_row(t.expand(batch, -1, -1, -1), order)  # noqa: E731
+        sub_best, _, _ = _newton(lookup, row(x), row(target), span, step, iterations - first, row(best), row(best_error.unsqueeze(1))[:, 0])
+        picked = order.unsqueeze(1).expand(-1, 2, -1)
+        best = best.reshape(batch, 2, points).scatter(2, picked, sub_best.squeeze(2)).view(batch, 2, height, width)
+    return best - target
+
+
+def _gather_row(values: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) values at each frame's flat indices ``order`` (B, M) → (B, C, 1, M)."""
+    batch, channels = values.shape[:2]
+    flat = values.reshape(batch, channels, -1)
+    return flat.gather(2, order.unsqueeze(1).expand(-1, channels, -1)).unsqueeze(2)
+
+
+def _newton(lookup, x, target, span, step, steps, best=None, best_error=None):
+    """``steps`` Newton steps from ``x`` towards ``target`` (both (B, 2, h, w) pixels) through
+    the field and Jacobian in ``lookup``; each point's best estimate is kept.
+
+    Returns (best, its residual length, the last estimate).
+    """
+    dtype, device = x.dtype, x.device
     to_grid = 2 / span  # pixels → grid_sample's -1..1: x * to_grid - 1
     minus_one = torch.full((1, 1, 1, 1), -1.0, device=device, dtype=dtype)
     zero = torch.zeros((1, 1, 1, 1), device=device, dtype=dtype)
-    lookup = torch.cat([field, field_jacobian(field, step)], dim=1)
-    x = target - field
-    best = x
-    best_error = None
     # Each step is a few dozen whole-grid operations, so they are fused where torch
     # has one operation for two (addcmul, hypot, clamp with tensor bounds).
-    for iteration in range(iterations + 1):
+    for iteration in range(steps + 1):
         grid = torch.addcmul(minus_one, x, to_grid).permute(0, 2, 3, 1)
         sampled = F.grid_sample(lookup, grid, mode="bilinear", padding_mode="border", align_corners=True)
         residual = (x - target).add_(sampled[:, :2])
         error = torch.hypot(residual[:, 0], residual[:, 1])
         # Where the mesh is squeezed flat (closed lids, pressed lips) Newton can leap
-        # far off; keeping each pixel's best estimate so far makes that harmless.
+        # far off; keeping each point's best estimate so far makes that harmless.
         if best_error is None:
             best, best_error = x, error
         else:
             better = error < best_error
             best = torch.where(better.unsqueeze(1), x, best)
             best_error = torch.minimum(error, best_error)
-        if iteration == iterations:
+        if iteration == steps:
             break
         b, c = sampled[:, 3], sampled[:, 4]
         a, d = sampled[:, 2] + 1, sampled[:, 5] + 1
@@ -77,8 +114,7 @@ def invert_field(field: torch.Tensor, step: float, iterations: int = 4) -> torch
         shrink = (limit / torch.hypot(dx, dy).clamp_min_(1e-6)).clamp_max_(1)
         delta = torch.stack([dx, dy], dim=1).mul_(shrink.unsqueeze(1))
         x = torch.clamp(x - delta, zero, span)
-    x = best
-    return x - target
+    return best, best_error, x
 
 
 def sample_region(texture: torch.Tensor, grid: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
