@@ -2,7 +2,9 @@
 
 Input: log-mel frames (100/s, 40 bands), normalised with the training set's
 per-band mean and deviation. Output per frame: 15 viseme logits and 4
-articulation values (sigmoid, 0..1). Each output sees +-320 ms of context.
+articulation values (sigmoid, 0..1). Width and dilations come from the
+config beside the weights; the shipped network (96 channels, dilations
+1-16) sees +-640 ms of context per output.
 Weights live in ``models/speech_viseme.pt`` with a config JSON beside them;
 ``training/train_speech_model.py`` writes both, and the model card
 ``models/speech_viseme.md`` tells how.
