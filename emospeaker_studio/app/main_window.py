@@ -336,6 +336,10 @@ class MainWindow(QMainWindow):
         t.originalToggled.connect(self.preview.set_show_original)
         t.overlayToggled.connect(self._on_overlay_toggled)
         self.preview.landmarkMoved.connect(self.correct_landmark)
+        # While a key point is held the face re-fits live; the document changes once, on release.
+        self.preview.landmarkDragged.connect(
+            lambda index, dx, dy: self.preview_controller.preview_landmark_offsets(self._landmark_offsets_with(index, dx, dy)))
+        self.preview.landmarkDragFinished.connect(self.preview_controller.end_landmark_preview)
         self.timeline.seekRequested.connect(self._on_timeline_seek)
         self.timeline.loopChanged.connect(self._on_loop_region)
         pc = self.preview_controller

@@ -35,6 +35,10 @@ class PreviewView(QGraphicsView):
     zoomModeChanged = Signal(str)
     #: The user dragged key point ``index`` by (dx, dy) portrait pixels (emitted on release).
     landmarkMoved = Signal(int, float, float)
+    #: Key point ``index`` is held (dx, dy) portrait pixels from where the drag started (every move).
+    landmarkDragged = Signal(int, float, float)
+    #: The held key point was let go (after ``landmarkMoved``, also when it did not move).
+    landmarkDragFinished = Signal()
 
     def __init__(self, palette: Palette, parent=None) -> None:
         super().__init__(parent)
@@ -238,7 +242,9 @@ class PreviewView(QGraphicsView):
             super().mouseMoveEvent(event)
             return
         self._drag_delta = self.mapToScene(event.position().toPoint()) - self._drag_start
-        self._draw_landmarks(self._scale())
+        scale = self._scale()
+        self._draw_landmarks(scale)
+        self.landmarkDragged.emit(self._drag_point, self._drag_delta.x() / scale, self._drag_delta.y() / scale)
         event.accept()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
@@ -255,6 +261,7 @@ class PreviewView(QGraphicsView):
             self.landmarkMoved.emit(index, delta.x() / scale, delta.y() / scale)
         self._draw_landmarks(scale)
         self.viewport().setCursor(Qt.CrossCursor)  # still over the point it dropped
+        self.landmarkDragFinished.emit()
         event.accept()
 
     def resizeEvent(self, event) -> None:  # noqa: N802

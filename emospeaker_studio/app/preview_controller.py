@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from typing import Optional
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from emospeaker_studio.app.document import DocumentController
@@ -30,6 +30,8 @@ from emospeaker_studio.engine.jobs import Progress
 
 CACHE_FRAMES = 96
 LOOKAHEAD_FRAMES = 8
+#: While a face key point is dragged, a re-fit is requested at most this often (the newest offsets win).
+LIVE_EDIT_INTERVAL_MS = 40
 
 
 class PreviewController(QObject):
@@ -58,9 +60,19 @@ class PreviewController(QObject):
         self._position = 0.0
         self._playing = False
         self._shown_frame: Optional[int] = None
+        self._shown_generation = -1
+        # A key point being dragged: the offsets shown instead of the document's, until release.
+        self._live_offsets: Optional[tuple] = None
+        self._live_generations: set[int] = set()
+        self._held_info: Optional[PreviewInfo] = None
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(LIVE_EDIT_INTERVAL_MS)
+        self._live_timer.timeout.connect(self._apply_live_offsets)
         self._requested: set[int] = set()
         self._request_times: dict[int, float] = {}
-        self._frame_cost_s = 1.0 / 25.0
+        # Smoothed render time per frame (seconds); 0 until measured: every frame is asked for.
+        self._frame_cost_s = 0.0
         self._last_frame_at: Optional[float] = None
         worker.frameReady.connect(self._on_frame)
         worker.prepared.connect(self._on_prepared)
@@ -118,7 +130,43 @@ class PreviewController(QObject):
         return True
 
     def _snapshot(self):
-        return preview_project(self.document.project, self.preview_height)
+        project = self.document.project
+        if self._live_offsets is not None:
+            project = project.with_(landmark_offsets=self._live_offsets)
+        return preview_project(project, self.preview_height)
+
+    # -- a face key point being dragged --------------------------------------------------
+    def preview_landmark_offsets(self, offsets: tuple) -> None:
+        """Show the face re-fitted with ``offsets`` ((index, dx, dy) in portrait pixels) without editing the document.
+
+        Called on every move of a drag; a render is requested at most every
+        LIVE_EDIT_INTERVAL_MS with the newest offsets, and it waits for the
+        re-fit already running instead of cancelling it (a re-fit takes longer
+        than a mouse move). The document changes once, on release.
+        """
+        self._live_offsets = tuple(offsets)
+        if not self._live_timer.isActive():
+            self._live_timer.start()
+
+    def end_landmark_preview(self) -> None:
+        """The drag ended: show the document again (it holds the correction by now, if there is one)."""
+        self._live_timer.stop()
+        if self._live_offsets is None:
+            return
+        self._live_offsets = None
+        held, self._held_info = self._held_info, None
+        changed = self._check_render_key()
+        # The state shown now is the document's: its fit is announced to the window as usual.
+        self._live_generations.discard(self._generation)
+        if changed:
+            self._request_around(self._position)
+        elif held is not None and held.generation == self._generation:
+            self.info.emit(held)  # the fit of the last step is the document's fit: nothing new will be announced
+
+    def _apply_live_offsets(self) -> None:
+        if self._live_offsets is not None and self._check_render_key():
+            self._live_generations.add(self._generation)
+            self._request_around(self._position, interactive=True)
 
     def set_playing(self, playing: bool) -> None:
         self._playing = playing
@@ -166,23 +214,29 @@ class PreviewController(QObject):
         if wanted and wanted[0] not in self._requested:
             self._request(tuple(wanted))
 
-    def _request_around(self, seconds: float) -> None:
+    def _request_around(self, seconds: float, *, interactive: bool = False) -> None:
         index = self.frame_index(seconds)
-        if self._playing:
+        if self._playing and not interactive:
             self._keep_ahead(index)
         else:
-            self._request((index,))
+            self._request((index,), interactive=interactive)
 
-    def _request(self, frames: tuple[int, ...]) -> None:
+    def _request(self, frames: tuple[int, ...], *, interactive: bool = False) -> None:
         now = time.perf_counter()
-        self._last_frame_at = now
+        # The first frame of a request may wait for a frame still rendering: only the
+        # gap between two frames arriving back to back measures the render time.
+        self._last_frame_at = None
         for f in frames:
             self._request_times.setdefault(f, now)
         self._requested = set(frames)
-        self.worker.submit(PreviewRequest(self._snapshot(), frames, self.device, self._generation))
+        self.worker.submit(PreviewRequest(self._snapshot(), frames, self.device, self._generation, interactive=interactive))
 
     def _on_frame(self, generation: int, index: int, image: QImage) -> None:
         if generation != self._generation:
+            if (generation in self._live_generations and generation > self._shown_generation
+                    and index == self.frame_index(self._position)):
+                # An earlier step of a drag: the newest face there is until the latest step arrives.
+                self._show(index, image, generation)
             return
         now = time.perf_counter()
         if self._last_frame_at is not None and index in self._requested:
@@ -198,10 +252,12 @@ class PreviewController(QObject):
         if index == current or (self._playing and (self._shown_frame is None or self._shown_frame < index) and index <= current):
             self._show(index, image)
 
-    def _show(self, index: int, image: QImage) -> None:
-        if self._shown_frame != index or not self.view.has_frame:
+    def _show(self, index: int, image: QImage, generation: Optional[int] = None) -> None:
+        generation = self._generation if generation is None else generation
+        # The same frame index of a newer document state (after an edit) is a new picture.
+        if (self._shown_frame, self._shown_generation) != (index, generation) or not self.view.has_frame:
             self.view.set_frame(image)
-            self._shown_frame = index
+            self._shown_frame, self._shown_generation = index, generation
         self.view.set_message("")
         started = self._request_times.pop(index, None)
         latency = (time.perf_counter() - started) * 1000 if started else 0.0
@@ -210,9 +266,15 @@ class PreviewController(QObject):
             self._request_times.clear()
 
     def _on_prepared(self, info: PreviewInfo) -> None:
+        if info.generation in self._live_generations:
+            # A step of a key-point drag: the window keeps drawing the held point, not this fit.
+            if self._live_offsets is not None:
+                self._info, self._held_info = info, info
+            return
         if info.generation != self._generation:
             # Prepared for an older state; the frames requested since will follow.
             pass
+        self._live_generations.clear()
         self._info = info
         self._fps = info.fps
         self.info.emit(info)

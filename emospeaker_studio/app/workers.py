@@ -61,13 +61,18 @@ class PreviewRequest:
     """Render ``frames`` of ``project`` (already at preview size) on ``device``.
 
     ``generation`` comes back with every frame so the GUI can drop frames of
-    an older document state.
+    an older document state. ``interactive``: one step of a continuous gesture
+    (a key point being dragged); it does not cancel an interactive request
+    already running, it waits for it (replacing any pending one), so a gesture
+    whose every step takes longer than the next one shows its steps instead of
+    cancelling each of them.
     """
 
     project: Project
     frames: tuple[int, ...]
     device: str = "auto"
     generation: int = 0
+    interactive: bool = False
     cancel: CancelToken = field(default_factory=CancelToken, compare=False)
 
 
@@ -220,7 +225,8 @@ class RenderWorker(QThread):
             current = self._current
             if current is not None:
                 same_prep = preparation_key(current.project, current.device) == preparation_key(request.project, request.device)
-                if not (self._current_is_preparing and same_prep):
+                both_interactive = current.interactive and request.interactive
+                if not ((self._current_is_preparing and same_prep) or both_interactive):
                     current.cancel.cancel()
             self._pending = request
             self._cond.notify()

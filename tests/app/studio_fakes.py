@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import wave
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,8 +24,16 @@ def write_wav(path: Path, seconds: float = 3.0, rate: int = 16000) -> None:
         handle.writeframes((signal * 32767).astype("<i2").tobytes())
 
 
+def tint_of(project) -> int:
+    """The green value of the fake's frames for ``project``: it changes with the emotions and the landmark corrections."""
+    corrections = sum(abs(x) + abs(y) for _i, x, y in project.landmark_offsets)
+    return int(len(project.emotions) * 40 + round(corrections)) % 256
+
+
 class FakeBackend:
-    """Frames whose red channel is the frame index; ``hold_at`` makes that frame's render wait on ``gate``."""
+    """Frames whose red channel is the frame index and green channel :func:`tint_of` the project;
+    ``hold_at`` makes that frame's render wait on ``gate``; ``prepare_gate`` (when set) holds every
+    preparation until it is set. ``prepared_offsets`` lists the landmark corrections of each preparation."""
 
     def __init__(self, seconds: float = 3.0, fps: float = 25.0, size=(64, 48)) -> None:
         self.seconds, self.fps, self.size = seconds, fps, size
@@ -35,6 +44,11 @@ class FakeBackend:
         self.face_count = 1
         self.gate = threading.Event()
         self.reached = threading.Event()
+        self.prepare_gate: threading.Event | None = None
+        self.preparing = threading.Event()
+        self.prepared_offsets: list[tuple] = []
+        self.render_delay_s = 0.0  # seconds per frame: a render as slow as the real one
+        self.prepare_delay_s = 0.0  # seconds per preparation (fit, speech, rig)
 
     def load_waveform(self, audio_path: str) -> WaveformPeaks:
         rate = 16000
@@ -48,10 +62,16 @@ class FakeBackend:
         probs[frames // 4 : frames // 2, VISEMES.index("aa")] = 2
         speech = SpeechTrack(project.output.fps, probs, {})
         fit = SimpleNamespace(landmarks=None, face_count=self.face_count, face_index=project.face_index)
-        return SimpleNamespace(frame_count=frames, fps=project.output.fps, size=self.size, speech=speech, fit=fit, project=project)
+        return SimpleNamespace(frame_count=frames, fps=project.output.fps, size=self.size, speech=speech, fit=fit, project=project,
+                               tint=tint_of(project))
 
     def prepare(self, project, device, progress, cancel, previous=None):
         self.prepare_calls += 1
+        time.sleep(self.prepare_delay_s)
+        if self.prepare_gate is not None:
+            self.preparing.set()
+            self.prepare_gate.wait(10)
+        self.prepared_offsets.append(project.landmark_offsets)
         return self._prepared(project)
 
     def reanimate(self, prepared, project, cancel):
@@ -62,9 +82,12 @@ class FakeBackend:
         if self.hold_at is not None and start == self.hold_at:
             self.reached.set()
             self.gate.wait(10)
+        if self.render_delay_s:
+            time.sleep(self.render_delay_s * (stop - start))
         self.rendered.append(start)
         w, h = self.size
         frames = np.zeros((stop - start, h, w, 3), np.uint8)
         for i in range(stop - start):
             frames[i, :, :, 0] = (start + i) % 256
+            frames[i, :, :, 1] = prepared.tint
         return frames

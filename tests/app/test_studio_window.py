@@ -474,3 +474,59 @@ def test_an_export_started_as_the_last_one_ends_keeps_running(make_window, fake_
     assert blocker.args == [str(tmp_path / "b.mp4")]
     qtbot.waitUntil(lambda: window.actions_["export"].isEnabled(), timeout=5000)
 
+
+def _frame_green(window) -> int:
+    image = window.preview.frame_pixmap.toImage()
+    return image.pixelColor(image.width() // 2, image.height() // 2).green()
+
+
+def test_an_edit_updates_the_picture_under_a_still_playhead(window, qtbot):
+    """After an edit the frame under the playhead is re-rendered and shown, though its index is the same."""
+    from studio_fakes import tint_of
+
+    qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
+    before = _frame_green(window)
+    window.document.push(AddKeyframe(Keyframe.new(1.0, "happy", 0.7)))
+    expected = tint_of(window.document.project)
+    assert expected != before
+    qtbot.waitUntil(lambda: _frame_green(window) == expected, timeout=5000)
+
+
+def test_dragging_a_face_point_refits_the_face_live_and_is_one_undo_step(window, fake_backend, qtbot):
+    import numpy as np
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QMouseEvent
+    from studio_fakes import tint_of
+
+    qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
+    rng = np.random.default_rng(2)
+    landmarks = np.column_stack([rng.uniform(220, 270, 478), rng.uniform(20, 100, 478), np.zeros(478)])
+    landmarks[61] = (40.0, 60.0, 0.0)
+    window.preview.set_landmarks(landmarks)
+    window.transport.overlay.setChecked(True)
+    preview, vp = window.preview, window.preview.viewport()
+    start = preview.mapFromScene(40.0 * preview._scale(), 60.0 * preview._scale())
+
+    def send(kind, pos, buttons):
+        event = QMouseEvent(kind, QPointF(pos), QPointF(vp.mapToGlobal(pos)), Qt.LeftButton, buttons, Qt.NoModifier)
+        QApplication.sendEvent(vp, event)
+
+    steps_before = window.document.undo_stack.count()
+    send(QMouseEvent.MouseButtonPress, start, Qt.LeftButton)
+    for step in (QPoint(10, 0), QPoint(30, 8)):
+        send(QMouseEvent.MouseMove, start + step, Qt.LeftButton)
+        # The face follows the held point before release: a re-fit with the dragged offset is rendered and shown...
+        qtbot.waitUntil(lambda: any(o and o[0][0] == 61 and o[0][1] > 0 for o in fake_backend.prepared_offsets[-1:]), timeout=5000)
+        live = fake_backend.prepared_offsets[-1]
+        qtbot.waitUntil(lambda: _frame_green(window) == tint_of(window.document.project.with_(landmark_offsets=live)), timeout=5000)
+        # ...while the document is untouched, and the overlay still draws the held point under the mouse.
+        assert window.document.project.landmark_offsets == ()
+        assert preview._keypoints.path().contains(preview.mapToScene(start + step))
+    send(QMouseEvent.MouseButtonRelease, start + QPoint(30, 8), Qt.NoButton)
+    ((index, dx, dy),) = window.document.project.landmark_offsets
+    assert index == 61 and dx > 0 and dy > 0
+    assert window.document.undo_stack.count() == steps_before + 1
+    qtbot.waitUntil(lambda: _frame_green(window) == tint_of(window.document.project), timeout=5000)
+    window.actions_["undo"].trigger()
+    assert window.document.project.landmark_offsets == ()
+    qtbot.waitUntil(lambda: _frame_green(window) == tint_of(window.document.project), timeout=5000)

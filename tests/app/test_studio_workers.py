@@ -99,3 +99,39 @@ def test_export_job_failure_is_a_message(qtbot, project, tmp_path):
         job.start()
     job.wait(5000)
     assert "encoder crashed" in blocker.args[0]
+
+
+def test_a_drag_step_waits_for_the_running_one_and_the_newest_replaces_the_pending(qtbot, worker, project, fake_backend):
+    """Steps of a key-point drag (interactive requests) do not cancel the re-fit running: each one
+    that starts is shown, and the newest step replaces those still waiting."""
+    import threading
+
+    fake_backend.prepare_gate = threading.Event()
+    got = []
+    worker.frameReady.connect(lambda gen, index, image: got.append(gen))
+
+    def step(dx, generation):
+        worker.submit(PreviewRequest(project.with_(landmark_offsets=((61, dx, 0.0),)), (0,), generation=generation, interactive=True))
+
+    step(1.0, 1)
+    assert fake_backend.preparing.wait(5)
+    step(2.0, 2)
+    step(3.0, 3)
+    with qtbot.waitSignal(worker.idle, timeout=5000):
+        fake_backend.prepare_gate.set()
+    assert got == [1, 3]
+    assert fake_backend.prepared_offsets == [((61, 1.0, 0.0),), ((61, 3.0, 0.0),)]
+
+
+def test_an_ordinary_request_still_cancels_a_running_drag_step(qtbot, worker, project, fake_backend):
+    import threading
+
+    fake_backend.prepare_gate = threading.Event()
+    got = []
+    worker.frameReady.connect(lambda gen, index, image: got.append(gen))
+    worker.submit(PreviewRequest(project.with_(landmark_offsets=((61, 1.0, 0.0),)), (0,), generation=1, interactive=True))
+    assert fake_backend.preparing.wait(5)
+    worker.submit(PreviewRequest(project, (0,), generation=2))
+    with qtbot.waitSignal(worker.idle, timeout=5000):
+        fake_backend.prepare_gate.set()
+    assert got == [2]
