@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
     analyze.add_argument("--recognizer", default="auto", help="auto (best available), model or dsp")
     analyze.add_argument("--strength", type=float, default=1.0, metavar="0..1.5", help="lip-sync strength (default 1)")
+    analyze.add_argument("--device", choices=DEVICES, default="auto", help="where the speech network runs (auto picks CUDA when present)")
     analyze.set_defaults(handler=_cmd_analyze)
 
     fit = sub.add_parser("fit", help="fit the face in a portrait", description="Find the face and write its 3D landmarks and face box (JSON).")
@@ -284,7 +285,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         raise UserError(f"--fps must be positive, got {args.fps:g}")
     out = Path(args.output)
     check_output_folder(out)
-    track = analyze_speech(audio, fps=args.fps, recognizer=args.recognizer, strength=args.strength)
+    from emospeaker_studio.engine.device import resolve_device
+
+    device = resolve_device(args.device)
+    track = analyze_speech(audio, fps=args.fps, recognizer=args.recognizer, strength=args.strength, device=device)
     track.save(out)
     print(f"wrote {out} ({track.frame_count} frames at {args.fps:g} fps)")
     return EXIT_OK

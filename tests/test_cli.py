@@ -168,3 +168,13 @@ def test_render_writes_video_and_the_coefficients_it_animated(capsys, tmp_path: 
     head = [CONTROL_NAMES.index(n) for n in ("head_pitch", "head_yaw", "head_roll")]
     assert all(row[i] == 0 for row in data["frames"] for i in head)  # --still
     assert [p.name for p in tmp_path.iterdir()] and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has a CUDA GPU")
+def test_analyze_on_cuda_without_a_gpu_is_exit_2(capsys, tmp_path: Path) -> None:
+    audio = tmp_path / "voice.wav"
+    audio.write_bytes(b"x")
+    code, _, err = run_cli(capsys, "analyze", str(audio), "--device", "cuda", "-o", str(tmp_path / "speech.json"))
+    assert code == 2
+    assert_one_error_line(err, "CUDA")
+    assert not (tmp_path / "speech.json").exists()

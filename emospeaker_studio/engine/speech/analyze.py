@@ -63,14 +63,14 @@ def _resample(samples: np.ndarray, rate: int) -> np.ndarray:
     return soxr.resample(samples.astype(np.float32), rate, SAMPLE_RATE).astype(np.float32)
 
 
-def recognize(features: Features, recognizer: Recognizer) -> FrameEstimates:
-    """Frame estimates (100/s) from one concrete recognizer (not AUTO)."""
+def recognize(features: Features, recognizer: Recognizer, device=None) -> FrameEstimates:
+    """Frame estimates (100/s) from one concrete recognizer (not AUTO); the network runs on ``device``."""
     if recognizer is Recognizer.DSP:
         return recognize_dsp(features)
     if recognizer is Recognizer.NETWORK:
         from emospeaker_studio.engine.speech.model import load_model, run_model
 
-        return run_model(load_model(), features)
+        return run_model(load_model(), features, device=device)
     raise ValueError(f"resolve {recognizer} first")
 
 
@@ -81,12 +81,14 @@ def analyze_speech(
     recognizer: Recognizer | str = Recognizer.AUTO,
     strength: float = 1.0,
     frame_count: int | None = None,
+    device=None,
 ) -> SpeechTrack:
     """Per-video-frame visemes and articulation of ``audio`` (a clip or a file path).
 
     fps: video frames per second. strength: lip-sync strength (0..1.5), scales
     the articulation. frame_count: the video's length in frames; the track is
     padded with rest or trimmed to it (default: the audio's length, rounded up).
+    device: the torch device the network runs on (the renderer's); default CPU.
     """
     if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
         raise UserError(f"frame rate {fps} is not valid; give a positive number of frames per second")
@@ -98,7 +100,7 @@ def analyze_speech(
     features = extract_features(_blocks(audio))
     natural = int(math.ceil(features.frames / 100.0 * fps - 1e-6))
     frame_count = natural if frame_count is None else int(frame_count)
-    estimates = recognize(features, chosen)
+    estimates = recognize(features, chosen, device)
     # Shape the whole audio, then cut: a trimmed track is the start of the full one.
     track = coarticulate(estimates, float(fps), max(natural, frame_count), strength)
     if track.frame_count == frame_count:

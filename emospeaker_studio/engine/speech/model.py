@@ -115,20 +115,42 @@ def load_model(folder: Path | None = None) -> ShippedModel:
     return model
 
 
-def run_model(model: ShippedModel, features: Features, chunk: int = CHUNK_FRAMES) -> FrameEstimates:
-    """Network outputs for every frame, in chunks with enough overlap that chunk edges change nothing."""
+_ON_DEVICE: dict[tuple[int, str], VisemeNet] = {}
+
+
+def _net_on(model: ShippedModel, device: torch.device) -> VisemeNet:
+    """The model's network on ``device``; the CPU original stays untouched, copies are cached per device."""
+    if device.type == "cpu":
+        return model.net
+    key = (id(model.net), str(device))
+    if key not in _ON_DEVICE:
+        import copy
+
+        _ON_DEVICE[key] = copy.deepcopy(model.net).to(device).eval()
+    return _ON_DEVICE[key]
+
+
+def run_model(model: ShippedModel, features: Features, chunk: int = CHUNK_FRAMES, device=None) -> FrameEstimates:
+    """Network outputs for every frame, in chunks with enough overlap that chunk edges change nothing.
+
+    device: a torch device (or its name) to run on, the renderer's; default CPU.
+    Always float32: the network is small, and half precision would move the
+    closure decisions for no speed that matters next to the renderer.
+    """
+    device = torch.device(device or "cpu")
+    net = _net_on(model, device)
     n = features.frames
     probs = np.zeros((n, N_VISEMES), np.float32)
     articulation = np.zeros((n, N_ARTICULATION), np.float32)
-    context = model.net.config.context
+    context = net.config.context
     with torch.inference_mode():
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             lo, hi = max(0, start - context), min(n, stop + context)
-            x = torch.from_numpy(model.normalise(features.logmel[lo:hi]).T[None].copy())
-            logits, art = model.net(x)
+            x = torch.from_numpy(model.normalise(features.logmel[lo:hi]).T[None].copy()).to(device)
+            logits, art = net(x)
             keep = slice(start - lo, start - lo + (stop - start))
-            probs[start:stop] = torch.softmax(logits[0, :, keep], dim=0).T.numpy()
-            articulation[start:stop] = art[0, :, keep].T.numpy()
+            probs[start:stop] = torch.softmax(logits[0, :, keep], dim=0).T.cpu().numpy()
+            articulation[start:stop] = art[0, :, keep].T.cpu().numpy()
     speech = 1.0 - probs[:, 0]
     return FrameEstimates(probs, articulation, speech)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import torch
 
 from emospeaker_studio.engine.speech.analyze import Recognizer, recognize, resolve_recognizer
 from emospeaker_studio.engine.speech.benchmark import _evaluate, evaluation_set
@@ -44,3 +46,15 @@ def test_network_hears_no_speech_in_silence():
     features = extract_features([np.zeros(16000 * 2, np.float32)])
     estimates = recognize(features, Recognizer.NETWORK)
     assert estimates.speech.max() < 0.2
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_network_on_the_gpu_matches_the_cpu(english_sentence):
+    """The network runs on the renderer's device; on a GPU it gives the CPU's answer."""
+    clip, _ = english_sentence
+    model = load_model()
+    features = extract_features([clip.samples])
+    on_cpu = run_model(model, features)
+    on_gpu = run_model(model, features, device="cuda")
+    np.testing.assert_allclose(on_gpu.probs, on_cpu.probs, atol=2e-3)
+    np.testing.assert_allclose(on_gpu.articulation, on_cpu.articulation, atol=2e-3)
