@@ -1,12 +1,13 @@
 """An export in a child process, reporting over a pipe.
 
 An export renders and encodes for as long as the clip lasts, on every core.
-Run on threads of the GUI's own process, its preparation (numpy, the speech
-network) and its frame loop hold the GIL in stretches long enough to freeze
-the window (GUI-thread stalls of up to 71 ms measured on 2 cores). In a child
-process it shares no GIL with the window, and at a lower CPU priority the
-window's threads win the cores whenever they need them; the export takes all
-the rest.
+On threads of the window's own process it shares the window's GIL (its
+preparation and frame loop hold it in stretches) and, on Linux desktops with
+autogroup scheduling, the window's CPU scheduling group, so a busy export
+makes the GUI thread wait for its turn whenever other programs load the
+machine. A child process in a session of its own shares neither, and a higher
+nice value makes it yield where there is no autogroup. It also keeps a crash
+in the encoder or a native library out of the window.
 
 The child reports ``(kind, payload)`` tuples, in order:
 ``("progress", Progress)`` (at most :data:`PROGRESS_MESSAGES_PER_SECOND`),
