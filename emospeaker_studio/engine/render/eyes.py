@@ -239,10 +239,11 @@ def composite_frown_lines(frames: torch.Tensor, moved: torch.Tensor, layer: EyeL
     across = torch.stack([-up[:, 1], up[:, 0]], dim=-1)
     centre = torch.stack([(heads[:, 0, 0] + heads[:, 1, 0]) / 2, base[:, 1]], dim=-1)
     height, width = frames.shape[-2:]
-    reach = float(length.max()) * 1.1 + 0.5 * float(gap.max())
-    cx, cy = float(centre[:, 0].mean()), float(centre[:, 1].mean())
-    x0, x1 = int(max(0, cx - 0.5 * float(gap.max()))), int(min(width, cx + 0.5 * float(gap.max()) + 1))
-    y0, y1 = int(max(0, cy - reach)), int(min(height, cy + 0.3 * reach + 1))
+    groove_w = max(1.0, 0.009 * layer.face_height)
+    # The furrows end where `ends` does along the midline, and across it they
+    # have faded to nothing six groove widths beyond their offset.
+    x0, x1, y0, y1 = _support_window(centre, up * length.unsqueeze(-1), (-0.1, 0.8),
+                                     across, 0.2 * gap + 6 * groove_w, height, width)
     if x1 <= x0 or y1 <= y0:
         return
     dtype = frames.dtype
@@ -255,7 +256,6 @@ def composite_frown_lines(frames: torch.Tensor, moved: torch.Tensor, layer: EyeL
     # Two furrows a quarter of the (narrowed) brow gap either side of the midline,
     # fading out at both ends; a furrow is deepest near the brows.
     offset = (0.2 * gap).view(-1, 1, 1).to(dtype)
-    groove_w = max(1.0, 0.009 * layer.face_height)
     ends = ((along + 0.1) / 0.35).clamp(0, 1) * ((0.8 - along) / 0.4).clamp(0, 1)
     groove = torch.exp(-(((side.abs() - offset) / groove_w) ** 2))
     ridge = torch.exp(-(((side.abs() - offset - 1.6 * groove_w) / (1.4 * groove_w)) ** 2))
@@ -271,6 +271,22 @@ _CHEEKS = (50, 280)
 # distance has closed: where the nose starts to wrinkle, and where fully.
 WRINKLE_FROM = 0.03
 WRINKLE_FULL = 0.065
+
+
+def _support_window(origin: torch.Tensor, along: torch.Tensor, along_range: tuple[float, float],
+                    across: torch.Tensor, half_width: torch.Tensor, height: int, width: int) -> tuple[int, int, int, int]:
+    """Pixel box (x0, x1, y0, y1) holding every frame's drawing, clipped to the image.
+
+    A frame draws inside the parallelogram origin + t * along + s * across,
+    t in along_range, |s| <= half_width (per frame). The box covers all of
+    them, so whether a frame is drawn alone or in a batch, nothing of it is
+    cut off, and the drawing inside (computed per frame) is the same.
+    """
+    corners = torch.stack([origin + t * along + sign * half_width.unsqueeze(-1) * across
+                           for t in along_range for sign in (-1.0, 1.0)])
+    low, high = corners.amin(dim=(0, 1)), corners.amax(dim=(0, 1))
+    return (int(max(0.0, float(low[0]) - 1)), int(min(width, float(high[0]) + 2)),
+            int(max(0.0, float(low[1]) - 1)), int(min(height, float(high[1]) + 2)))
 
 
 def _midpoint(points, ids):
@@ -302,10 +318,9 @@ def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: Ey
     across = torch.stack([-down[:, 1], down[:, 0]], dim=-1)
     half = 0.22 * (moved[:, _EYE_INNER[0], :2] - moved[:, _EYE_INNER[1], :2]).norm(dim=-1)
     height, width = frames.shape[-2:]
-    cx, cy = float(eyes[:, 0].mean()), float(eyes[:, 1].mean())
-    reach_x, reach_y = float(half.max()) * 1.2 + 2, float(rise.max()) * 0.55 + 2
-    x0, x1 = int(max(0, cx - reach_x)), int(min(width, cx + reach_x + 1))
-    y0, y1 = int(max(0, cy - 0.05 * reach_y)), int(min(height, cy + reach_y + 1))
+    # The creases live where `fade` does: from the eyes down to 0.45 of the
+    # way to the wings, and 1.2 half-widths either side of the nose's ridge.
+    x0, x1, y0, y1 = _support_window(eyes, span, (0.0, 0.45), across, 1.2 * half, height, width)
     if x1 <= x0 or y1 <= y0:
         return
     dtype = frames.dtype
@@ -317,7 +332,7 @@ def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: Ey
     # Three creases, lower towards the sides (the skin folds around the nose's
     # ridge), fading out across the cheeks.
     bent = along - 0.12 * side.abs() ** 2
-    groove_w = max(0.7, 0.006 * layer.face_height) / float(rise.max())
+    groove_w = (max(0.7, 0.006 * layer.face_height) / rise.clamp_min(1.0)).view(-1, 1, 1).to(dtype)
     lines = sum(torch.exp(-(((bent - t) / groove_w) ** 2)) for t in (0.12, 0.22, 0.32))
     lit = sum(torch.exp(-(((bent - t + 1.8 * groove_w) / (1.4 * groove_w)) ** 2)) for t in (0.12, 0.22, 0.32))
     fade = (1.2 - side.abs()).clamp(0, 1) * ((0.45 - along) / 0.1).clamp(0, 1) * (along / 0.06).clamp(0, 1)

@@ -55,6 +55,21 @@ def test_any_frame_renders_alone_as_in_a_batch(astronaut_renderer):
     assert np.abs(batch[1].astype(int) - alone[0]).max() <= 1
 
 
+def test_frown_and_nose_creases_of_a_frame_do_not_depend_on_its_batch(astronaut_renderer):
+    # Creases are drawn per frame: a frame exported inside a batch must equal the
+    # same frame rendered alone for the preview, whatever its neighbours do.
+    rows = np.stack([
+        coefficients(AU04=0.9, head_yaw=-10.0),
+        coefficients(AU09=1.0, AU10=0.6, AU04=0.4, head_yaw=10.0, head_roll=6.0),
+        coefficients(AU09=0.5, AU04=0.9, head_pitch=8.0),
+        coefficients(AU09=0.9, head_yaw=-4.0, head_pitch=-6.0),
+    ])
+    batch = astronaut_renderer.render(rows)
+    for index in range(len(rows)):
+        alone = astronaut_renderer.render(rows[index : index + 1])[0]
+        assert np.abs(batch[index].astype(int) - alone).max() <= 1, f"frame {index} changed with its batch"
+
+
 def test_batches_rendered_on_several_threads_at_once_match_serial_ones(astronaut_renderer):
     # Export renders batches on several threads with one renderer; each batch needs
     # full-resolution buffers of its own while the others run.
