@@ -256,7 +256,7 @@ def _prepare(project: Project, device: str, progress: Optional[ProgressCallback]
         duration_s, speech = previous.duration_s, previous.speech
         step.skip(2)
     else:
-        duration_s, speech = _analyse_speech(project, step, cancel)
+        duration_s, speech = _analyse_speech(project, step, cancel, device)
 
     cancel.raise_if_cancelled()
     step.begin("animation")
@@ -303,8 +303,11 @@ def _with_landmark_offsets(fit, offsets) -> object:
     return replace(fit, landmarks=landmarks, photo_expression=estimate_photo_expression(landmarks))
 
 
-def _analyse_speech(project: Project, step: "_StepReporter", cancel: CancelToken) -> tuple[float, SpeechTrack]:
+def _analyse_speech(project: Project, step: "_StepReporter", cancel: CancelToken,
+                    device: str) -> tuple[float, SpeechTrack]:
     from emospeaker_studio.engine.audio import load_audio
+    from emospeaker_studio.engine.device import resolve_device
+    from emospeaker_studio.engine.speech.analyze import analyze_speech
 
     step.begin("audio")
     # Decoded once here; the clip is dropped after analysis (export muxes the
@@ -314,18 +317,11 @@ def _analyse_speech(project: Project, step: "_StepReporter", cancel: CancelToken
     frames = frame_count_for(duration_s, project.output.fps)
     cancel.raise_if_cancelled()
     step.begin("speech")
-    speech = _speech_analyser()(clip, fps=project.output.fps, frame_count=frames)
+    # The speech network runs where the renderer does.
+    speech = analyze_speech(clip, fps=project.output.fps, frame_count=frames, device=resolve_device(device))
     if speech.frame_count != frames:
         raise RuntimeError(f"speech analysis gave {speech.frame_count} frames, expected {frames}")
     return duration_s, speech
-
-
-def _speech_analyser():
-    try:
-        from emospeaker_studio.engine.speech.analyze import analyze_speech
-    except ImportError as exc:  # the speech stage is built in parallel
-        raise NotImplementedError("speech analysis (engine.speech.analyze) is not available yet") from exc
-    return analyze_speech
 
 
 def _animate(project: Project, fit, speech: SpeechTrack) -> CoefficientTrack:
@@ -336,10 +332,8 @@ def _animate(project: Project, fit, speech: SpeechTrack) -> CoefficientTrack:
 
 
 def _build_renderer(project: Project, portrait, fit, device: str):
-    try:
-        from emospeaker_studio.engine.render.renderer import Renderer
-    except ImportError as exc:  # the renderer is built in parallel
-        raise NotImplementedError("the renderer (engine.render.renderer) is not available yet") from exc
+    from emospeaker_studio.engine.render.renderer import Renderer
+
     width, height = project.output.resolve_size(portrait.width, portrait.height)
     return Renderer(portrait, fit, height=height, width=width, device=device)
 
