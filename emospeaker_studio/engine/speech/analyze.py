@@ -102,7 +102,8 @@ def analyze_speech(
     frame_count = natural if frame_count is None else int(frame_count)
     estimates = recognize(features, chosen, device)
     # Shape the whole audio, then cut: a trimmed track is the start of the full one.
-    track = coarticulate(estimates, float(fps), max(natural, frame_count), strength)
+    track = coarticulate(estimates, float(fps), max(natural, frame_count), strength,
+                        features=features if chosen is Recognizer.NETWORK else None)
     if track.frame_count == frame_count:
         return track
     return SpeechTrack(track.fps, track.probs[:frame_count], {k: v[:frame_count] for k, v in track.tracks.items()})

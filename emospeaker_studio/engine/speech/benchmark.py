@@ -15,7 +15,8 @@ Two splits, built the same way from disjoint recipes:
   sentences appear neither in training nor in the test split.
 
 Run: ``python -m emospeaker_studio.engine.speech.benchmark [--split dev] [--quick] [-o out.json]``;
-``--grid`` scores the coarticulation settings around the shipped ones on the dev split.
+``--grid`` scores the coarticulation settings around the shipped ones on the dev split
+(``--grid noise``: the closure decision in noisy audio).
 (``emospeaker-studio bench --speech`` calls :func:`run_speech_benchmark`).
 """
 
@@ -190,16 +191,28 @@ def _evaluate(recognizer: "Recognizer | str", clips: list[EvalClip], audio: list
     seconds = sum(a.size for a in audio) / augment.RATE
     first = audio[0][: augment.RATE]
     estimate(first, extract_features([first]))  # load the model outside the timing
+    # The closure decision adapts to noise for the network only (its thresholds are the network's), as in analyze_speech.
+    adaptive = recognizer == Recognizer.NETWORK
     started = time.perf_counter()
     for samples in audio:
         features = extract_features([samples])
         frames = int(np.ceil(samples.size / augment.RATE * FPS))
-        tracks.append(coarticulate(estimate(samples, features), FPS, frames))
+        tracks.append(coarticulate(estimate(samples, features), FPS, frames, features=features if adaptive else None))
     elapsed = time.perf_counter() - started
     for clip, track in zip(clips, tracks):
         truths.append(ground_truth(clip, track.frame_count))
-    result = score(tracks, truths).as_dict()
+    result = _scores(tracks, truths)
     result["speed_x_realtime"] = round(seconds / elapsed, 1)
+    return result
+
+
+def _scores(tracks, truths) -> dict:
+    """score() plus shown_jaw_r: the jaw as the animation shows it, where lip_press
+    takes over from the jaw (engine/animation/articulation.py), jaw_open x (1 - lip_press)."""
+    result = score(tracks, truths).as_dict()
+    shown = np.concatenate([t.tracks["jaw_open"] * (1.0 - t.tracks["lip_press"]) for t in tracks])
+    openness = np.concatenate([g.openness for g in truths])
+    result["shown_jaw_r"] = round(float(np.corrcoef(shown, openness)[0, 1]), 4) if shown.std() > 0 else 0.0
     return result
 
 
@@ -265,10 +278,19 @@ GRID: dict[str, tuple[float, ...]] = {
     "EASE_S": (0.01, 0.02, 0.03),
     "CLOSURE_ON": (0.3, 0.4, 0.5),
 }
+# The closure decision in noise (--grid noise): thresholds and how deep an unsure closure goes.
+NOISE_GRID: dict[str, tuple[float, ...]] = {
+    "NOISY_CLOSURE_ON": (0.3, 0.4, 0.5),
+    "NOISY_CLOSURE_PROB": (0.3, 0.4),
+    "PULL_FROM": (0.3, 0.5, 0.7),
+    "PULL_TO": (0.7, 0.9, 1.0),
+    "PULL_FLOOR": (0.5, 0.6, 0.75, 1.0),
+}
+GRIDS = {"coarticulation": GRID, "noise": NOISE_GRID}
 
 
-def coarticulation_grid(split: str = "dev") -> list[dict]:
-    """Network scores (clean and noisy phone line) for every GRID combination, on the dev split.
+def coarticulation_grid(split: str = "dev", grid: str = "coarticulation") -> list[dict]:
+    """Network scores (clean and noisy phone line) for every combination in GRIDS[grid], on the dev split.
 
     The recognizer runs once per clip; only coarticulation is repeated. The
     test split is refused so that settings are never chosen on it.
@@ -279,23 +301,32 @@ def coarticulation_grid(split: str = "dev") -> list[dict]:
 
     if split != "dev":
         raise ValueError("settings are chosen on the dev split only")
+    table = GRIDS[grid]
     clips = evaluation_set(False, split)
     conditions = {"clean": [c.samples for c in clips],
                   "noisy_phone": [noisy_phone(c.samples, k) for k, c in enumerate(clips)]}
-    estimates = {name: [(recognize(extract_features([a]), Recognizer.NETWORK), int(np.ceil(a.size / augment.RATE * FPS)))
-                        for a in audio] for name, audio in conditions.items()}
-    names = (*GRID, "CLOSURE_PROB")
+    estimates = {}
+    for name, audio in conditions.items():
+        estimates[name] = []
+        for a in audio:
+            features = extract_features([a])
+            estimates[name].append((recognize(features, Recognizer.NETWORK), features,
+                                    int(np.ceil(a.size / augment.RATE * FPS))))
+    names = (*table, "CLOSURE_PROB")
     saved = {name: getattr(coarticulation, name) for name in names}
     rows = []
     try:
-        for values in itertools.product(*GRID.values()):
-            params = dict(zip(GRID, values))
-            for name, value in {**params, "CLOSURE_PROB": params["CLOSURE_ON"]}.items():
+        for values in itertools.product(*table.values()):
+            params = dict(zip(table, values))
+            if grid == "noise" and params["PULL_TO"] <= params["PULL_FROM"]:
+                continue
+            tied = {"CLOSURE_PROB": params["CLOSURE_ON"]} if "CLOSURE_ON" in params else {}
+            for name, value in {**params, **tied}.items():
                 setattr(coarticulation, name, value)
             row: dict = {"params": params}
             for name, items in estimates.items():
-                tracks = [coarticulate(e, FPS, frames) for e, frames in items]
-                row[name] = score(tracks, [ground_truth(c, t.frame_count) for c, t in zip(clips, tracks)]).as_dict()
+                tracks = [coarticulate(e, FPS, frames, features=f) for e, f, frames in items]
+                row[name] = _scores(tracks, [ground_truth(c, t.frame_count) for c, t in zip(clips, tracks)])
             rows.append(row)
     finally:
         for name, value in saved.items():
@@ -311,11 +342,12 @@ def main() -> None:
                         help="test: the reported figures (default); dev: for choosing settings")
     parser.add_argument("--sphinx-words", action="store_true",
                         help="also score PocketSphinx word recognition + alignment (slow: below real time)")
-    parser.add_argument("--grid", action="store_true",
-                        help="score the coarticulation settings in GRID on the dev split, one JSON line each")
+    parser.add_argument("--grid", nargs="?", const="coarticulation", choices=sorted(GRIDS), default=None,
+                        help="score settings on the dev split, one JSON line each: coarticulation (GRID, "
+                             "the default) or noise (NOISE_GRID, the closure decision in noisy audio)")
     args = parser.parse_args()
     if args.grid:
-        for row in coarticulation_grid(args.split if args.split != "test" else "dev"):
+        for row in coarticulation_grid("dev", args.grid):
             print(json.dumps(row))
         return
     print(json.dumps(run_speech_benchmark(args.out, args.quick, args.split, args.sphinx_words), indent=2))
