@@ -62,6 +62,7 @@ def main() -> int:
     parser.add_argument("--play", type=float, default=10.0)
     parser.add_argument("--scrubs", type=int, default=15)
     parser.add_argument("--exports", type=int, default=1, help="export runs (the stall is the max over them)")
+    parser.add_argument("--project", help="measure this project instead of the bundled demo (e.g. a 60 s voice for drift)")
     args = parser.parse_args()
 
     launches = [measure_launch() for _ in range(3)]
@@ -80,7 +81,10 @@ def main() -> int:
     apply_theme(app, "dark")
     window = MainWindow(AppSettings(opened_before=True, preview_height=args.preview), save_settings_fn=lambda s: None)
     window.resize(1600, 1000)
-    window.open_demo()
+    if args.project:
+        window.open_path(args.project, ask=False)
+    else:
+        window.open_demo()
     window.show()
     pc = window.preview_controller
 
@@ -253,8 +257,9 @@ def main() -> int:
             print(f"export {run + 1}: {info.frame_count} frames at {window.document.project.output.height}p in {seconds:.1f} s; "
                   f"GUI-thread stall max {gaps['max']:.0f} ms (at {gaps['at']:.2f} s), longest garbage collection "
                   f"{collections['longest'][0]:.0f} ms (generation {collections['longest'][1]}); file written: {ok}")
-    print(f"GUI-thread stall max during export over {len(stalls)} runs: {max(stalls):.0f} ms "
-          f"(per run: {', '.join(f'{v:.0f}' for v in stalls)})")
+    if stalls:
+        print(f"GUI-thread stall max during export over {len(stalls)} runs: {max(stalls):.0f} ms "
+              f"(per run: {', '.join(f'{v:.0f}' for v in stalls)})")
     window.document.reset(window.document.project)
     window.close()
     return 0
