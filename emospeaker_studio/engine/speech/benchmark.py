@@ -15,6 +15,8 @@ Two splits, built the same way from disjoint recipes:
   sentences appear neither in training nor in the test split.
 
 Run: ``python -m emospeaker_studio.engine.speech.benchmark [--split dev] [--quick] [-o out.json]``;
+``--sphinx-align`` adds PocketSphinx forced alignment of each clip's transcript, scored on the
+English clips only beside the other recognizers on the same clips (``report["english"]``);
 ``--grid`` scores the coarticulation settings around the shipped ones on the dev split
 (``--grid noise``: the closure decision in noisy audio).
 (``emospeaker-studio bench --speech`` calls :func:`run_speech_benchmark`).
@@ -120,6 +122,11 @@ class EvalClip:
     samples: np.ndarray  # 16 kHz
     phones: tuple[Phone, ...]
     voice: str
+    text: str = ""  # the sentence spoken
+
+    @property
+    def language(self) -> str:
+        return self.voice.split("+")[0]
 
 
 def evaluation_set(quick: bool, split: str = "test") -> list[EvalClip]:
@@ -143,7 +150,7 @@ def evaluation_set(quick: bool, split: str = "test") -> list[EvalClip]:
             pad = np.zeros(int(PAD_S * augment.RATE), np.float32)
             samples = np.concatenate([pad, augment.to_rate(utterance.samples, utterance.sample_rate), pad])
             phones = tuple(Phone(p.symbol, p.start_s + PAD_S, p.end_s + PAD_S) for p in utterance.phones)
-            clips.append(EvalClip(samples, phones, settings.voice))
+            clips.append(EvalClip(samples, phones, settings.voice, sentence))
     return clips
 
 
@@ -170,39 +177,57 @@ def ground_truth(clip: EvalClip, frames: int) -> GroundTruth:
     return GroundTruth(labels, openness.astype(np.float32), tuple(closures))
 
 
-# One recognizer as the benchmark runs it: (16 kHz samples, their features) -> frame estimates.
-Estimator = Callable[[np.ndarray, Features], FrameEstimates]
+# One recognizer as the benchmark runs it: (16 kHz samples, their features, the transcript) -> frame estimates.
+Estimator = Callable[[np.ndarray, Features, str], FrameEstimates]
 # Benchmark-only recognizers (optional packages), scored beside the app's; not wired into the app.
 SPHINX = "pocketsphinx"  # free phone recognition
 SPHINX_WORDS = "pocketsphinx_words"  # word recognition, then phone alignment of the words
-_SPHINX_MODES = {SPHINX: "phones", SPHINX_WORDS: "words"}
+SPHINX_ALIGN = "pocketsphinx_align"  # forced alignment of the clip's transcript (English clips only)
+_SPHINX_MODES = {SPHINX: "phones", SPHINX_WORDS: "words", SPHINX_ALIGN: sphinx.ALIGN}
 
 
-def _estimator(recognizer: "Recognizer | str") -> Estimator:
+def english(clip: EvalClip) -> bool:
+    """Clips the English dictionary can align (every English accent of the splits)."""
+    return clip.language.startswith("en")
+
+
+def _estimator(recognizer: "Recognizer | str", fallbacks: list[str] | None = None) -> Estimator:
+    if recognizer == SPHINX_ALIGN:
+        def align(samples, features, text):
+            result = sphinx.align_sphinx(samples, features.frames, text)
+            if not result.aligned and fallbacks is not None:
+                fallbacks.append(f"{text!r}: {result.fallback_reason}")
+            return result.estimates
+        return align
     if recognizer in _SPHINX_MODES:
         mode = _SPHINX_MODES[recognizer]
-        return lambda samples, features: sphinx.recognize_sphinx(samples, features.frames, mode)
-    return lambda samples, features: recognize(features, recognizer)
+        return lambda samples, features, text: sphinx.recognize_sphinx(samples, features.frames, mode)
+    return lambda samples, features, text: recognize(features, recognizer)
 
 
 def _evaluate(recognizer: "Recognizer | str", clips: list[EvalClip], audio: list[np.ndarray]) -> dict:
-    estimate = _estimator(recognizer)
+    fallbacks: list[str] = []
+    estimate = _estimator(recognizer, fallbacks)
     tracks, truths = [], []
     seconds = sum(a.size for a in audio) / augment.RATE
     first = audio[0][: augment.RATE]
-    estimate(first, extract_features([first]))  # load the model outside the timing
+    estimate(first, extract_features([first]), "")  # load the model outside the timing
+    fallbacks.clear()
     # The closure decision adapts to noise for the network only (its thresholds are the network's), as in analyze_speech.
     adaptive = recognizer == Recognizer.NETWORK
     started = time.perf_counter()
-    for samples in audio:
+    for clip, samples in zip(clips, audio):
         features = extract_features([samples])
         frames = int(np.ceil(samples.size / augment.RATE * FPS))
-        tracks.append(coarticulate(estimate(samples, features), FPS, frames, features=features if adaptive else None))
+        tracks.append(coarticulate(estimate(samples, features, clip.text), FPS, frames, features=features if adaptive else None))
     elapsed = time.perf_counter() - started
     for clip, track in zip(clips, tracks):
         truths.append(ground_truth(clip, track.frame_count))
     result = _scores(tracks, truths)
     result["speed_x_realtime"] = round(seconds / elapsed, 1)
+    if recognizer == SPHINX_ALIGN:
+        result["aligned_clips"] = len(clips) - len(fallbacks)
+        result["fallbacks"] = fallbacks  # clips that fell back to free phone recognition, and why
     return result
 
 
@@ -230,11 +255,15 @@ def _speed(recognizer: Recognizer, seconds: float) -> float:
 
 
 def run_speech_benchmark(out_json: Path | None = None, quick: bool = False, split: str = "test",
-                         sphinx_words: bool = False) -> dict:
+                         sphinx_words: bool = False, sphinx_align: bool = False) -> dict:
     """Score every available recognizer on one split; returns (and optionally writes) the figures.
 
     sphinx_words: also score PocketSphinx word recognition + phone alignment
     (slower than real time, so only on request).
+    sphinx_align: also score PocketSphinx forced alignment of each clip's
+    transcript; the English dictionary cannot align other languages, so it is
+    scored on the English clips only, in ``report["english"]`` beside the
+    network and free PocketSphinx on the same clips.
     """
     from emospeaker_studio.engine.atomic import atomic_write_text
 
@@ -246,6 +275,8 @@ def run_speech_benchmark(out_json: Path | None = None, quick: bool = False, spli
     else:
         skipped[SPHINX] = "not installed (pip install 'emospeaker-studio[pocketsphinx]')"
         print(f"{SPHINX}: not installed", file=sys.stderr)
+        if sphinx_align:
+            skipped[SPHINX_ALIGN] = skipped[SPHINX]
     clean = [c.samples for c in clips]
     degraded = [noisy_phone(c.samples, k) for k, c in enumerate(clips)]
     report: dict = {
@@ -266,6 +297,18 @@ def run_speech_benchmark(out_json: Path | None = None, quick: bool = False, spli
             if recognizer not in _SPHINX_MODES:  # the app's path (analyze_speech) on a 10-minute stream
                 entry["speed_x_realtime_10min"] = _speed(recognizer, 600.0)
         report["recognizers"][getattr(recognizer, "value", recognizer)] = entry
+    english_clips = [k for k, c in enumerate(clips) if english(c)]
+    if sphinx_align and sphinx.available() and english_clips:
+        subset = [clips[k] for k in english_clips]
+        section: dict = {"clips": len(subset), "languages": sorted({c.language for c in subset}),
+                         "audio_seconds": round(sum(c.samples.size for c in subset) / augment.RATE, 1),
+                         "recognizers": {}}
+        for recognizer in [r for r in recognizers if r != SPHINX_WORDS] + [SPHINX_ALIGN]:
+            entry = {"clean": _evaluate(recognizer, subset, [clean[k] for k in english_clips])}
+            if not quick:
+                entry["noisy_phone"] = _evaluate(recognizer, subset, [degraded[k] for k in english_clips])
+            section["recognizers"][getattr(recognizer, "value", recognizer)] = entry
+        report["english"] = section
     if out_json is not None:
         atomic_write_text(Path(out_json), json.dumps(report, indent=2))
     return report
@@ -342,6 +385,9 @@ def main() -> None:
                         help="test: the reported figures (default); dev: for choosing settings")
     parser.add_argument("--sphinx-words", action="store_true",
                         help="also score PocketSphinx word recognition + alignment (slow: below real time)")
+    parser.add_argument("--sphinx-align", action="store_true",
+                        help="also score PocketSphinx forced alignment of the transcript, on the English clips "
+                             "(beside the network and free PocketSphinx on the same clips)")
     parser.add_argument("--grid", nargs="?", const="coarticulation", choices=sorted(GRIDS), default=None,
                         help="score settings on the dev split, one JSON line each: coarticulation (GRID, "
                              "the default) or noise (NOISE_GRID, the closure decision in noisy audio)")
@@ -350,7 +396,8 @@ def main() -> None:
         for row in coarticulation_grid("dev", args.grid):
             print(json.dumps(row))
         return
-    print(json.dumps(run_speech_benchmark(args.out, args.quick, args.split, args.sphinx_words), indent=2))
+    print(json.dumps(run_speech_benchmark(args.out, args.quick, args.split, args.sphinx_words,
+                                          args.sphinx_align), indent=2))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,12 @@ Two modes, both with the US English acoustic model that ships inside the
   PocketSphinx's phoneme-recognition notes);
 - ``words``: word recognition with the wheel's English language model and
   dictionary, then a second pass that aligns the recognized words' phones to
-  the audio (Rhubarb's default when no transcript is given).
+  the audio (Rhubarb's default when no transcript is given);
+- :func:`align_sphinx`: forced alignment of a given transcript (Rhubarb's
+  mode with ``--dialogFile``): the transcript's words, looked up in the
+  wheel's dictionary, are aligned to the audio phone by phone. When that
+  cannot be done (a word not in the dictionary, no alignment found, a decoder
+  error) it falls back to free phone recognition and says so.
 
 Each recognized CMU/ARPAbet phone is written as the
 espeak mnemonic of the same sound, so that ``phonemes.py`` gives its visemes
@@ -24,6 +29,7 @@ whether it is there.
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +84,7 @@ def estimates_from_phones(arpabet: list[tuple[str, int, int]], frames: int) -> F
 
 
 MODES = ("phones", "words")
+ALIGN = "align"
 
 
 def _decoder(mode: str):
@@ -87,6 +94,11 @@ def _decoder(mode: str):
     if mode == "phones":
         return Decoder(hmm=str(model / "en-us"), allphone=str(model / "en-us-phone.lm.bin"),
                        beam=1e-20, pbeam=1e-20, lw=2.0, loglevel="FATAL")
+    if mode == ALIGN:  # dictionary only: the search is set per utterance by set_align_text
+        # Default beams (wider ones align any transcript to any audio, so failure means nothing);
+        # dither (seeded) so that digital silence does not stop the alignment.
+        return Decoder(hmm=str(model / "en-us"), dict=str(model / "cmudict-en-us.dict"), dither=True, seed=1,
+                       loglevel="FATAL")
     if mode == "words":
         return Decoder(hmm=str(model / "en-us"), lm=str(model / "en-us.lm.bin"),
                        dict=str(model / "cmudict-en-us.dict"), loglevel="FATAL")
@@ -96,15 +108,78 @@ def _decoder(mode: str):
 _DECODERS: dict[str, object] = {}
 
 
+def _get_decoder(mode: str):
+    if mode not in _DECODERS:
+        _DECODERS[mode] = _decoder(mode)
+    return _DECODERS[mode]
+
+
+def _pcm(samples: np.ndarray) -> bytes:
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
+def transcript_words(text: str) -> list[str]:
+    """The transcript as dictionary words: lower case, punctuation dropped (apostrophes kept)."""
+    return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower().replace("’", "'"))
+
+
+@dataclass(frozen=True)
+class AlignResult:
+    """Estimates from :func:`align_sphinx`; ``aligned`` False when it fell back to free recognition, and why."""
+
+    estimates: FrameEstimates
+    aligned: bool
+    fallback_reason: str = ""
+
+
+def align_sphinx(samples: np.ndarray, frames: int, text: str) -> AlignResult:
+    """Forced alignment of the English transcript ``text`` to 16 kHz mono ``samples``, as frame estimates.
+
+    Falls back to free phone recognition (``recognize_sphinx(..., "phones")``)
+    when a word is not in the dictionary, no alignment is found, or the
+    decoder fails; ``AlignResult.aligned`` and ``fallback_reason`` say so.
+    """
+    def fallback(reason: str) -> AlignResult:
+        return AlignResult(recognize_sphinx(samples, frames, "phones"), False, reason)
+
+    words = transcript_words(text)
+    if not words:
+        return fallback("empty transcript")
+    decoder = _get_decoder(ALIGN)
+    missing = [w for w in words if decoder.lookup_word(w) is None]
+    if missing:
+        return fallback("not in the dictionary: " + " ".join(missing))
+    pcm = _pcm(samples)
+    try:
+        decoder.set_align_text(" ".join(words))
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        if decoder.hyp() is None:
+            return fallback("no alignment found")
+        decoder.set_alignment()  # second pass: phone durations
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        alignment = decoder.get_alignment()
+        phones = [(p.name, p.start, p.start + p.duration - 1) for p in alignment.phones()] if alignment else []
+    except RuntimeError as error:
+        _DECODERS.pop(ALIGN, None)  # a fresh decoder for the next transcript
+        return fallback(f"decoder error: {error}")
+    if not phones:
+        return fallback("no alignment found")
+    return AlignResult(estimates_from_phones(phones, frames), True)
+
+
 def recognize_sphinx(samples: np.ndarray, frames: int, mode: str = "phones") -> FrameEstimates:
     """Frame estimates for ``frames`` analysis frames of 16 kHz mono float ``samples`` (the model's rate).
 
     PocketSphinx reports phones on the same 10 ms frame grid as the features.
     """
-    if mode not in _DECODERS:
-        _DECODERS[mode] = _decoder(mode)
-    decoder = _DECODERS[mode]
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    if mode not in MODES:
+        raise ValueError(f"unknown PocketSphinx mode {mode!r}; choose one of {', '.join(MODES)}")
+    decoder = _get_decoder(mode)
+    pcm = _pcm(samples)
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()

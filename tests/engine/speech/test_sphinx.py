@@ -69,3 +69,57 @@ def test_the_benchmark_skips_pocketsphinx_cleanly_when_it_is_not_installed(monke
     assert "pocketsphinx" not in report["recognizers"] and "dsp" in report["recognizers"]
     assert report["skipped"]["pocketsphinx"].startswith("not installed")
     assert "pocketsphinx: not installed" in capsys.readouterr().err
+
+
+ENGLISH_TEXT = "Maybe the people upstairs bought a bigger map of Boston."  # the english_sentence fixture
+
+
+def test_aligning_the_transcript_closes_the_lips_at_its_p_b_m(english_sentence):
+    """Forced alignment of the fixture's transcript: a closure at every p/b/m of the sentence, and nowhere else."""
+    pytest.importorskip("pocketsphinx")
+    from emospeaker_studio.engine.speech.phonemes import CLOSURE, timed_units
+
+    clip, phones = english_sentence
+    features = extract_features([clip.samples])
+    result = sphinx.align_sphinx(clip.samples, features.frames, ENGLISH_TEXT)
+    assert result.aligned and result.fallback_reason == ""
+    estimates = result.estimates
+    assert estimates.frames == features.frames
+    closed = estimates.probs.argmax(axis=1) == CLOSURE
+    truth = [u for u in timed_units(phones) if VISEME_INDEX[u.shape.viseme] == CLOSURE]
+    assert len(truth) >= 8  # m, b, p, p, p, b, b, m, b (merged where adjacent)
+    tolerance = int(0.05 * FRAME_RATE)
+    for unit in truth:  # each true p/b/m has a recognized closure within 50 ms of it
+        first, last = int(unit.start_s * FRAME_RATE), int(np.ceil(unit.end_s * FRAME_RATE))
+        assert closed[max(0, first - tolerance):last + tolerance].any(), unit
+        assert estimates.articulation[max(0, first - tolerance):last + tolerance, 3].max() > 0.5, unit
+    true_closed = np.zeros(features.frames, bool)
+    for unit in truth:
+        true_closed[max(0, int(unit.start_s * FRAME_RATE) - tolerance):int(unit.end_s * FRAME_RATE) + tolerance] = True
+    assert (closed & ~true_closed).sum() <= 3  # no closures away from the p/b/m
+    press = estimates.articulation[:, 3]
+    assert press[closed].min() > 0.4 and press[~true_closed].max() < 0.5  # lips pressed at the closures only
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Maybe the zorblax upstairs bought a bigger map of Boston.", "not in the dictionary: zorblax"),
+    ("", "empty transcript"),
+])
+def test_an_unalignable_transcript_falls_back_to_free_recognition(english_sentence, text, reason):
+    pytest.importorskip("pocketsphinx")
+    clip, _ = english_sentence
+    features = extract_features([clip.samples])
+    result = sphinx.align_sphinx(clip.samples, features.frames, text)
+    assert not result.aligned and result.fallback_reason == reason
+    free = sphinx.recognize_sphinx(clip.samples, features.frames, "phones")
+    np.testing.assert_array_equal(result.estimates.probs, free.probs)
+
+
+def test_a_transcript_the_audio_does_not_say_falls_back_to_free_recognition(english_sentence):
+    pytest.importorskip("pocketsphinx")
+    clip, _ = english_sentence
+    features = extract_features([clip.samples])
+    result = sphinx.align_sphinx(clip.samples, features.frames, "the cat sat on the mat with a dog and a hat")
+    assert not result.aligned and result.fallback_reason in ("no alignment found",
+                                                             "decoder error: Failed to stop utterance processing")
+    assert result.estimates.frames == features.frames
