@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Protocol
@@ -23,7 +22,7 @@ from PySide6.QtGui import QImage
 
 from emospeaker_studio.core.errors import Cancelled, UserError
 from emospeaker_studio.core.project import ExportFormat, Project
-from emospeaker_studio.engine.jobs import CancelToken, Progress
+from emospeaker_studio.engine.jobs import CancelToken, Progress, ThrottledProgress
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +288,7 @@ class RenderWorker(QThread):
             previous, self._prepared = self._prepared, None
             with self._cond:
                 self._current_is_preparing = True
-            emitter = _ThrottledProgress(self.preparing.emit)
+            emitter = ThrottledProgress(self.preparing.emit, PROGRESS_SIGNALS_PER_SECOND)
             try:
                 self._prepared = self._backend.prepare(project, request.device, emitter, cancel, previous)
             except UserError:
@@ -326,20 +325,6 @@ class RenderWorker(QThread):
                 generation=request.generation,
             )
         )
-
-
-class _ThrottledProgress:
-    """Forward at most a few progress reports per second, always the last one."""
-
-    def __init__(self, emit: Callable[[Progress], None]) -> None:
-        self._emit = emit
-        self._last = 0.0
-
-    def __call__(self, progress: Progress) -> None:
-        now = time.perf_counter()
-        if now - self._last >= 1.0 / PROGRESS_SIGNALS_PER_SECOND or progress.done >= progress.total:
-            self._last = now
-            self._emit(progress)
 
 
 # -- export ------------------------------------------------------------------------
@@ -429,7 +414,7 @@ class ExportJob(QThread):
                     request.out_path,
                     device=request.device,
                     fmt=request.fmt,
-                    progress=_ThrottledProgress(self.progress.emit),
+                    progress=ThrottledProgress(self.progress.emit, PROGRESS_SIGNALS_PER_SECOND),
                     cancel=request.cancel,
                 )
         except Cancelled:

@@ -21,14 +21,13 @@ import logging
 import multiprocessing
 import os
 import threading
-import time
 import traceback
 from pathlib import Path
 from typing import Iterator, Optional
 
 from emospeaker_studio.core.errors import Cancelled, UserError
 from emospeaker_studio.core.project import ExportFormat, Project
-from emospeaker_studio.engine.jobs import CancelToken, Progress
+from emospeaker_studio.engine.jobs import CancelToken, Progress, ThrottledProgress
 
 log = logging.getLogger(__name__)
 
@@ -171,15 +170,12 @@ class _Reporter:
     def __init__(self, writer, token: CancelToken) -> None:
         self._writer = writer
         self._token = token
-        self._last = 0.0
+        self.progress = ThrottledProgress(self._send_progress, PROGRESS_MESSAGES_PER_SECOND)
 
-    def progress(self, progress: Progress) -> None:
-        now = time.perf_counter()
-        if now - self._last >= 1.0 / PROGRESS_MESSAGES_PER_SECOND or progress.done >= progress.total:
-            self._last = now
-            if not self._send(("progress", progress)):
-                self._token.cancel()
-                raise Cancelled()  # nobody waits for this file any more: stop and remove it
+    def _send_progress(self, progress: Progress) -> None:
+        if not self._send(("progress", progress)):
+            self._token.cancel()
+            raise Cancelled()  # nobody waits for this file any more: stop and remove it
 
     def final(self, kind: str, payload: object) -> None:
         self._send((kind, payload))

@@ -50,6 +50,25 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+class ThrottledProgress:
+    """A progress callback that forwards at most ``per_second`` reports a second, always the last one.
+
+    A job reports every frame; a progress bar, a Qt signal or a pipe needs a
+    few a second, and the final report (done == total) must never be dropped.
+    """
+
+    def __init__(self, forward: ProgressCallback, per_second: float) -> None:
+        self._forward = forward
+        self._interval = 1.0 / per_second
+        self._last = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.perf_counter()
+        if now - self._last >= self._interval or progress.done >= progress.total:
+            self._last = now
+            self._forward(progress)
+
+
 class RateMeter:
     """Turns (done, total) counts into Progress with a smoothed rate and ETA."""
 
