@@ -392,40 +392,25 @@ class ExportJob(QThread):
             self.failed.emit(f"Export failed: the export process did not start ({type(exc).__name__}: {exc})")
             return
         for kind, payload in process.messages():
-            if kind == "progress":
-                self.progress.emit(payload)
-            elif kind == "done":
-                self.succeeded.emit(self.request.out_path)
-            elif kind == "cancelled":
-                self.cancelled.emit()
-            elif kind == "failed":
-                self.failed.emit(str(payload))
+            self._report(kind, payload)
 
     def _render_here(self) -> None:
-        request = self.request
-        try:
-            from emospeaker_studio.engine.device import TorchJob, torch_threads_for
+        from emospeaker_studio.engine.export_process import run_export
 
-            # This thread's torch threads follow the engine's export policy,
-            # whatever the preview worker beside it uses.
-            with torch_threads_for(TorchJob.EXPORT, request.device):
-                self._render(
-                    request.project,
-                    request.out_path,
-                    device=request.device,
-                    fmt=request.fmt,
-                    progress=ThrottledProgress(self.progress.emit, PROGRESS_SIGNALS_PER_SECOND),
-                    cancel=request.cancel,
-                )
-        except Cancelled:
+        request = self.request
+        # run_export sets this thread's torch threads to the engine's export
+        # policy, whatever the preview worker beside it uses.
+        progress = ThrottledProgress(self.progress.emit, PROGRESS_SIGNALS_PER_SECOND)
+        self._report(*run_export(self._render, request.project, request.out_path, request.fmt, request.device,
+                                 progress, request.cancel))
+
+    def _report(self, kind: str, payload: object) -> None:
+        """One report of the export (from the child or from this thread) as its signal."""
+        if kind == "progress":
+            self.progress.emit(payload)
+        elif kind == "done":
+            self.succeeded.emit(self.request.out_path)
+        elif kind == "cancelled":
             self.cancelled.emit()
-        except UserError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:
-            log.error("export failed:\n%s", traceback.format_exc())
-            self.failed.emit(f"Export failed: {type(exc).__name__}: {exc}")
-        else:
-            if request.cancel.cancelled:
-                self.cancelled.emit()
-            else:
-                self.succeeded.emit(request.out_path)
+        elif kind == "failed":
+            self.failed.emit(str(payload))

@@ -115,22 +115,35 @@ def _child_main(writer, cancel_reader, project: Project, out_path: str, fmt: Exp
     threading.Thread(target=_cancel_when_asked, args=(cancel_reader, token), name="export-cancel", daemon=True).start()
     send = _Reporter(writer, token)
     try:
-        from emospeaker_studio.engine.device import TorchJob, torch_threads_for
         from emospeaker_studio.engine.pipeline import render_project
 
-        with torch_threads_for(TorchJob.EXPORT, device):
-            written = render_project(project, Path(out_path), device=device, fmt=fmt, progress=send.progress, cancel=token)
-    except Cancelled:
-        send.final("cancelled", None)
-    except UserError as exc:
-        send.final("failed", str(exc))
-    except Exception as exc:  # a bug: a message for the window, the traceback for the log
-        traceback.print_exc()
-        send.final("failed", f"Export failed: {type(exc).__name__}: {exc}")
-    else:
-        send.final("cancelled", None) if token.cancelled else send.final("done", str(written))
+        send.final(*run_export(render_project, project, Path(out_path), fmt, device, send.progress, token))
     finally:
         writer.close()
+
+
+def run_export(render, project: Project, out_path, fmt: ExportFormat, device: str, progress, cancel: CancelToken) -> tuple[str, object]:
+    """Run ``render`` (``render_project``'s signature) under the engine's export thread policy.
+
+    Returns its outcome as the final report, never raises: ``("done", path)``,
+    ``("cancelled", None)`` or ``("failed", message)``: a user's mistake as
+    its own one line, a bug as a message for the window with the traceback in
+    the log. The child process and an export run on a thread of the window's
+    process both end this way.
+    """
+    from emospeaker_studio.engine.device import TorchJob, torch_threads_for
+
+    try:
+        with torch_threads_for(TorchJob.EXPORT, device):
+            written = render(project, out_path, device=device, fmt=fmt, progress=progress, cancel=cancel)
+    except Cancelled:
+        return "cancelled", None
+    except UserError as exc:
+        return "failed", str(exc)
+    except Exception as exc:
+        log.error("export failed:\n%s", traceback.format_exc())
+        return "failed", f"Export failed: {type(exc).__name__}: {exc}"
+    return ("cancelled", None) if cancel.cancelled else ("done", str(written))
 
 
 def _step_aside(niceness: int) -> None:
