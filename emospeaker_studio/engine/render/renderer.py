@@ -51,6 +51,10 @@ FIELD_STEPS_PER_FACE = 55
 MOUTH_FADE = 0.012  # inner-lip change (face heights) over which the drawn mouth replaces the photo's
 FEATHER_PX = 4
 POSE_DEPTH_SCALE = 0.7  # relief of the face used for head turns (see the grid depth below)
+# The crop's four edge strips, FEATHER_PX wide, as (rows, columns): the only pixels
+# the feathered seam changes.
+_EDGE_STRIPS = ((slice(None, FEATHER_PX), slice(None)), (slice(-FEATHER_PX, None), slice(None)),
+                (slice(FEATHER_PX, -FEATHER_PX), slice(None, FEATHER_PX)), (slice(FEATHER_PX, -FEATHER_PX), slice(-FEATHER_PX, None)))
 DENSE_CHUNK_BYTES = 6 << 20  # crop pixels per pass of the full-resolution steps (see Renderer._chunk)
 
 
@@ -324,12 +328,9 @@ class Renderer:
         """Blend the upsampled crop's outermost pixels (``region``, (n, h, w, C) uint8 in
         the frames) into the photo, in place, as _feather_edges does for a crop drawn at
         the frame's scale."""
-        texture, feather, f = self._edge_texture, self._feather, FEATHER_PX
-        for rows, cols in ((slice(None, f), slice(None)), (slice(-f, None), slice(None)), (slice(f, -f), slice(None, f)), (slice(f, -f), slice(-f, None))):
-            part = region[:, rows, cols].permute(0, 3, 1, 2).to(texture.dtype)
-            base = texture[:, :, rows, cols]
-            blended = base + (part - base) * feather[:, :, rows, cols]
-            region[:, rows, cols] = _to_uint8(blended)
+        for rows, cols in _EDGE_STRIPS:
+            part = region[:, rows, cols].permute(0, 3, 1, 2).to(self._edge_texture.dtype)
+            region[:, rows, cols] = _to_uint8(self._into_photo(part, rows, cols))
 
     def _coarse_grids(self, values: torch.Tensor):
         """Per frame: the sampling grid on the coarse grid (B, 2, gh, gw, normalised), the moved
@@ -369,11 +370,13 @@ class Renderer:
         The anchors hold the crop's border still, so this only hides rounding
         (float16 on a GPU); blending the thin edge strips alone keeps it cheap.
         """
-        texture, feather, f = self._edge_texture, self._feather, FEATHER_PX
-        for rows, cols in ((slice(None, f), slice(None)), (slice(-f, None), slice(None)), (slice(f, -f), slice(None, f)), (slice(f, -f), slice(-f, None))):
-            part = crops[:, :, rows, cols]
-            base = texture[:, :, rows, cols]
-            crops[:, :, rows, cols] = base + (part - base) * feather[:, :, rows, cols]
+        for rows, cols in _EDGE_STRIPS:
+            crops[:, :, rows, cols] = self._into_photo(crops[:, :, rows, cols], rows, cols)
+
+    def _into_photo(self, part: torch.Tensor, rows: slice, cols: slice) -> torch.Tensor:
+        """An edge strip of the crop (n, C, ...) at output size, feathered into the photo beneath it."""
+        base = self._edge_texture[:, :, rows, cols]
+        return base + (part - base) * self._feather[:, :, rows, cols]
 
     def _mouth_strength(self, linear: torch.Tensor) -> torch.Tensor:
         """0 while the inner lips keep the photo's shape, 1 once they have moved."""
