@@ -74,6 +74,14 @@ def recognize(features: Features, recognizer: Recognizer, device=None) -> FrameE
     raise ValueError(f"resolve {recognizer} first")
 
 
+def shape_track(estimates: FrameEstimates, features: Features, recognizer, fps: float, frames: int,
+                strength: float = 1.0) -> SpeechTrack:
+    """``coarticulate`` as analysis applies it: the closure decision adapts to the
+    audio's noise for the network's output only (its thresholds are the network's)."""
+    adaptive = recognizer is Recognizer.NETWORK
+    return coarticulate(estimates, fps, frames, strength, features=features if adaptive else None)
+
+
 def analyze_speech(
     audio: AudioClip | Path | str,
     fps: float = 25.0,
@@ -102,8 +110,7 @@ def analyze_speech(
     frame_count = natural if frame_count is None else int(frame_count)
     estimates = recognize(features, chosen, device)
     # Shape the whole audio, then cut: a trimmed track is the start of the full one.
-    track = coarticulate(estimates, float(fps), max(natural, frame_count), strength,
-                        features=features if chosen is Recognizer.NETWORK else None)
+    track = shape_track(estimates, features, chosen, float(fps), max(natural, frame_count), strength)
     if track.frame_count == frame_count:
         return track
     return SpeechTrack(track.fps, track.probs[:frame_count], {k: v[:frame_count] for k, v in track.tracks.items()})

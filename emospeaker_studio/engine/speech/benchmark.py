@@ -36,7 +36,7 @@ import numpy as np
 
 from emospeaker_studio.engine.audio import AudioClip
 from emospeaker_studio.engine.speech import augment, sphinx
-from emospeaker_studio.engine.speech.analyze import Recognizer, recognize
+from emospeaker_studio.engine.speech.analyze import Recognizer, recognize, shape_track
 from emospeaker_studio.engine.speech.coarticulation import coarticulate, resample_to_fps
 from emospeaker_studio.engine.speech.espeak import Espeak, Phone, VoiceSettings
 from emospeaker_studio.engine.speech.features import FRAME_RATE, Features, extract_features
@@ -213,13 +213,11 @@ def _evaluate(recognizer: "Recognizer | str", clips: list[EvalClip], audio: list
     first = audio[0][: augment.RATE]
     estimate(first, extract_features([first]), "")  # load the model outside the timing
     fallbacks.clear()
-    # The closure decision adapts to noise for the network only (its thresholds are the network's), as in analyze_speech.
-    adaptive = recognizer == Recognizer.NETWORK
     started = time.perf_counter()
     for clip, samples in zip(clips, audio):
         features = extract_features([samples])
         frames = int(np.ceil(samples.size / augment.RATE * FPS))
-        tracks.append(coarticulate(estimate(samples, features, clip.text), FPS, frames, features=features if adaptive else None))
+        tracks.append(shape_track(estimate(samples, features, clip.text), features, recognizer, FPS, frames))
     elapsed = time.perf_counter() - started
     for clip, track in zip(clips, tracks):
         truths.append(ground_truth(clip, track.frame_count))
