@@ -26,6 +26,15 @@ def assert_one_error_line(err: str, *fragments: str) -> None:
         assert fragment in lines[0], lines[0]
 
 
+def placeholder_inputs(folder: Path) -> tuple[Path, Path]:
+    """A portrait and a voice file that exist (their content is never read: the
+    command line refuses the arguments first)."""
+    image, audio = folder / "face.png", folder / "voice.wav"
+    image.write_bytes(b"x")
+    audio.write_bytes(b"x")
+    return image, audio
+
+
 def test_help_lists_every_subcommand() -> None:
     done = subprocess.run([sys.executable, "-m", "emospeaker_studio", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
@@ -62,10 +71,7 @@ def test_render_without_inputs_names_the_option(capsys, tmp_path: Path) -> None:
 
 
 def test_bad_emotion_spec_is_exit_2(capsys, tmp_path: Path) -> None:
-    image = tmp_path / "face.png"
-    image.write_bytes(b"x")
-    audio = tmp_path / "voice.wav"
-    audio.write_bytes(b"x")
+    image, audio = placeholder_inputs(tmp_path)
     code, _, err = run_cli(
         capsys, "render", "--portrait", str(image), "--audio", str(audio), "--emotion", "1=grumpy", "-o", str(tmp_path / "o.mp4")
     )
@@ -74,10 +80,7 @@ def test_bad_emotion_spec_is_exit_2(capsys, tmp_path: Path) -> None:
 
 
 def test_bad_size_is_exit_2(capsys, tmp_path: Path) -> None:
-    image = tmp_path / "face.png"
-    image.write_bytes(b"x")
-    audio = tmp_path / "voice.wav"
-    audio.write_bytes(b"x")
+    image, audio = placeholder_inputs(tmp_path)
     code, _, err = run_cli(capsys, "render", "--portrait", str(image), "--audio", str(audio), "--size", "huge", "-o", str(tmp_path / "o.mp4"))
     assert code == 2
     assert_one_error_line(err, "huge")
@@ -115,10 +118,7 @@ def test_two_words_that_are_not_a_command(capsys) -> None:
 
 
 def test_format_that_contradicts_the_suffix_is_refused(capsys, tmp_path: Path) -> None:
-    image = tmp_path / "face.png"
-    image.write_bytes(b"x")
-    audio = tmp_path / "voice.wav"
-    audio.write_bytes(b"x")
+    image, audio = placeholder_inputs(tmp_path)
     code, _, err = run_cli(capsys, "render", "--portrait", str(image), "--audio", str(audio), "--format", "webm", "-o", str(tmp_path / "o.mp4"))
     assert code == 2
     assert_one_error_line(err, "--format webm", "o.mp4")
