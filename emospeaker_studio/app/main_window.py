@@ -170,27 +170,24 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.transport)
         self.setCentralWidget(central)
 
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        """A movable, closable dock holding ``widget`` (``name`` keys its saved place)."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
     def _build_docks(self) -> None:
-        self.inspector_dock = QDockWidget("INSPECTOR", self)
-        self.inspector_dock.setObjectName("InspectorDock")
-        self.inspector_dock.setWidget(self.inspector)
-        self.inspector_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
         self.inspector.setMinimumWidth(300)
-        self.addDockWidget(Qt.RightDockWidgetArea, self.inspector_dock)
-        self.timeline_dock = QDockWidget("TIMELINE", self)
-        self.timeline_dock.setObjectName("TimelineDock")
-        self.timeline_dock.setWidget(self.timeline)
-        self.timeline_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
-        self.addDockWidget(Qt.BottomDockWidgetArea, self.timeline_dock)
+        self.inspector_dock = self._dock("INSPECTOR", "InspectorDock", self.inspector, Qt.RightDockWidgetArea)
+        self.timeline_dock = self._dock("TIMELINE", "TimelineDock", self.timeline, Qt.BottomDockWidgetArea)
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
         # The undo history as a list: click a step to go back to it.
         self.history_view = QUndoView(self.document.undo_stack)
         self.history_view.setEmptyLabel("Opened")
-        self.history_dock = QDockWidget("HISTORY", self)
-        self.history_dock.setObjectName("HistoryDock")
-        self.history_dock.setWidget(self.history_view)
-        self.history_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
-        self.addDockWidget(Qt.RightDockWidgetArea, self.history_dock)
+        self.history_dock = self._dock("HISTORY", "HistoryDock", self.history_view, Qt.RightDockWidgetArea)
         self.setTabPosition(Qt.RightDockWidgetArea, QTabWidget.North)
         self.tabifyDockWidget(self.inspector_dock, self.history_dock)
         self.inspector_dock.raise_()
