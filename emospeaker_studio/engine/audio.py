@@ -64,12 +64,16 @@ def _check_sample_rate(sample_rate: int) -> int:
     return int(sample_rate)
 
 
-def _decode_command(path: Path, sample_rate: int) -> list[str]:
+def _decode_command(path: Path, sample_rate: int, average_channels: bool = False) -> list[str]:
     # -map 0:a:0 takes the first audio stream and makes "no audio stream" an error
     # instead of an empty output; -vn skips decoding the video of a video file.
+    # ffmpeg downmixes to float with -3 dB per channel, so identical stereo
+    # channels come out 1.41x louder; -rematrix_maxval 1 makes it their mean
+    # (what a listener hears, and never beyond full scale).
+    average = ["-rematrix_maxval", "1.0"] if average_channels else []
     return [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
-        "-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        "-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn", *average,
         "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-acodec", "pcm_f32le", "-",
     ]
 
@@ -105,11 +109,14 @@ def load_audio(path: Path | str, sample_rate: int = DEFAULT_SAMPLE_RATE) -> Audi
 
 
 def iter_audio_blocks(
-    path: Path | str, sample_rate: int = DEFAULT_SAMPLE_RATE, block_seconds: float = 30.0
+    path: Path | str, sample_rate: int = DEFAULT_SAMPLE_RATE, block_seconds: float = 30.0,
+    *, average_channels: bool = False,
 ) -> Iterator[np.ndarray]:
     """Yield consecutive mono float32 blocks of ``block_seconds`` (the last may be shorter).
 
     Streams from ffmpeg so an hour-long file is never held in memory at once.
+    ``average_channels``: mono is the channels' mean (for listening) rather
+    than ffmpeg's default downmix (-3 dB per channel, what the analysis was tuned on).
     Raises InputError (before or after yielding) when the file cannot be decoded
     or holds no samples at all.
     """
@@ -119,7 +126,7 @@ def iter_audio_blocks(
         raise ValueError("block_seconds must be positive")
     block_bytes = max(1, int(round(block_seconds * sample_rate))) * _BYTES_PER_SAMPLE
     proc = subprocess.Popen(
-        _decode_command(path, sample_rate), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        _decode_command(path, sample_rate, average_channels), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     total = 0
     try:
