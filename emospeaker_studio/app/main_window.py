@@ -65,7 +65,14 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)"
 AUDIO_FILTER = "Audio or video (*.wav *.flac *.mp3 *.m4a *.aac *.ogg *.opus *.mp4 *.mov *.mkv *.webm)"
 PROJECT_FILTER = f"EmoSpeaker projects (*{PROJECT_SUFFIX})"
-REVERSE_NOTICE = "Reverse (no sound)"  # QMediaPlayer cannot play audio backwards
+
+
+def shuttle_label(rate: float) -> str:
+    """The status bar's word for a playback rate other than 1x forward ("" for 1x)."""
+    if rate == 1.0:
+        return ""
+    speed = "" if abs(rate) == 1.0 else f"{abs(rate):g}× "
+    return f"Playing {speed}{'backwards' if rate < 0 else 'forwards'}"
 
 
 def classify_path(path: str) -> str:
@@ -115,6 +122,8 @@ class MainWindow(QMainWindow):
         self.clock = PlaybackClock(self, audio=audio_playback)
         self._loop_range = (0.0, 0.0)
         self._shown_time_frame = -1
+        self._playback_audio = None  # the voice decoded for playback (engine PlaybackAudio), by path
+        self._shuttle_message = ""
 
         self._build_central()
         # Built before the panels: Qt calls a signal's slots in the order they
@@ -259,7 +268,7 @@ class MainWindow(QMainWindow):
         a("select_all", "Select &All Keyframes", lambda: self.selection.set(self.document.project.emotions.ids))
         a("add_keyframe", "Add &Keyframe at Playhead", self.add_keyframe_at_playhead, icon_name="keyframe")
         a("play", "&Play / Pause", self.clock.toggle, icon_name="play")
-        a("shuttle_back", "Play Backwards", lambda: self.clock.play(-1.0))  # picture only: see PlaybackClock
+        a("shuttle_back", "Play Backwards", self._shuttle_back)
         a("shuttle_stop", "Pause", self.clock.pause)
         a("shuttle_forward", "Play Forward", self._shuttle_forward)
         a("prev_frame", "Previous Frame", lambda: self.step_frames(-1))
@@ -323,7 +332,10 @@ class MainWindow(QMainWindow):
         doc.projectChanged.connect(self._on_project_changed)
         self.clock.positionChanged.connect(self._on_time)
         self.clock.playingChanged.connect(self._on_playing)
-        self.clock.rateChanged.connect(lambda _rate: self._show_reverse_notice())
+        self.clock.rateChanged.connect(lambda _rate: self._show_shuttle_state())
+        self.clock.soundUnavailable.connect(
+            lambda reason: self.statusBar().showMessage(f"Playing without sound: {reason}", 6000))
+        self.worker.audioReady.connect(self._on_playback_audio)
         t = self.transport
         t.playToggled.connect(self.clock.toggle)
         t.stepRequested.connect(self.step_frames)
@@ -388,7 +400,13 @@ class MainWindow(QMainWindow):
         self.seek(max(0, index) / self._fps() + 1e-6)
 
     def _shuttle_forward(self) -> None:
+        """L plays forwards; pressed again while playing forwards, at double speed."""
         rate = 2.0 if self.clock.playing and self.clock.rate >= 1.0 else 1.0
+        self.clock.play(rate)
+
+    def _shuttle_back(self) -> None:
+        """J plays backwards, with the voice reversed; pressed again, at double speed."""
+        rate = -2.0 if self.clock.playing and self.clock.rate <= -1.0 else -1.0
         self.clock.play(rate)
 
     def _on_timeline_seek(self, seconds: float, scrubbing: bool) -> None:
@@ -405,17 +423,18 @@ class MainWindow(QMainWindow):
         self.timeline.set_playhead(seconds)
         self.transport.set_time(seconds, self._duration(), self._fps())
 
-    def _show_reverse_notice(self) -> None:
-        """While J plays backwards the status bar says why there is no sound."""
-        reversing = self.clock.playing and self.clock.rate < 0
+    def _show_shuttle_state(self) -> None:
+        """While the shuttle plays at another speed or backwards, the status bar says so."""
+        label = shuttle_label(self.clock.rate) if self.clock.playing else ""
         bar = self.statusBar()
-        if reversing:
-            bar.showMessage(REVERSE_NOTICE)
-        elif bar.currentMessage() == REVERSE_NOTICE:
+        if label:
+            bar.showMessage(label)
+        elif self._shuttle_message and bar.currentMessage() == self._shuttle_message:
             bar.clearMessage()
+        self._shuttle_message = label
 
     def _on_playing(self, playing: bool) -> None:
-        self._show_reverse_notice()
+        self._show_shuttle_state()
         self.transport.set_playing(playing)
         self.preview_controller.set_playing(playing)
         self.actions_["play"].setIcon(icon("pause" if playing else "play", self.palette_.text))
@@ -456,7 +475,9 @@ class MainWindow(QMainWindow):
     # -- project events ----------------------------------------------------------------------
     def _on_project_changed(self, old: Project, new: Project) -> None:
         if old.audio != new.audio:
-            self.clock.set_audio(new.audio)
+            # The new voice plays once it is decoded (audioReady); until then, none.
+            known = self._playback_audio
+            self.clock.set_audio(known if known is not None and known.path == new.audio else None)
             if not new.audio:
                 self.timeline.set_waveform(None)
                 self.timeline.set_audio_duration(0.0)
@@ -473,6 +494,11 @@ class MainWindow(QMainWindow):
         reader.setAutoTransform(True)  # honour EXIF orientation like the engine does
         image = reader.read()
         self.preview.set_photo(image if not image.isNull() else None)
+
+    def _on_playback_audio(self, audio) -> None:
+        self._playback_audio = audio
+        if audio.path == self.document.project.audio:
+            self.clock.set_audio(audio)
 
     def _on_waveform(self, peaks) -> None:
         self.timeline.set_waveform(peaks)

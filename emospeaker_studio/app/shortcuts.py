@@ -15,7 +15,7 @@ class Shortcut:
 
 SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("play", ("Space",), "Play / pause", "Playback"),
-    Shortcut("shuttle_back", ("J",), "Play backwards (picture only: no sound in reverse)", "Playback"),
+    Shortcut("shuttle_back", ("J",), "Play backwards; press again for double speed", "Playback"),
     Shortcut("shuttle_stop", ("K",), "Pause", "Playback"),
     Shortcut("shuttle_forward", ("L",), "Play; press again for double speed", "Playback"),
     Shortcut("prev_frame", ("Left",), "Previous frame", "Playback"),

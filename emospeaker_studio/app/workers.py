@@ -99,13 +99,17 @@ class WaveformPeaks:
 
 
 def waveform_peaks(samples: np.ndarray, sample_rate: int, path: str, rate: float = PEAKS_PER_SECOND) -> WaveformPeaks:
+    """Peaks of float samples in -1..1, or of int16 PCM (scaled to -1..1)."""
     hop = max(1, int(sample_rate / rate))
     usable = len(samples) // hop * hop
     if usable == 0:
         empty = np.zeros(1, np.float32)
         return WaveformPeaks(path, empty, empty, sample_rate / hop, len(samples) / sample_rate)
     blocks = samples[:usable].reshape(-1, hop)
-    return WaveformPeaks(path, blocks.min(axis=1), blocks.max(axis=1), sample_rate / hop, len(samples) / sample_rate)
+    scale = 1.0 / 32767.0 if samples.dtype == np.int16 else 1.0
+    lows = blocks.min(axis=1).astype(np.float32) * scale
+    highs = blocks.max(axis=1).astype(np.float32) * scale
+    return WaveformPeaks(path, lows, highs, sample_rate / hop, len(samples) / sample_rate)
 
 
 def frames_to_images(frames: np.ndarray) -> list[QImage]:
@@ -123,7 +127,7 @@ def frames_to_images(frames: np.ndarray) -> list[QImage]:
 
 
 class PreviewBackend(Protocol):
-    def load_waveform(self, audio_path: str) -> WaveformPeaks: ...
+    def load_audio(self, audio_path: str) -> Any: ...
 
     def prepare(self, project: Project, device: str, progress: Callable[[Progress], None], cancel: CancelToken, previous: Any = None) -> Any: ...
 
@@ -151,12 +155,12 @@ class EngineBackend:
             use_torch_threads(TorchJob.PREVIEW)
             self._configured_threads.add(thread)
 
-    def load_waveform(self, audio_path: str) -> WaveformPeaks:
-        from emospeaker_studio.engine.audio import load_audio
+    def load_audio(self, audio_path: str) -> Any:
+        """The voice decoded for playback (engine PlaybackAudio); its waveform is drawn from it too."""
+        from emospeaker_studio.engine.playback_audio import load_playback_audio
 
         self._configure()
-        clip = load_audio(audio_path, sample_rate=16000)
-        return waveform_peaks(clip.samples, clip.sample_rate, audio_path)
+        return load_playback_audio(audio_path)
 
     def prepare(self, project: Project, device: str, progress: Callable[[Progress], None], cancel: CancelToken, previous: Any = None) -> Any:
         from emospeaker_studio.engine import pipeline
@@ -184,6 +188,7 @@ class RenderWorker(QThread):
     """One thread that owns the prepared render and serves preview requests in order.
 
     Signals (delivered on the GUI thread):
+        audioReady(PlaybackAudio): the voice decoded for playback (engine object)
         waveformReady(WaveformPeaks)
         preparing(Progress): preparation progress (fit, speech...)
         prepared(PreviewInfo): the project is ready to render
@@ -192,6 +197,7 @@ class RenderWorker(QThread):
         idle(): nothing left to do
     """
 
+    audioReady = Signal(object)
     waveformReady = Signal(object)
     preparing = Signal(object)
     prepared = Signal(object)
@@ -275,7 +281,9 @@ class RenderWorker(QThread):
         if project.audio and project.audio != self._waveform_path:
             self._waveform_path = project.audio
             try:
-                self.waveformReady.emit(self._backend.load_waveform(project.audio))
+                audio = self._backend.load_audio(project.audio)
+                self.audioReady.emit(audio)
+                self.waveformReady.emit(waveform_peaks(audio.samples, audio.sample_rate, project.audio))
             except UserError as exc:
                 self.failed.emit(str(exc))
         if not project.portrait or not project.audio:

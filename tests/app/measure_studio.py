@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
 
@@ -63,7 +64,20 @@ def main() -> int:
     parser.add_argument("--scrubs", type=int, default=15)
     parser.add_argument("--exports", type=int, default=1, help="export runs (the stall is the max over them)")
     parser.add_argument("--project", help="measure this project instead of the bundled demo (e.g. a 60 s voice for drift)")
+    parser.add_argument("--sound", action="store_true",
+                        help="play the voice into a private PulseAudio null sink (a sound card that plays into nothing "
+                             "at the real pace), so the picture follows a real audio clock")
     args = parser.parse_args()
+    if args.sound:
+        from null_sound_card import null_sound_card
+
+        with tempfile.TemporaryDirectory() as folder, null_sound_card(Path(folder)) as address:
+            os.environ["PULSE_SERVER"] = address
+            return measure(args)
+    return measure(args)
+
+
+def measure(args) -> int:
 
     launches = [measure_launch() for _ in range(3)]
     print(f"window shown after launch: {min(launches):.2f} s best, {statistics.median(launches):.2f} s median of 3")
@@ -141,7 +155,15 @@ def main() -> int:
 
     # Playback.
     shown: list[tuple[float, int, float]] = []
-    pc.frameShown.connect(lambda index, latency: shown.append((time.perf_counter(), index, window.clock.position)))
+    sound_lags: list[float] = []  # frames the picture trails the sound card, at each frame shown
+
+    def on_shown(index: int, latency: float) -> None:
+        shown.append((time.perf_counter(), index, window.clock.position))
+        sound = window.clock.sound_position()
+        if sound is not None:
+            sound_lags.append(sound * info.fps - index)
+
+    pc.frameShown.connect(on_shown)
     window.seek(0.0)
     pause_for(0.5)
     shown.clear()
@@ -171,8 +193,13 @@ def main() -> int:
     print(f"playback: {shown_due * info.fps / len(due):.2f} fps: {shown_due} of the {len(due)} frames due were shown "
           f"({len(dropped)} dropped: {dropped[:12]}); {distinct / elapsed:.2f} distinct frames per wall-clock second over {elapsed:.2f} s")
     print(f"playback: picture behind the audio clock: median {statistics.median(lags) if lags else float('nan'):.1f}, max {max(lags) if lags else float('nan'):.1f} frames")
-    print(f"picture clock vs audio player position reports: largest correction {correction * 1000:.0f} ms "
-          f"({correction * info.fps:.2f} frames)")
+    print(f"picture clock vs the sound card: largest correction {correction * 1000:.0f} ms "
+          f"({correction * info.fps:.2f} frames); picture waited {window.clock.last_sound_start_s * 1000:.0f} ms for the sound to start")
+    if sound_lags:
+        print(f"playback: picture behind the sound card: median {statistics.median(sound_lags):.2f}, "
+              f"min {min(sound_lags):.2f}, max {max(sound_lags):.2f} frames over {len(sound_lags)} frames shown")
+    else:
+        print("playback: no sound played (no audio output device): the picture ran on the timer clock")
     print(f"GUI-thread stall max during playback: {gaps['max']:.0f} ms (at {gaps['at']:.2f} s); "
           f"longest garbage collection {collections['longest'][0]:.0f} ms (generation {collections['longest'][1]})")
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from emospeaker_studio.app.workers import WaveformPeaks, waveform_peaks
+from emospeaker_studio.engine.playback_audio import PlaybackAudio
 from emospeaker_studio.engine.speech.track import VISEMES, SpeechTrack
 
 
@@ -50,10 +50,10 @@ class FakeBackend:
         self.render_delay_s = 0.0  # seconds per frame: a render as slow as the real one
         self.prepare_delay_s = 0.0  # seconds per preparation (fit, speech, rig)
 
-    def load_waveform(self, audio_path: str) -> WaveformPeaks:
+    def load_audio(self, audio_path: str) -> PlaybackAudio:
         rate = 16000
         t = np.arange(int(self.seconds * rate)) / rate
-        return waveform_peaks(np.sin(2 * np.pi * 3 * t).astype(np.float32), rate, audio_path)
+        return PlaybackAudio(audio_path, np.round(np.sin(2 * np.pi * 3 * t) * 20000).astype(np.int16), rate)
 
     def _prepared(self, project):
         frames = int(round(self.seconds * project.output.fps))
@@ -91,3 +91,58 @@ class FakeBackend:
             frames[i, :, :, 0] = (start + i) % 256
             frames[i, :, :, 1] = prepared.tint
         return frames
+
+
+class FakeSoundCard:
+    """Stands in for :class:`AudioOutput`: "plays" in real time from where it was started,
+    after ``latency_s`` of silence, its clock ``speed_error`` faster (or slower, negative)
+    than the machine's. ``available=False``: there is no output device."""
+
+    def __init__(self, latency_s: float = 0.05, speed_error: float = 0.0, available: bool = True) -> None:
+        self.latency_s, self.speed_error, self.available = latency_s, speed_error, available
+        self.audio = None
+        self.active = False
+        self.unavailable_reason = None
+        self.starts: list[tuple[float, float]] = []
+        self.stops = 0
+        self.feeds = 0
+        self.volume = 1.0
+        self._started_at = 0.0
+
+    def set_audio(self, audio) -> None:
+        self.stop()
+        self.audio = audio
+
+    def start(self, position_s: float, rate: float) -> bool:
+        self.stop()
+        if not self.available:
+            self.unavailable_reason = "no audio output device was found"
+            return False
+        self.starts.append((position_s, rate))
+        self._started_at = time.perf_counter()
+        self.active = True
+        return True
+
+    def stop(self) -> None:
+        if self.active:
+            self.stops += 1
+        self.active = False
+
+    def feed(self) -> None:
+        self.feeds += 1
+
+    def position(self):
+        """Where the sound is now (seconds into the recording); None before it starts."""
+        if not self.active:
+            return None
+        playing_for = time.perf_counter() - self._started_at - self.latency_s
+        if playing_for <= 0:
+            return None
+        start, rate = self.starts[-1]
+        return start + rate * playing_for * (1.0 + self.speed_error)
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = volume
+
+    def shutdown(self) -> None:
+        self.stop()

@@ -307,35 +307,38 @@ def test_keyboard_shortcuts_step_and_jump(window, qtbot):
     assert len(window.document.project.emotions) == count + 1
 
 
-def test_j_plays_backwards_picture_only_k_stops_l_plays_forward(window, qtbot):
+def test_j_plays_backwards_k_stops_l_plays_forward_and_the_status_bar_names_the_speed(window, qtbot):
     from PySide6.QtTest import QTest
-
-    from emospeaker_studio.app.main_window import REVERSE_NOTICE
 
     qtbot.waitUntil(lambda: window.preview_controller.frame_count > 0, timeout=5000)
     window.activateWindow()
     window.preview.setFocus()
-    window.seek(2.0)
+    window.seek(2.5)
     start = window.clock.position
     QTest.keyClick(window.preview, Qt.Key_J)
-    assert window.clock.playing and window.clock.rate < 0
-    assert window.statusBar().currentMessage() == REVERSE_NOTICE
+    assert window.clock.playing and window.clock.rate == -1.0
+    assert window.statusBar().currentMessage() == "Playing backwards"
     # The playhead, the timeline's and the picture's frame all run backwards.
     qtbot.waitUntil(lambda: window.clock.position < start - 0.2, timeout=5000)
     qtbot.waitUntil(lambda: window.timeline._playhead < start - 0.2, timeout=5000)
     assert window.preview_controller.frame_index(window.clock.position) < window.preview_controller.frame_index(start)
+    QTest.keyClick(window.preview, Qt.Key_J)
+    assert window.clock.rate == -2.0
+    assert window.statusBar().currentMessage() == "Playing 2× backwards"
     QTest.keyClick(window.preview, Qt.Key_K)
     assert not window.clock.playing
     assert window.statusBar().currentMessage() == ""
     stopped = window.clock.position
-    QTest.keyClick(window.preview, Qt.Key_J)
-    assert window.statusBar().currentMessage() == REVERSE_NOTICE
     QTest.keyClick(window.preview, Qt.Key_L)
     assert window.clock.playing and window.clock.rate == 1.0
     assert window.statusBar().currentMessage() == ""
     qtbot.waitUntil(lambda: window.clock.position > stopped + 0.2, timeout=5000)
+    QTest.keyClick(window.preview, Qt.Key_L)
+    assert window.clock.rate == 2.0
+    assert window.statusBar().currentMessage() == "Playing 2× forwards"
     QTest.keyClick(window.preview, Qt.Key_K)
     assert not window.clock.playing
+    assert window.statusBar().currentMessage() == ""
 
 
 def test_loop_range_repeats_playback(window, qtbot):
