@@ -768,7 +768,14 @@ class MainWindow(QMainWindow):
             parts.append(f"ETA {format_timecode(progress.eta_s, 1).rsplit(':', 1)[0]}")
         self.job_label.setText("Export: " + " · ".join(parts))
 
+    def _hide_export_progress(self) -> None:
+        for w in (self.job_label, self.job_progress, self.job_cancel):
+            w.hide()
+
     def _on_export_succeeded(self, path: str) -> None:
+        # The export's last word: its progress and Cancel go now, not when its
+        # process has finished exiting (up to a second later).
+        self._hide_export_progress()
         folder = str(Path(path).parent)
         self.show_info(
             f"Exported {path}",
@@ -778,10 +785,12 @@ class MainWindow(QMainWindow):
         self.exportFinished.emit(path)
 
     def _on_export_failed(self, message: str) -> None:
+        self._hide_export_progress()
         self.show_error(message)
         self.exportFinished.emit("")
 
     def _on_export_cancelled(self) -> None:
+        self._hide_export_progress()
         self.statusBar().showMessage("Export cancelled; nothing was written", 5000)
         self.exportFinished.emit("")
 
@@ -789,8 +798,7 @@ class MainWindow(QMainWindow):
         # The job's thread ends a little after its last signal: a newer export may already run.
         if job is self._export_job:
             self._export_job = None
-            for w in (self.job_label, self.job_progress, self.job_cancel):
-                w.hide()
+            self._hide_export_progress()
             self.actions_["export"].setEnabled(True)
         job.deleteLater()
 

@@ -60,11 +60,16 @@ def test_export_writes_a_playable_video(make_window, qtbot, tmp_path):
     window = _short_project_window(make_window, tmp_path)
     out = tmp_path / "export" / "take.mp4"
     out.parent.mkdir()
+    progress_shown_at_the_end = []
+    window.exportFinished.connect(lambda _path: progress_shown_at_the_end.append(window.job_cancel.isVisible()))
     with qtbot.waitSignal(window.exportFinished, timeout=180_000) as blocker:
         window.start_export(str(out))
+        assert window.job_cancel.isVisible()
         # The window stays usable while it runs: edits still go through.
         window.seek(0.5)
     assert blocker.args == [str(out)]
+    # Done is done: no progress bar or Cancel while the export's process finishes exiting.
+    assert progress_shown_at_the_end == [False]
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(out))
     assert frames == pytest.approx(1.2 * 12, abs=2) and seconds == pytest.approx(1.2, abs=0.2)
     assert "Exported" in window.banner.message
