@@ -81,7 +81,7 @@ class AudioOutput(QObject):
         self._queued_samples = 0
         self._drained = False
         device = sink.start()
-        if device is None or sink.error() != _audio_error().NoError:
+        if device is None or sink.error() != _qt_audio().Error.NoError:
             self.unavailable_reason = "the sound output could not be opened"
             log.warning("audio sink did not start: %s", sink.error())
             sink.stop()
@@ -103,6 +103,13 @@ class AudioOutput(QObject):
         if self._device is None or self._drained:
             return
         sink, audio = self._sink, self._audio
+        qt_audio = _qt_audio()
+        if sink.state() == qt_audio.State.StoppedState and sink.error() != qt_audio.Error.NoError:
+            # The device went away (a headset unplugged) or failed: the clock's timer takes over.
+            log.warning("audio sink stopped: %s", sink.error())
+            self.unavailable_reason = "the sound output stopped"
+            self._device = None
+            return
         free = sink.bytesFree() // 2
         if free <= 0:
             return
@@ -167,7 +174,7 @@ class AudioOutput(QObject):
         return sink
 
 
-def _audio_error():
+def _qt_audio():
     from PySide6.QtMultimedia import QtAudio
 
-    return QtAudio.Error
+    return QtAudio

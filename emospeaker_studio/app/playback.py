@@ -64,6 +64,7 @@ class PlaybackClock(QObject):
         self._slew = 0.0  # rate added while closing a gap to the sound card
         self._slew_until_s = 0.0  # ... for this long after the anchor
         self._waiting_for_sound = False
+        self._sound_playing = False  # the sound card was started and has not been stopped
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.PreciseTimer)
         self._timer.setInterval(TICK_MS)
@@ -95,10 +96,10 @@ class PlaybackClock(QObject):
     def _start_sound(self) -> None:
         output = self._output
         if output is None or output.audio is None:
-            self._waiting_for_sound = False
+            self._waiting_for_sound = self._sound_playing = False
             return
         started = output.start(self._position, self._rate)
-        self._waiting_for_sound = started
+        self._waiting_for_sound = self._sound_playing = started
         if not started and output.unavailable_reason:
             self.soundUnavailable.emit(output.unavailable_reason)
 
@@ -175,7 +176,7 @@ class PlaybackClock(QObject):
 
     def pause(self) -> None:
         self._timer.stop()
-        self._waiting_for_sound = False
+        self._waiting_for_sound = self._sound_playing = False
         if self._output is not None:
             self._output.stop()
         if self._playing:
@@ -195,9 +196,15 @@ class PlaybackClock(QObject):
         self.positionChanged.emit(self._position)
 
     def _tick(self) -> None:
-        if self._output is not None and self._output.active:
-            self._output.feed()
-            reported = self._output.position()
+        output = self._output
+        if output is not None and self._sound_playing and not output.active:
+            self._sound_playing = False  # the sound card failed mid-play: the timer carries on
+            self._waiting_for_sound = False
+            if output.unavailable_reason:
+                self.soundUnavailable.emit(output.unavailable_reason)
+        if output is not None and output.active:
+            output.feed()
+            reported = output.position()
             if self._waiting_for_sound:
                 if reported is None and self._anchor.elapsed() < SOUND_START_WAIT_S * 1000:
                     return  # the sound card has not started yet: neither has the picture

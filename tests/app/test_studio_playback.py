@@ -181,3 +181,17 @@ def test_without_an_output_device_playback_is_silent_and_says_why(qtbot):
     assert "no audio output device" in signal.args[0]
     qtbot.waitUntil(lambda: clock.position > 0.3, timeout=5000)
     clock.pause()
+
+
+def test_a_sound_card_that_fails_mid_play_leaves_the_picture_playing_and_says_so(qtbot):
+    card = FakeSoundCard(latency_s=0.0)
+    clock = _sound_clock(card)
+    clock.play()
+    qtbot.waitUntil(lambda: clock.position > 0.3, timeout=5000)
+    with qtbot.waitSignal(clock.soundUnavailable, timeout=1000) as signal:
+        card.active = False  # a headset unplugged: the sink stopped with an error
+        card.unavailable_reason = "the sound output stopped"
+    assert signal.args == ["the sound output stopped"]
+    at = clock.position
+    qtbot.waitUntil(lambda: clock.position > at + 0.3, timeout=5000)
+    clock.pause()
