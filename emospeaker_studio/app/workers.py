@@ -1,11 +1,12 @@
 """Background work: the preview render worker and the export job.
 
 The GUI builds a frozen request from the immutable core ``Project`` (the
-snapshot) and hands it over; the worker thread renders it and reports back
+snapshot) and hands it over; the worker thread serves it and reports back
 through signals, which Qt delivers on the GUI thread. A newer preview request
 replaces a pending one and cancels the one in flight (unless both need the
-same expensive preparation, which is then kept). The engine is imported
-lazily, inside the worker thread, so the window appears before torch loads.
+same expensive preparation, which is then kept). The engine itself runs in a
+child process (``engine.preview_process``): the window's process never loads
+torch and shares its GIL with no renderer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from PySide6.QtGui import QImage
 from emospeaker_studio.core.errors import Cancelled, UserError
 from emospeaker_studio.core.project import ExportFormat, Project
 from emospeaker_studio.engine.jobs import CancelToken, Progress, ThrottledProgress
+from emospeaker_studio.engine.preview_process import PreviewEngineFailed, PreviewProcess, PreviewProcessLost
 
 log = logging.getLogger(__name__)
 
@@ -136,51 +138,6 @@ class PreviewBackend(Protocol):
     def render(self, prepared: Any, start: int, stop: int) -> np.ndarray: ...
 
 
-class EngineBackend:
-    """The real engine (``engine.pipeline``), imported on first use in the worker thread.
-
-    Every call comes from the render worker's thread, which serves only
-    previews: it takes the engine's preview thread policy
-    (``engine.device.use_torch_threads``) the first time it touches the engine.
-    """
-
-    def __init__(self) -> None:
-        self._configured_threads: set[int] = set()
-
-    def _configure(self) -> None:
-        thread = threading.get_ident()
-        if thread not in self._configured_threads:
-            from emospeaker_studio.engine.device import TorchJob, use_torch_threads
-
-            use_torch_threads(TorchJob.PREVIEW)
-            self._configured_threads.add(thread)
-
-    def load_audio(self, audio_path: str) -> Any:
-        """The voice decoded for playback (engine PlaybackAudio); its waveform is drawn from it too."""
-        from emospeaker_studio.engine.playback_audio import load_playback_audio
-
-        self._configure()
-        return load_playback_audio(audio_path)
-
-    def prepare(self, project: Project, device: str, progress: Callable[[Progress], None], cancel: CancelToken, previous: Any = None) -> Any:
-        from emospeaker_studio.engine import pipeline
-
-        self._configure()
-        if previous is not None:
-            # Reuses every stage whose inputs did not change (e.g. the face fit after an fps change).
-            return previous.with_project(project, device=device, progress=progress, cancel=cancel)
-        return pipeline.prepare(project, device=device, progress=progress, cancel=cancel)
-
-    def reanimate(self, prepared: Any, project: Project, cancel: CancelToken) -> Any:
-        # Only the animation re-runs: the fit, the speech and the rig are kept.
-        self._configure()
-        return prepared.with_project(project, cancel=cancel)
-
-    def render(self, prepared: Any, start: int, stop: int) -> np.ndarray:
-        self._configure()
-        return prepared.render_frames(start, stop)
-
-
 # -- the preview worker ------------------------------------------------------------
 
 
@@ -208,7 +165,7 @@ class RenderWorker(QThread):
     def __init__(self, backend: Optional[PreviewBackend] = None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("RenderWorker")
-        self._backend = backend or EngineBackend()
+        self._backend = backend or PreviewProcess()
         self._cond = threading.Condition()
         self._pending: Optional[PreviewRequest] = None
         self._current: Optional[PreviewRequest] = None
@@ -249,6 +206,9 @@ class RenderWorker(QThread):
             self._cond.notify()
         if self.isRunning():
             self.wait(timeout_ms)
+        close = getattr(self._backend, "close", None)
+        if close is not None:
+            close()  # the engine's child process ends with the worker
 
     # -- the worker thread -----------------------------------------------------------
     def run(self) -> None:
@@ -261,11 +221,16 @@ class RenderWorker(QThread):
                 request, self._pending = self._pending, None
                 self._current = request
             try:
-                self._serve(request)
+                self._serve_recovering(request)
             except Cancelled:
                 pass
             except UserError as exc:
                 self.failed.emit(str(exc))
+            except PreviewProcessLost as exc:
+                self._forget_preparation()
+                self.failed.emit(f"The preview stopped: {exc}; it starts again with your next change")
+            except PreviewEngineFailed as exc:
+                self.failed.emit(f"Preview failed: {exc}")
             except Exception as exc:  # a bug: say so in the window, keep the app alive
                 log.error("preview render failed:\n%s", traceback.format_exc())
                 self.failed.emit(f"Preview failed: {type(exc).__name__}: {exc}")
@@ -275,6 +240,18 @@ class RenderWorker(QThread):
                     self._current_is_preparing = False
                     if self._pending is None and not self._stopping:
                         self.idle.emit()
+
+    def _serve_recovering(self, request: PreviewRequest) -> None:
+        """Serve ``request``; if the engine's process lost the preparation, prepare again once."""
+        try:
+            self._serve(request)
+        except PreviewProcessLost as exc:
+            log.warning("preview preparation lost (%s): preparing again", exc)
+            self._forget_preparation()
+            self._serve(request)
+
+    def _forget_preparation(self) -> None:
+        self._prepared, self._prep_key, self._anim_key = None, None, None
 
     def _serve(self, request: PreviewRequest) -> None:
         project, cancel = request.project, request.cancel

@@ -1,5 +1,5 @@
-"""Torch stays off the GUI thread, and each background job runs on the engine's thread policy
-(``engine.device.torch_threads``): the preview worker and the export job."""
+"""The window's process never loads torch: previews render in a child process on the engine's preview
+thread policy (``engine.device.torch_threads``), and the export job runs on the export policy."""
 
 from __future__ import annotations
 
@@ -18,41 +18,16 @@ from emospeaker_studio.engine.device import TorchJob, torch_threads
 
 DEMO = paths.resources_dir() / "demo.esproj"
 
-# A fresh process (torch not loaded yet) opens the demo and waits for the first
-# rendered frame. It records which thread first imports torch and how many torch
-# threads the preview worker renders with, on a process whose default is 2.
+# A fresh process opens the demo and waits for the first rendered frame; it says
+# whether torch was ever loaded in it, which process rendered, and with how many torch threads.
 CHILD = r"""
-import importlib.abc, json, sys, threading
-
-first_import = {}
-
-class Watch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name == "torch" and "thread" not in first_import:
-            first_import["thread"] = threading.current_thread().name
-            first_import["main"] = threading.current_thread() is threading.main_thread()
-        return None
-
-sys.meta_path.insert(0, Watch())
+import json, os, sys
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from emospeaker_studio.app import workers
 from emospeaker_studio.app.main_window import MainWindow
 from emospeaker_studio.app.settings import AppSettings
-
-render_threads = []
-real_render = workers.EngineBackend.render
-
-def render(self, prepared, start, stop):
-    frames = real_render(self, prepared, start, stop)
-    import torch
-    render_threads.append(torch.get_num_threads())
-    return frames
-
-workers.EngineBackend.render = render
-loaded_with_window = "torch" in sys.modules
 
 app = QApplication(["studio-threads"])
 window = MainWindow(AppSettings(opened_before=True, preview_height=128, device="cpu"), save_settings_fn=lambda s: None)
@@ -62,28 +37,33 @@ loop = QEventLoop()
 window.preview_controller.frameShown.connect(lambda index, latency: loop.quit())
 QTimer.singleShot(150_000, loop.quit)
 loop.exec()
-print("RESULT " + json.dumps({"torch_loaded_with_window": loaded_with_window, "first_import": first_import,
-                              "render_threads": render_threads}), flush=True)
+info = window.preview_controller.info_
+engine = window.worker._backend
+print("RESULT " + json.dumps({"torch_loaded": "torch" in sys.modules, "window_pid": os.getpid(), "engine_pid": engine.pid,
+                              "frame_shown": window.preview.has_frame,
+                              "render_threads": getattr(window.worker._prepared, "torch_threads", None)}), flush=True)
 window.document.reset(window.document.project)
 window.close()
 window.shutdown()
+print("CLOSED " + json.dumps({"engine_pid": engine.pid}), flush=True)
 """
 
 
 @pytest.mark.skipif(not DEMO.is_file(), reason="the demo project is not in resources/")
-def test_torch_loads_on_the_worker_and_previews_render_on_the_preview_policy(tmp_path):
+def test_previews_render_in_a_child_process_on_the_preview_policy_and_the_window_never_loads_torch(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="2", XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"), XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(tmp_path / "cache")))
     env.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
     out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=240, env=env)
-    lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
-    assert lines, out.stderr[-3000:]
-    result = json.loads(lines[-1][len("RESULT "):])
-    assert result["torch_loaded_with_window"] is False
-    assert result["first_import"]["main"] is False, result["first_import"]
-    assert result["first_import"]["thread"] != "MainThread"
-    assert result["render_threads"], "a preview frame was rendered"
-    assert set(result["render_threads"]) == {torch_threads(TorchJob.PREVIEW, "cpu")}
+    lines = {line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1]) for line in out.stdout.splitlines()
+             if line.startswith(("RESULT ", "CLOSED "))}
+    assert "RESULT" in lines, out.stderr[-3000:]
+    result = lines["RESULT"]
+    assert result["frame_shown"]
+    assert result["torch_loaded"] is False
+    assert result["engine_pid"] not in (None, result["window_pid"])
+    assert result["render_threads"] == torch_threads(TorchJob.PREVIEW, "cpu")
+    assert lines["CLOSED"]["engine_pid"] is None, "the engine's process outlived the window"
 
 
 def test_export_job_renders_on_the_export_policy(qtbot, tmp_path):
