@@ -7,7 +7,12 @@ is split from rendering so that
 * the GUI can re-animate after an emotion or style edit without re-fitting the
   face or re-analysing the speech: :meth:`PreparedRender.with_project` reuses
   every stage whose inputs did not change and re-runs only what did (an
-  emotion edit costs one ``animate`` call, milliseconds).
+  emotion edit costs one ``animate`` call, milliseconds);
+* a key-point drag in the face editor (only ``landmark_offsets`` change) keeps
+  the decoded portrait and the detected face, and builds the new renderer from
+  the previous one, which takes over every part the moved points do not
+  affect (see ``Renderer(previous=...)``); the frames are those of a fresh
+  ``prepare``.
 
 Frame ``i`` shows time ``i / fps``; a video has ``ceil(duration * fps)`` frames
 so the last frame covers the end of the audio.
@@ -65,8 +70,9 @@ def _file_key(path: Optional[str], what: str, option: str) -> tuple[str, int, in
     return (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
 
 
-def _face_key(project: Project) -> tuple:
-    return (_file_key(project.portrait, "portrait", "--portrait"), project.face_index, project.landmark_offsets)
+def _source_key(project: Project) -> tuple:
+    """The portrait and which face in it: what face detection depends on."""
+    return (_file_key(project.portrait, "portrait", "--portrait"), project.face_index)
 
 
 def _speech_key(project: Project) -> tuple:
@@ -74,19 +80,30 @@ def _speech_key(project: Project) -> tuple:
 
 
 def _renderer_key(project: Project, device: str) -> tuple:
-    return (_face_key(project), project.output.height, project.output.width, device)
+    """What a renderer is made for, besides the face's landmarks: the face, the size, the device."""
+    return (_source_key(project), project.output.height, project.output.width, device)
+
+
+def _motion_key(project: Project, speech_key: tuple) -> tuple:
+    """What the animation depends on besides the photo's expression."""
+    return (speech_key, project.emotions, project.style)
 
 
 @dataclass(frozen=True)
 class _Stages:
     """Everything that is expensive to make, with the inputs it was made from."""
 
-    face_key: tuple
+    source_key: tuple
     portrait: object  # engine.face.portrait.Portrait
-    fit: object  # engine.face.fit.FaceFit
+    detected_fit: object  # engine.face.fit.FaceFit as detected, before the user's corrections
+    corrections: tuple  # Project.landmark_offsets
+    fit: object  # the detected fit with the corrections applied
     speech_key: tuple
     duration_s: float
     speech: SpeechTrack
+    motion_key: tuple
+    motion: object  # engine.animation.animate.Motion
+    coefficients: CoefficientTrack  # the motion, for the fit's photo expression
     renderer_key: tuple
     renderer: object  # engine.render.renderer.Renderer
 
@@ -94,10 +111,10 @@ class _Stages:
 class PreparedRender:
     """A project ready to render: any frame range, or all frames in batches for export."""
 
-    def __init__(self, project: Project, stages: _Stages, coefficients: CoefficientTrack, device: str) -> None:
+    def __init__(self, project: Project, stages: _Stages, device: str) -> None:
         self.project = project
         self._stages = stages
-        self.coefficients = coefficients
+        self.coefficients = stages.coefficients
         self.device = device
 
     # -- what was prepared --------------------------------------------------
@@ -224,7 +241,9 @@ class PreparedRender:
         """Prepared for ``project``, reusing every stage whose inputs are unchanged.
 
         An emotion or style edit only re-runs the animation; a new audio file
-        re-analyses the speech; a new portrait, face or size rebuilds the rig.
+        re-analyses the speech; a new portrait, face or size rebuilds the rig; a
+        landmark correction re-fits the rig from the previous one (the parts the
+        moved points do not affect are kept).
         """
         return _prepare(project, device or self.device, progress, cancel, previous=self._stages)
 
@@ -243,13 +262,17 @@ def _prepare(project: Project, device: str, progress: Optional[ProgressCallback]
              previous: Optional[_Stages]) -> PreparedRender:
     cancel = cancel or CancelToken()
     step = _StepReporter(progress)
-    face_key, speech_key, renderer_key = _face_key(project), _speech_key(project), _renderer_key(project, device)
+    source_key, speech_key, renderer_key = _source_key(project), _speech_key(project), _renderer_key(project, device)
 
-    if previous is not None and previous.face_key == face_key:
-        portrait, fit = previous.portrait, previous.fit
+    corrections = project.landmark_offsets
+    same_face = previous is not None and previous.source_key == source_key
+    if same_face:
+        portrait, detected = previous.portrait, previous.detected_fit
         step.skip(2)
     else:
-        portrait, fit = _fit_face(project, step, cancel)
+        portrait, detected = _fit_face(project, step, cancel)
+    same_fit = same_face and previous.corrections == corrections
+    fit = previous.fit if same_fit else _with_landmark_offsets(detected, corrections)
 
     cancel.raise_if_cancelled()
     if previous is not None and previous.speech_key == speech_key:
@@ -259,19 +282,31 @@ def _prepare(project: Project, device: str, progress: Optional[ProgressCallback]
         duration_s, speech = _analyse_speech(project, step, cancel, device)
 
     cancel.raise_if_cancelled()
-    step.begin("animation")
-    coefficients = _animate(project, fit, speech)
+    # A landmark correction changes the animation through the photo's measured
+    # expression only, if at all.
+    motion_key = _motion_key(project, speech_key)
+    same_motion = previous is not None and previous.motion_key == motion_key
+    if same_motion and previous.fit.photo_expression == fit.photo_expression:
+        motion, coefficients = previous.motion, previous.coefficients
+        step.skip(1)
+    else:
+        step.begin("animation")
+        motion = previous.motion if same_motion else _animate(project, speech)
+        coefficients = motion.coefficients(fit.photo_expression)
 
     cancel.raise_if_cancelled()
-    if previous is not None and previous.renderer_key == renderer_key:
+    same_picture = previous is not None and previous.renderer_key == renderer_key
+    if same_picture and same_fit:
         renderer = previous.renderer
         step.skip(1)
     else:
         step.begin("renderer")
-        renderer = _build_renderer(project, portrait, fit, device)
+        # Only the landmark corrections differ: a re-fit, from the previous renderer.
+        renderer = _build_renderer(project, portrait, fit, device, previous=previous.renderer if same_picture else None)
     step.done()
-    stages = _Stages(face_key, portrait, fit, speech_key, duration_s, speech, renderer_key, renderer)
-    return PreparedRender(project, stages, coefficients, device)
+    stages = _Stages(source_key, portrait, detected, corrections, fit, speech_key, duration_s, speech,
+                     motion_key, motion, coefficients, renderer_key, renderer)
+    return PreparedRender(project, stages, device)
 
 
 def _fit_face(project: Project, step: "_StepReporter", cancel: CancelToken):
@@ -282,8 +317,7 @@ def _fit_face(project: Project, step: "_StepReporter", cancel: CancelToken):
     portrait = load_portrait(project.portrait)
     cancel.raise_if_cancelled()
     step.begin("face fit")
-    fit = fit_face(portrait, face_index=project.face_index)
-    return portrait, _with_landmark_offsets(fit, project.landmark_offsets)
+    return portrait, fit_face(portrait, face_index=project.face_index)
 
 
 def _with_landmark_offsets(fit, offsets) -> object:
@@ -324,18 +358,18 @@ def _analyse_speech(project: Project, step: "_StepReporter", cancel: CancelToken
     return duration_s, speech
 
 
-def _animate(project: Project, fit, speech: SpeechTrack) -> CoefficientTrack:
-    from emospeaker_studio.engine.animation.animate import animate
+def _animate(project: Project, speech: SpeechTrack):
+    """The project's animation up to the photo's expression (engine.animation.animate.Motion)."""
+    from emospeaker_studio.engine.animation.animate import animate_speech
 
-    return animate(project.emotions, speech, project.style, fit.photo_expression,
-                   fps=project.output.fps, frame_count=speech.frame_count)
+    return animate_speech(project.emotions, speech, project.style, fps=project.output.fps, frame_count=speech.frame_count)
 
 
-def _build_renderer(project: Project, portrait, fit, device: str):
+def _build_renderer(project: Project, portrait, fit, device: str, previous=None):
     from emospeaker_studio.engine.render.renderer import Renderer
 
     width, height = project.output.resolve_size(portrait.width, portrait.height)
-    return Renderer(portrait, fit, height=height, width=width, device=device)
+    return Renderer(portrait, fit, height=height, width=width, device=device, previous=previous)
 
 
 class _StepReporter:

@@ -35,6 +35,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path):
     assert set(figures["export_fps_512"]) == {"mp4", "webm", "mov", "gif", "png"}
     assert set(figures["mp4_1080"]) == {"export_fps", "encode_only_fps", "export_over_encode"}
     assert figures["random_frame_ms"]["512"] > 0
+    assert set(figures["refit_ms"]["512"]) == {"mouth_corner", "eye_corner", "brow", "chin", "nose_tip"}
     assert figures["long_export"]["rss_samples_mb"]
     assert set(figures["meets_targets"]) == set(figures["targets"])
     # Every figure is a real measurement: positive and finite (rss growth may be 0 or negative).

@@ -17,6 +17,7 @@ import numpy as np
 from emospeaker_studio.engine.face import landmarks as lm
 from emospeaker_studio.engine.face.expression import JAW_OPEN_GAP
 from emospeaker_studio.engine.face.harmonic import HarmonicInterpolator
+from emospeaker_studio.engine.face.irises import IrisFollow
 
 
 class BasisSpec:
@@ -31,6 +32,11 @@ class BasisSpec:
         corners = self.q[[lm.MOUTH_CORNER_LEFT, lm.MOUTH_CORNER_RIGHT]]
         self.mouth_centre = corners.mean(axis=0)
         self.mouth_half_width = max(float(np.linalg.norm(corners[1] - corners[0])) / 2, 1e-3)
+        # Each driver's distance to every landmark (face heights), worked out once per
+        # driver as the controls ask which vertices lie near their drivers.
+        self._distances = np.empty((len(self.q), len(self.q)))
+        self._measured = np.zeros(len(self.q), dtype=bool)
+        self._irises = IrisFollow(self.q)
 
     # --- helpers -------------------------------------------------------------
     def u(self, index: int) -> float:
@@ -40,25 +46,37 @@ class BasisSpec:
     def side(self, index: int) -> float:
         return -1.0 if self.q[index, 0] < self.mouth_centre[0] else 1.0
 
-    def to_image(self, dx: float, dy: float, dz: float = 0.0) -> np.ndarray:
-        xy = (np.array([dx, dy]) @ self.axes) * self.face_h
-        return np.array([xy[0], xy[1], dz * self.face_h])
+    def to_image(self, moves: np.ndarray) -> np.ndarray:
+        """Face-frame moves (k, 3: dx, dy, dz in face heights) → image pixels (k, 3)."""
+        # Written out rather than ``moves[:, :2] @ axes``: BLAS may round that product
+        # differently, and the bases would no longer be the ones fitted before.
+        x = moves[:, 0] * self.axes[0, 0] + moves[:, 1] * self.axes[1, 0]
+        y = moves[:, 0] * self.axes[0, 1] + moves[:, 1] * self.axes[1, 1]
+        return np.column_stack([x * self.face_h, y * self.face_h, moves[:, 2] * self.face_h])
 
     def near(self, drivers, radius: float) -> np.ndarray:
         """Vertices within ``radius`` face heights of any driver landmark."""
+        drivers = np.array(list(drivers), dtype=np.intp)
+        new = np.unique(drivers[~self._measured[drivers]])
+        if len(new):
+            # Written out: the same numbers as np.linalg.norm, a fifth of its time.
+            dx, dy = (self.q[new, None, k] - self.q[None, :, k] for k in range(2))
+            self._distances[new] = np.sqrt(dx * dx + dy * dy)
+            self._measured[new] = True
         free = np.zeros(self.n, dtype=bool)
-        pts = self.q
-        d = np.min(np.linalg.norm(pts[:, None, :] - pts[list(drivers)][None, :, :], axis=2), axis=1)
-        free[: len(pts)] = d < radius
+        free[: len(self.q)] = (self._distances[drivers] < radius).any(axis=0)
         return free
 
     def solve(self, moves: dict[int, tuple], still=(), radius: float = 0.25, keep_closed: bool = False) -> np.ndarray:
-        fixed = {i: self.to_image(*m) for i, m in moves.items()}
-        for i in still:
-            fixed.setdefault(i, np.zeros(3))
-        movers = [i for i, m in moves.items() if any(abs(v) > 0 for v in m)]
-        free = self.near(movers or list(moves), radius)
-        result = self.solver.solve(fixed, free)
+        driven = list(moves)
+        steps = np.array(list(moves.values()), dtype=np.float64).reshape(len(moves), 3)
+        # The fixed vertices' displacements: the drivers' moves, zero for the still.
+        fixed, held = np.zeros((self.n, 3)), np.zeros(self.n, dtype=bool)
+        held[np.asarray(still, dtype=np.intp)] = True
+        fixed[driven], held[driven] = self.to_image(steps), True
+        movers = [i for i, moving in zip(driven, np.abs(steps).max(axis=1, initial=0.0) > 0) if moving]
+        free = self.near(movers or driven, radius)
+        result = self.solver.solve(fixed, held, free)
         if keep_closed:
             # Lips that touch in the photo stay touching: where the inner lips meet,
             # both move alike (their average), and the skin around follows again.
@@ -68,30 +86,15 @@ class BasisSpec:
                     continue
                 if up in moves and lo in moves:
                     continue  # both explicitly driven: the action says how they part
-                shared = (result[up] + result[lo]) / 2
-                fixed[up] = fixed[lo] = shared
-            result = self.solver.solve(fixed, free)
+                fixed[[up, lo]], held[[up, lo]] = (result[up] + result[lo]) / 2, True
+            result = self.solver.solve(fixed, held, free)
         return self._irises_follow(result, set(moves))
 
     def _irises_follow(self, values: np.ndarray, driven: set[int]) -> np.ndarray:
         """Iris points (outside the graph) keep their place between the lids unless driven."""
-        for upper, lower, iris in (
-            (lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER, (lm.IRIS_LEFT_CENTER,) + lm.IRIS_LEFT_RING),
-            (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER, (lm.IRIS_RIGHT_CENTER,) + lm.IRIS_RIGHT_RING),
-        ):
-            ux, lx = self.q[list(upper), 0], self.q[list(lower), 0]
-            for i in iris:
-                if i in driven:
-                    continue
-                x, y = self.q[i]
-                # The lid points and their displacements at this iris point's x.
-                up_order, lo_order = np.argsort(ux), np.argsort(lx)
-                up_y = np.interp(x, ux[up_order], self.q[list(upper), 1][up_order])
-                lo_y = np.interp(x, lx[lo_order], self.q[list(lower), 1][lo_order])
-                up_d = np.array([np.interp(x, ux[up_order], values[list(upper), k][up_order]) for k in range(3)])
-                lo_d = np.array([np.interp(x, lx[lo_order], values[list(lower), k][lo_order]) for k in range(3)])
-                share = float(np.clip((y - up_y) / max(lo_y - up_y, 1e-4), 0.0, 1.0))
-                values[i] = (1 - share) * up_d + share * lo_d
+        keep = [k for k, i in enumerate(self._irises.iris) if i not in driven]
+        if keep:
+            values[self._irises.iris[keep]] = self._irises.follow(values)[keep]
         return values
 
     def to_curve(self, ids, curve) -> list[float]:
@@ -103,7 +106,8 @@ class BasisSpec:
         """
         xs, ys = self.q[list(curve), 0], self.q[list(curve), 1]
         order = np.argsort(xs)
-        return [float(np.interp(self.q[i, 0], xs[order], ys[order]) - self.q[i, 1]) for i in ids]
+        ids = list(ids)
+        return (np.interp(self.q[ids, 0], xs[order], ys[order]) - self.q[ids, 1]).tolist()
 
     def eye_opening(self, upper, lower) -> list[float]:
         return [max(0.0, float(self.q[lo, 1] - self.q[up, 1])) for up, lo in zip(upper, lower)]
@@ -122,7 +126,12 @@ class BasisSpec:
         return [max(0.0, float(self.q[lo, 1] - self.q[up, 1])) for up, lo in zip(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)]
 
     def _upper_face(self, below: float) -> list[int]:
-        return [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] < below]
+        return self._surface_where(self.q[: lm.MESH_VERTEX_COUNT, 1] < below)
+
+    @staticmethod
+    def _surface_where(condition: np.ndarray) -> list[int]:
+        """The surface landmarks (0..467) where ``condition`` (one per landmark) holds, ascending."""
+        return np.flatnonzero(condition[: lm.MESH_VERTEX_COUNT]).tolist()
 
     def _corner_move(self, dx_out: float, dy: float, sides=(-1.0, 1.0), dz: float = 0.0) -> dict:
         moves = {}
@@ -282,9 +291,8 @@ class BasisSpec:
             moves[li] = moves[lo] = (0.0, -push, 0.0)
             moves[ui] = moves[uo] = (0.0, -lift_upper, 0.0)
         lip_bottom = self.q[lm.LOWER_LIP_BOTTOM, 1]
-        for i in range(lm.MESH_VERTEX_COUNT):
-            if self.q[i, 1] > lip_bottom + 0.05 and abs(self.q[i, 0] - self.mouth_centre[0]) < 0.1:
-                moves.setdefault(i, (0.0, -0.032, -0.01))
+        for i in self._surface_where((self.q[:, 1] > lip_bottom + 0.05) & (np.abs(self.q[:, 0] - self.mouth_centre[0]) < 0.1)):
+            moves.setdefault(i, (0.0, -0.032, -0.01))
         return self.solve(moves, still=self._still_eyes_and_nose(), radius=0.25)
 
     def _au10(self):
@@ -311,7 +319,7 @@ class BasisSpec:
             moves[i] = (0.0, -0.015, 0.0)
         for i in lm.EYE_LEFT_LOWER[1:-1] + lm.EYE_RIGHT_LOWER[1:-1]:
             moves[i] = (0.0, -0.006, 0.0)
-        still = [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] < -0.12]
+        still = self._surface_where(self.q[:, 1] < -0.12)
         still += list(lm.EYE_LEFT_UPPER + lm.EYE_RIGHT_UPPER) + list(lower)
         return self.solve(moves, still=still, radius=0.22)
 
@@ -322,7 +330,7 @@ class BasisSpec:
                 towards_midline = 1.0 if self.q[i, 0] < 0 else -1.0
                 moves[i] = (towards_midline * dx_in, dy, 0.0)
         still = list(lm.EYE_LEFT_UPPER + lm.EYE_LEFT_LOWER + lm.EYE_RIGHT_UPPER + lm.EYE_RIGHT_LOWER)
-        still += [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] > 0.1]
+        still += self._surface_where(self.q[:, 1] > 0.1)
         return self.solve(moves, still=still, radius=0.3)
 
     def _au01(self):
@@ -364,10 +372,10 @@ class BasisSpec:
         if cheek:
             eye_y = 0.0
             nose_y = self.q[lm.NOSE_TIP, 1]
-            for i in range(lm.MESH_VERTEX_COUNT):
-                if i not in moves and eye_y + 0.06 < self.q[i, 1] < nose_y and abs(self.q[i, 0]) > 0.12:
+            for i in self._surface_where((eye_y + 0.06 < self.q[:, 1]) & (self.q[:, 1] < nose_y) & (np.abs(self.q[:, 0]) > 0.12)):
+                if i not in moves:
                     moves[i] = (0.0, -cheek, 0.0)
-            still += [i for i in range(lm.MESH_VERTEX_COUNT) if self.q[i, 1] > nose_y + 0.03]
+            still += self._surface_where(self.q[:, 1] > nose_y + 0.03)
         return self.solve(moves, still=still, radius=radius)
 
     def _au05(self):

@@ -79,10 +79,16 @@ class FaceFit:
 
 
 def fit_face(portrait: Portrait, *, face_index: Optional[int] = None, cache: bool = True) -> FaceFit:
-    """Fit the face mesh to ``portrait``; the largest face unless ``face_index`` says otherwise."""
+    """Fit the face mesh to ``portrait``; the largest face unless ``face_index`` says otherwise.
+
+    The landmarks are the ones the cache keeps (rounded to a thousandth of a
+    pixel), whether or not they came from it: the face renders the same before
+    and after its fit is cached. (A key-point drag in the face editor re-fits the
+    rig from the fit it has; the release prepares again from the cache.)
+    """
     faces = _load_cached_faces(portrait) if cache else None
     if faces is None:
-        faces = detect_faces(portrait.rgb)
+        faces = [np.asarray(_stored(face), dtype=np.float32) for face in detect_faces(portrait.rgb)]
         if cache:
             _store_cached_faces(portrait, faces)
     return _choose_face(portrait, faces, face_index)
@@ -250,6 +256,11 @@ def _cache_path(portrait: Portrait):
     return paths.user_cache_dir() / "fits" / f"{portrait.sha256}.json"
 
 
+def _stored(face: np.ndarray) -> list[list[float]]:
+    """A face's landmarks as the cache stores them: lists of numbers rounded to 0.001 px."""
+    return [[round(float(v), 3) for v in row] for row in face]
+
+
 def _load_cached_faces(portrait: Portrait) -> Optional[list[np.ndarray]]:
     path = _cache_path(portrait)
     try:
@@ -271,7 +282,7 @@ def _store_cached_faces(portrait: Portrait, faces: list[np.ndarray]) -> None:
         payload = {
             "version": CACHE_VERSION,
             "sha256": portrait.sha256,
-            "faces": [[[round(float(v), 3) for v in row] for row in face] for face in faces],
+            "faces": [_stored(face) for face in faces],
         }
         atomic_write_text(path, json.dumps(payload, separators=(",", ":")))
     except (OSError, UserError):  # a cache that cannot be written only costs a refit

@@ -74,7 +74,7 @@ def strip_triangles(upper: tuple[int, ...], lower: tuple[int, ...]) -> list[tupl
     return triangles
 
 
-def eye_triangles(points2d: np.ndarray, upper, lower, iris: tuple[int, ...]) -> list[tuple[int, int, int]]:
+def eye_triangles(points2d: np.ndarray, upper, lower, iris: tuple[int, ...]) -> np.ndarray:
     """The eye opening, triangulated through the iris points that lie inside it.
 
     With the iris centre and its visible edge points as vertices, a gaze shift
@@ -91,41 +91,48 @@ def eye_triangles(points2d: np.ndarray, upper, lower, iris: tuple[int, ...]) -> 
     # Iris points hidden under a lid, or touching it, would fold the triangulation.
     inside = [i for i in iris if cv2.pointPolygonTest(contour, tuple(map(float, points2d[i])), True) > 1.0]
     if not inside:
-        return strip_triangles(upper, lower)
+        return _as_triangles(strip_triangles(upper, lower))
     ids = np.array(ring + inside)
-    result = []
-    for simplex in Delaunay(points2d[ids]).simplices:
-        corners = ids[simplex]
-        if opening.contains_point(points2d[corners].mean(axis=0)):
-            result.append(tuple(int(c) for c in corners))
-    return result
+    corners = ids[Delaunay(points2d[ids]).simplices]
+    return _as_triangles(corners[opening.contains_points(points2d[corners].mean(axis=1))])
 
 
-def band_triangles(points2d: np.ndarray, oval: list[int], anchors: list[int]) -> list[tuple[int, int, int]]:
+def band_triangles(points2d: np.ndarray, oval: list[int], anchors: list[int]) -> np.ndarray:
     """Triangles between the face outline and the anchors (outside the outline)."""
     from matplotlib.path import Path
     from scipy.spatial import Delaunay
 
     ids = np.array(oval + anchors)
-    tri = Delaunay(points2d[ids])
-    outline = Path(points2d[oval])
-    result = []
-    for simplex in tri.simplices:
-        corners = ids[simplex]
-        if all(c in set(oval) for c in corners) and outline.contains_point(points2d[corners].mean(axis=0)):
-            continue  # inside the face: the surface already covers it
-        result.append(tuple(int(c) for c in corners))
-    return result
+    corners = ids[Delaunay(points2d[ids]).simplices]
+    # Triangles of outline points only that lie inside the face: the surface already covers them.
+    on_outline = np.isin(corners, oval).all(axis=1)
+    inside = Path(points2d[oval]).contains_points(points2d[corners].mean(axis=1))
+    return _as_triangles(corners[~(on_outline & inside)])
+
+
+# The landmarks whose positions all_triangles reads (besides the anchors'): the
+# eye openings with their irises, and the face outline.
+TRIANGULATED_LANDMARKS = tuple(sorted(set(
+    lm.EYE_LEFT_UPPER + lm.EYE_LEFT_LOWER + lm.EYE_RIGHT_UPPER + lm.EYE_RIGHT_LOWER
+    + (lm.IRIS_LEFT_CENTER,) + lm.IRIS_LEFT_RING + (lm.IRIS_RIGHT_CENTER,) + lm.IRIS_RIGHT_RING + lm.FACE_OVAL
+)))
 
 
 def all_triangles(points2d: np.ndarray, anchors: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """(triangles (T, 3), is_hole (T,)): surface + mouth/eye holes + anchor band."""
-    surface = [tuple(t) for t in surface_triangles()]
-    holes = strip_triangles(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)
-    holes += eye_triangles(points2d, lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER, (lm.IRIS_LEFT_CENTER,) + lm.IRIS_LEFT_RING)
-    holes += eye_triangles(points2d, lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER, (lm.IRIS_RIGHT_CENTER,) + lm.IRIS_RIGHT_RING)
+    surface = surface_triangles()
+    holes = np.concatenate([
+        _as_triangles(strip_triangles(lm.LIPS_UPPER_INNER, lm.LIPS_LOWER_INNER)),
+        eye_triangles(points2d, lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER, (lm.IRIS_LEFT_CENTER,) + lm.IRIS_LEFT_RING),
+        eye_triangles(points2d, lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER, (lm.IRIS_RIGHT_CENTER,) + lm.IRIS_RIGHT_RING),
+    ])
     band = band_triangles(points2d, list(lm.FACE_OVAL), anchors)
-    triangles = np.array(surface + holes + band, dtype=np.int32)
+    triangles = np.concatenate([surface, holes, band])
     is_hole = np.zeros(len(triangles), dtype=bool)
     is_hole[len(surface) : len(surface) + len(holes)] = True
     return triangles, is_hole
+
+
+def _as_triangles(triangles) -> np.ndarray:
+    """Triangles (a list of index triples or an array) as an int32 (T, 3) array."""
+    return np.asarray(triangles, dtype=np.int32).reshape(-1, 3)

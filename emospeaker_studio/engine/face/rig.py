@@ -21,7 +21,7 @@ lids, and gaze moves the irises by this eye's free width.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,7 +31,8 @@ from emospeaker_studio.engine.face.bases import BasisSpec
 from emospeaker_studio.engine.face.expression import face_frame
 from emospeaker_studio.engine.face.fit import FaceFit
 from emospeaker_studio.engine.face.harmonic import HarmonicInterpolator
-from emospeaker_studio.engine.face.mesh import all_triangles
+from emospeaker_studio.engine.face.mesh import TRIANGULATED_LANDMARKS, all_triangles
+from emospeaker_studio.engine.reuse import Parts
 
 LINEAR_CONTROLS: tuple[str, ...] = FACE_CONTROLS + tuple(n for n in EYES if n in ("blink", "gaze_x", "gaze_y"))
 RING_SCALE = (1.0, 0.9)  # anchor ring semi-axes in face widths / face heights (about 2x the face)
@@ -56,6 +57,10 @@ class FaceRig:
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) in portrait pixels
     face_height: float
     face_axes: np.ndarray  # (2, 2) rows: face x and y axes in image coordinates
+    # The harmonic systems solved for the bases and the anchors and triangles with what
+    # they were made from, for the next rig of this face to reuse (see build_rig).
+    interpolator: HarmonicInterpolator | None = field(default=None, repr=False)
+    parts: Parts | None = field(default=None, repr=False)
 
     @property
     def landmark_count(self) -> int:
@@ -65,19 +70,33 @@ class FaceRig:
         return self.bases[LINEAR_CONTROLS.index(name)]
 
 
-def build_rig(fit: FaceFit, image_size: tuple[int, int] | None = None) -> FaceRig:
-    """Fit the rig to ``fit``; ``image_size`` (w, h) bounds the crop (defaults to the fit's)."""
+def build_rig(fit: FaceFit, image_size: tuple[int, int] | None = None, previous: FaceRig | None = None) -> FaceRig:
+    """Fit the rig to ``fit``; ``image_size`` (w, h) bounds the crop (defaults to the fit's).
+
+    ``previous``: a rig of the same face before some landmarks moved (a key-point
+    drag in the face editor). The anchors, the triangles and the harmonic solutions
+    the move left unchanged are taken from it; the rig is the same as one built
+    without it.
+    """
     width, height = image_size or fit.image_size
+    parts = Parts(None if previous is None else previous.parts)
     points = fit.landmarks.astype(np.float64)
     origin, axes, face_h = face_frame(points)
-    crop, anchors2d = _crop_and_anchors(points, axes, face_h, width, height)
+    along_axes = points[:, :2] @ axes.T
+    extent, oval = np.stack([along_axes.min(axis=0), along_axes.max(axis=0)]), points[list(lm.FACE_OVAL), :2]
+    crop, anchors2d = parts.get("anchors", (extent, oval, axes, face_h, width, height),
+                                lambda: _crop_and_anchors(extent, oval, axes, face_h, width, height))
     vertices = np.concatenate([points, np.column_stack([anchors2d, np.full(len(anchors2d), points[:, 2].mean())])])
     anchor_ids = list(range(lm.LANDMARK_COUNT, len(vertices)))
-    triangles, is_hole = all_triangles(vertices[:, :2], anchor_ids)
-    solver = HarmonicInterpolator(vertices[:, :2], triangles[~is_hole], anchor_ids)
+    triangulated = vertices[list(TRIANGULATED_LANDMARKS) + anchor_ids, :2]
+    triangles, is_hole = parts.get("triangles", (triangulated,), lambda: all_triangles(vertices[:, :2], anchor_ids))
+    solver = HarmonicInterpolator(vertices[:, :2], triangles[~is_hole], anchor_ids,
+                                  previous=None if previous is None else previous.interpolator)
     local = (points[:, :2] - origin) @ axes.T / face_h
     spec = BasisSpec(local, solver, axes, face_h, len(vertices))
     bases = np.stack([spec.build(name) for name in LINEAR_CONTROLS]).astype(np.float32)
+    solver.forget_earlier()
+    parts.forget_earlier()
     pose_weight = np.zeros(len(vertices), dtype=np.float32)
     pose_weight[: lm.LANDMARK_COUNT] = 1.0
     chin = points[lm.CHIN]
@@ -92,14 +111,19 @@ def build_rig(fit: FaceFit, image_size: tuple[int, int] | None = None) -> FaceRi
         crop=crop,
         face_height=float(face_h),
         face_axes=axes.astype(np.float32),
+        interpolator=solver,
+        parts=parts,
     )
 
 
-def _crop_and_anchors(points, axes, face_h, width, height):
-    """A ring about twice the face around it, clipped to the photo, plus the crop border."""
-    local = points[:, :2] @ axes.T
-    centre_local = (local.min(axis=0) + local.max(axis=0)) / 2
-    face_w = float(np.ptp(local[:, 0]))
+def _crop_and_anchors(extent, oval, axes, face_h, width, height):
+    """A ring about twice the face around it, clipped to the photo, plus the crop border.
+
+    ``extent``: the landmarks' lowest and highest coordinates (2, 2) along the face's
+    axes; ``oval``: the face outline (FACE_OVAL, image pixels).
+    """
+    centre_local = (extent[0] + extent[1]) / 2
+    face_w = float(extent[1, 0] - extent[0, 0])
     centre = centre_local @ axes  # back to image coordinates
     centre = centre + axes[1] * (-0.05 * face_h)  # hair above weighs more than neck below
     angles = np.linspace(0, 2 * np.pi, RING_POINTS, endpoint=False)
@@ -120,13 +144,14 @@ def _crop_and_anchors(points, axes, face_h, width, height):
         np.column_stack([np.full_like(ys, x0), ys[::-1] + (y1 - 1 - y0) / BORDER_POINTS]),
     ])
     corners = np.array([[x0, y0], [x1 - 1, y0], [x1 - 1, y1 - 1], [x0, y1 - 1]], float)
-    anchors = list(corners)  # the crop's corners always hold, so the mesh covers the whole crop
+    candidates = np.concatenate([border, ring])
+    # A tight photo puts the border next to the face: keep room to move.
+    clear_of_face = np.linalg.norm(candidates[:, None, :] - oval[None, :, :], axis=2).min(axis=1) >= 0.08 * face_h
+    anchors = np.concatenate([corners, candidates])  # the crop's corners always hold, so the mesh covers the whole crop
+    count = len(corners)
     spacing = 0.04 * face_h
-    oval = points[list(lm.FACE_OVAL), :2]
-    for p in np.concatenate([border, ring]):
-        if np.min(np.linalg.norm(np.array(anchors) - p, axis=1)) < spacing:
-            continue
-        if np.min(np.linalg.norm(oval - p, axis=1)) < 0.08 * face_h:
-            continue  # a tight photo puts the border next to the face: keep room to move
-        anchors.append(p)
-    return (x0, y0, x1, y1), np.array(anchors)
+    for p, clear in zip(candidates, clear_of_face):
+        if clear and np.min(np.linalg.norm(anchors[:count] - p, axis=1)) >= spacing:
+            anchors[count] = p
+            count += 1
+    return (x0, y0, x1, y1), anchors[:count]

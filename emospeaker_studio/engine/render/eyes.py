@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from emospeaker_studio.engine.face import landmarks as lm
+from emospeaker_studio.engine.render.masks import polygon_window, soft_polygons
 from emospeaker_studio.engine.render.warp import sample_region
 
 CLOSING_FROM = 0.55  # fraction of the opening closed where the skin starts to take over
@@ -55,19 +56,18 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
     import cv2
 
     height, width = crop_rgb.shape[:2]
-    mask = np.zeros((height * 4, width * 4), np.uint8)
-    margins = np.zeros_like(mask)
+    cover_sigma = max(0.6, 0.005 * face_height)
+    eye_openings, bands = [], []
     boxes, uppers, lowers, openings = [], [], [], []
     for side in ("left", "right"):
         upper, lower = (lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER) if side == "left" else (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)
         polygon = vertices[list(lm.eye_polygon(side)), :2]
-        cv2.fillPoly(mask, [np.round(polygon * 4).astype(np.int32)], 255, lineType=cv2.LINE_AA)
+        eye_openings.append(polygon)
         # Bands along the lids' margins, just outside the fitted opening: the
         # lashes, and whatever of the iris the fit leaves outside it (behind
         # glasses it often does).
         for line, reach in ((vertices[list(upper), :2], -LASH_BAND), (vertices[list(lower), :2], LOWER_BAND)):
-            band = np.vstack([line, (line + [0.0, reach * face_height])[::-1]])
-            cv2.fillPoly(margins, [np.round(band * 4).astype(np.int32)], 255, lineType=cv2.LINE_AA)
+            bands.append(np.vstack([line, (line + [0.0, reach * face_height])[::-1]]))
         margin = 0.05 * face_height
         x0, y0 = np.floor(polygon.min(axis=0) - margin).astype(int)
         x1, y1 = np.ceil(polygon.max(axis=0) + margin).astype(int)
@@ -75,37 +75,52 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
         uppers.append(torch.tensor(upper[1:-1], device=device))
         lowers.append(torch.tensor(lower[1:-1], device=device))
         openings.append(float(_lid_gap(torch.tensor(vertices[None, :, :2]), list(upper[1:-1]), list(lower[1:-1]), list(upper))[0]))
-    soft = cv2.resize(mask, (width, height), interpolation=cv2.INTER_AREA)
-    grown = cv2.dilate(soft, np.ones((3, 3), np.uint8))
+    # Everything is worked out in a window around the eyes only (a renderer is built
+    # for every step of a key-point drag). The openings, their margins and the
+    # closed lid's cover are zero beyond it, cover_sigma's blur included, and every
+    # step there works pixel by pixel or on a few neighbours: the same numbers as
+    # over the whole crop. The lid skin is left zero beyond it: a frame takes the
+    # skin in proportion to the cover it samples (bilinearly, from 2x2 pixels), so
+    # skin more than a pixel away from any cover is never seen.
+    window = polygon_window(np.concatenate(bands), int(np.ceil(4 * cover_sigma)) + 4, (width, height))
+    wx0, wy0, wx1, wy1 = window
+    grown = cv2.dilate(soft_polygons(eye_openings, window), np.ones((3, 3), np.uint8))
     # Beyond the eyes: the surroundings averaged in (a normalised blur that ignores
-    # the eye itself). Over each eye: a closed lid, the upper lid's own skin
-    # (taken from just above its lashes, column by column) down to a lash line
-    # where the lids meet.
-    outside = 1.0 - (grown.astype(np.float32) / 255.0)
+    # the eye itself), from the photo as far around the window as the blur reaches.
+    # Over each eye: a closed lid, the upper lid's own skin (taken from just above
+    # its lashes, column by column) down to a lash line where the lids meet.
     sigma = max(1.0, 0.025 * face_height)
+    reach = int(np.ceil(4 * sigma)) + 2  # more than the radius of OpenCV's kernel for sigma
+    bx0, by0, bx1, by1 = max(0, wx0 - reach), max(0, wy0 - reach), min(width, wx1 + reach), min(height, wy1 + reach)
+    inside = (slice(wy0 - by0, wy1 - by0), slice(wx0 - bx0, wx1 - bx0))  # the window within that
+    outside = np.ones((by1 - by0, bx1 - bx0), np.float32)
+    outside[inside] = 1.0 - (grown.astype(np.float32) / 255.0)
     weight = cv2.GaussianBlur(outside, (0, 0), sigma)
-    summed = cv2.GaussianBlur(crop_rgb[..., :3].astype(np.float32) * outside[..., None], (0, 0), sigma)
-    skin = summed / np.maximum(weight, 1e-3)[..., None]
-    lashes = [_paint_closed_lid(skin, crop_rgb, vertices, side, box, face_height) for box, side in zip(boxes, ("left", "right"))]
+    summed = cv2.GaussianBlur(crop_rgb[by0:by1, bx0:bx1, :3].astype(np.float32) * outside[..., None], (0, 0), sigma)
+    skin = np.zeros((height, width, 3), np.float32)
+    skin[wy0:wy1, wx0:wx1] = summed[inside] / np.maximum(weight[inside], 1e-3)[..., None]
+    luma_weights = np.array([0.299, 0.587, 0.114], np.float32)
+    luma = crop_rgb[..., :3].astype(np.float32) @ luma_weights
+    lashes = [_paint_closed_lid(skin, crop_rgb, luma, vertices, side, box, face_height) for box, side in zip(boxes, ("left", "right"))]
     # The closing lid covers the opening, and in the bands along its margins
     # what is darker than the lid's skin: lashes and iris that the closing lid
     # would otherwise stretch into a dark slit between the closed lids. The
     # skin in those bands stays as photographed.
-    band = cv2.resize(margins, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    luma_weights = np.array([0.299, 0.587, 0.114], np.float32)
-    lid_luma = np.maximum(skin @ luma_weights, 1.0)
-    darkness = (DARKER_THAN_LID - (crop_rgb[..., :3].astype(np.float32) @ luma_weights) / lid_luma) / 0.15
+    band = soft_polygons(bands, window).astype(np.float32) / 255.0
+    # (Luma over the whole crop, then cut: the products are the ones always taken.)
+    lid_luma = np.maximum((skin @ luma_weights)[wy0:wy1, wx0:wx1], 1.0)
+    darkness = (DARKER_THAN_LID - luma[wy0:wy1, wx0:wx1] / lid_luma) / 0.15
     darker = cv2.dilate(np.clip(darkness, 0.0, 1.0), np.ones((3, 3), np.uint8))
-    cover = np.maximum(grown.astype(np.float32) / 255.0, band * darker)
+    closed = np.zeros((4, height, width), np.float32)  # lid skin RGB and cover, as the layer keeps them
+    closed[:3] = skin.transpose(2, 0, 1)
     # A soft edge: the closed lid's skin blends into the skin around it.
-    cover = cv2.GaussianBlur(cover, (0, 0), max(0.6, 0.005 * face_height))
-    closed = np.dstack([skin, cover])
+    closed[3, wy0:wy1, wx0:wx1] = cv2.GaussianBlur(np.maximum(grown.astype(np.float32) / 255.0, band * darker), (0, 0), cover_sigma)
     return EyeLayer(
         boxes=tuple(boxes),
         upper_ids=tuple(uppers),
         lower_ids=tuple(lowers),
         rest_opening=tuple(openings),
-        closed=torch.tensor(closed, device=device).permute(2, 0, 1).unsqueeze(0).contiguous(),
+        closed=torch.from_numpy(closed).unsqueeze(0).to(device),
         lid_ids=tuple(torch.tensor(ids, device=device) for ids in (lm.EYE_LEFT_UPPER, lm.EYE_RIGHT_UPPER)),
         lashes=tuple(tuple(float(c) for c in colour) for colour in lashes),
         face_height=face_height,
@@ -129,7 +144,8 @@ def _lid_gap(points: torch.Tensor, upper, lower, margin) -> torch.Tensor:
     return (gaps * across.unsqueeze(1)).sum(dim=-1).abs().mean(dim=1)
 
 
-def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, vertices: np.ndarray, side: str, box, face_height: float) -> np.ndarray:
+def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, luma: np.ndarray, vertices: np.ndarray, side: str, box,
+                      face_height: float) -> np.ndarray:
     """Fill the eye's opening in ``skin`` with its upper lid's colour; return its lashes' colour."""
     import cv2
 
@@ -142,20 +158,16 @@ def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, vertices: np.ndarray, s
     up, lo = up[np.argsort(up[:, 0])], lo[np.argsort(lo[:, 0])]
     lid_y = np.interp(xs, up[:, 0], up[:, 1])
     low_y = np.interp(xs, lo[:, 0], lo[:, 1])
-    luma = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-    lid = np.zeros((len(xs), 3), np.float32)
-    lashes = np.zeros((len(xs), 3), np.float32)
-    for i, x in enumerate(xs.astype(int)):
-        # The lid's skin just above the lashes, leaving out what is far darker
-        # than it: stray lashes, or a glasses frame resting above the eye.
-        top = int(np.clip(round(lid_y[i] - 0.035 * face_height), 0, rgb.shape[0] - 1))
-        bottom = int(np.clip(round(lid_y[i] - 0.012 * face_height), top + 1, rgb.shape[0]))
-        column, column_luma = rgb[top:bottom, x, :3], luma[top:bottom, x]
-        skin_like = column_luma >= 0.6 * np.percentile(column_luma, 75)
-        lid[i] = np.median(column[skin_like], axis=0)
-        band = slice(max(0, int(lid_y[i] - 0.012 * face_height)), int(np.clip(lid_y[i] + 2, 1, rgb.shape[0])))
-        column = rgb[band, x, :3].astype(np.float32)
-        lashes[i] = column[np.argmin(luma[band, x])] if len(column) else lid[i]
+    columns = xs.astype(int)
+    # The lid's skin just above the lashes, leaving out what is far darker
+    # than it: stray lashes, or a glasses frame resting above the eye.
+    top = np.clip(np.round(lid_y - 0.035 * face_height), 0, rgb.shape[0] - 1).astype(int)
+    bottom = np.clip(np.round(lid_y - 0.012 * face_height), top + 1, rgb.shape[0]).astype(int)
+    lid = _lid_skin(rgb, luma, columns, top, bottom)
+    # The lashes: the darkest pixel from a little above the lid's margin to just below it.
+    start = np.maximum(0, (lid_y - 0.012 * face_height).astype(int))
+    stop = np.clip(lid_y + 2, 1, rgb.shape[0]).astype(int)
+    lashes = np.where((stop > start)[:, None], _darkest(rgb, luma, columns, start, stop), lid).astype(np.float32)
     smooth = max(1.0, 0.01 * face_height)
     lid = cv2.GaussianBlur(lid[None], (0, 0), smooth)[0]
     lashes = cv2.GaussianBlur(lashes[None], (0, 0), smooth)[0]
@@ -169,6 +181,38 @@ def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, vertices: np.ndarray, s
     near = ((ys > lid_y[None, :] - 0.02 * face_height) & (ys < low_y[None, :] + 0.02 * face_height))[..., None]
     skin[y0:y1, x0:x1] = np.where(near, painted, region)
     return np.median(lashes, axis=0)
+
+
+def _lid_skin(rgb: np.ndarray, luma: np.ndarray, columns: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """Per column x of ``columns``: the median colour (3,) of its rows top..bottom - 1
+    whose luma is at least 0.6 of their 75th percentile.
+
+    All columns of one height at once; the numbers are those of one np.percentile
+    and np.median per column (the medians of whole numbers are exact either way).
+    """
+    lid = np.zeros((len(columns), 3), np.float32)
+    for height in np.unique(bottom - top):
+        which = np.flatnonzero(bottom - top == height)
+        rows = top[which, None] + np.arange(height)  # (n, height)
+        column_luma = luma[rows, columns[which, None]]
+        skin_like = column_luma >= 0.6 * np.percentile(column_luma, 75, axis=1, keepdims=True)
+        # Rows left out sort last; the median is the mean of the middle one or two.
+        colours = np.where(skin_like[..., None], rgb[rows, columns[which, None], :3].astype(np.int16), 1 << 10)
+        colours = np.sort(colours, axis=1)
+        kept = skin_like.sum(axis=1)
+        pick = lambda k: np.take_along_axis(colours, k[:, None, None], axis=1)[:, 0]  # noqa: E731
+        lid[which] = (pick((kept - 1) // 2) + pick(kept // 2).astype(np.float64)) / 2
+    return lid
+
+
+def _darkest(rgb: np.ndarray, luma: np.ndarray, columns: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Per column x of ``columns``: the colour (3,) of its darkest row in start..stop - 1
+    (the first, where several are as dark), any colour where the range is empty."""
+    first, last = int(start.min()), max(int(stop.max()), int(start.min()) + 1)
+    rows = np.arange(first, last)[:, None]
+    window = np.where((rows >= start) & (rows < stop), luma[first:last, columns], np.inf)
+    darkest = np.clip(first + np.argmin(window, axis=0), 0, rgb.shape[0] - 1)
+    return rgb[darkest, columns, :3].astype(np.float32)
 
 
 def composite_eyelids(frames: torch.Tensor, grid: torch.Tensor, moved: torch.Tensor, layer: EyeLayer) -> None:
@@ -339,3 +383,12 @@ def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: Ey
     shade = 1 - depth.view(-1, 1, 1).to(dtype) * fade * (0.18 * lines - 0.05 * lit)
     region = frames[:, :3, y0:y1, x0:x1]
     frames[:, :3, y0:y1, x0:x1] = (region * shade.unsqueeze(1)).clamp(0, 255)
+
+
+# The landmarks make_eye_layer reads. A layer made from the same crop, face height
+# and these points is the same layer: the renderer keeps it when a key-point move
+# leaves them where they were.
+EYE_LAYER_POINTS = tuple(sorted(set(
+    lm.EYE_LEFT_UPPER + lm.EYE_LEFT_LOWER + lm.EYE_RIGHT_UPPER + lm.EYE_RIGHT_LOWER
+    + _BROW_HEAD + _EYE_INNER + _NOSE_WINGS + _CHEEKS
+)))

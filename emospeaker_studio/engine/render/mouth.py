@@ -16,11 +16,20 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from emospeaker_studio.engine.face import landmarks as lm
+from emospeaker_studio.engine.render.masks import polygon_window, soft_polygons
 from emospeaker_studio.engine.render.warp import sample_points, sample_region
 
 # Where neighbouring teeth meet, as fractions of the half mouth width (incisors widest).
 _UPPER_TOOTH_EDGES = (0.0, 0.21, 0.39, 0.54, 0.67, 0.78, 0.88)
 _LOWER_TOOTH_EDGES = (0.0, 0.15, 0.3, 0.44, 0.57, 0.69, 0.8)
+_LIT_SKIN = (50, 280, 4, 101, 330)  # cheeks and nose: the skin whose brightness lights the mouth
+# The landmarks make_mouth_layer reads (with its lip contours). A layer made from
+# the same crop, face height and these points is the same layer: the renderer
+# keeps it when a key-point move leaves them where they were.
+MOUTH_LAYER_POINTS = tuple(sorted(set(
+    _LIT_SKIN + lm.LIPS_UPPER_OUTER + lm.LIPS_LOWER_OUTER + lm.LIPS_UPPER_INNER + lm.LIPS_LOWER_INNER
+)))
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ def make_look(rgb: np.ndarray, face_points: np.ndarray, inner_polygon: np.ndarra
 
     height, width = rgb.shape[:2]
     samples = []
-    for index in (50, 280, 4, 101, 330):  # cheeks and nose: lit skin
+    for index in _LIT_SKIN:
         x, y = np.clip(face_points[index, :2].round().astype(int), 0, [width - 1, height - 1])
         r = max(1, int(face_height * 0.02))
         samples.append(rgb[max(0, y - r) : y + r + 1, max(0, x - r) : x + r + 1].reshape(-1, 3))
@@ -63,8 +72,6 @@ def make_look(rgb: np.ndarray, face_points: np.ndarray, inner_polygon: np.ndarra
         saturation = (candidate.max() - candidate.min()) / max(candidate.max(), 1.0)
         if candidate.mean() > 90 and saturation < 0.35:
             teeth = candidate  # the photo shows its teeth: use their real colour
-    from emospeaker_studio.engine.face import landmarks as lm
-
     lip_mask = np.zeros((height, width), np.uint8)
     for outer, inner in ((lm.LIPS_UPPER_OUTER, lm.LIPS_UPPER_INNER), (lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER)):
         ring = np.concatenate([face_points[list(outer), :2], face_points[list(inner)[::-1], :2]])
@@ -98,15 +105,11 @@ class MouthLayer:
 
 
 def make_mouth_layer(crop_rgb: np.ndarray, vertices: np.ndarray, upper_ids, lower_ids, face_height: float, texture: torch.Tensor) -> MouthLayer:
-    import cv2
-
-    from emospeaker_studio.engine.face import landmarks as lm
-
     height, width = crop_rgb.shape[:2]
     polygon = vertices[list(lm.inner_lip_polygon()), :2]
-    mask = np.zeros((height * 4, width * 4), np.uint8)
-    cv2.fillPoly(mask, [np.round(polygon * 4).astype(np.int32)], 255, lineType=cv2.LINE_AA)
-    mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    mask = np.zeros((height, width), np.float32)
+    x0, y0, x1, y1 = window = polygon_window(polygon, 2, (width, height))
+    mask[y0:y1, x0:x1] = soft_polygons([polygon], window).astype(np.float32) / 255.0
     device = texture.device
     as_tensor = lambda a: torch.tensor(np.asarray(a, np.float32), device=device)  # noqa: E731
     return MouthLayer(

@@ -285,3 +285,17 @@ def test_json_round_trip_is_what_render_writes():
 
 def test_no_frames_is_an_empty_track():
     assert run(frames=0).values.shape == (0, len(CONTROL_NAMES))
+
+
+def test_one_motion_finishes_for_any_photo_as_the_whole_animation_does():
+    # The pipeline keeps the photo-independent motion across key-point corrections
+    # and finishes it for each re-measured photo expression.
+    from emospeaker_studio.engine.animation.animate import animate_motion
+
+    speech = talking_speech(150, closure_every=40)
+    timeline = EmotionTimeline.constant(Emotion.HAPPY, 0.7, speech.frame_count)
+    style = StyleSettings(head_motion=1.0)
+    motion = animate_motion(timeline, speech, style, fps=FPS)
+    for photo in (SMILING_PHOTO, {}, {"AU15": 0.4, "jaw_open": 0.1}, SMILING_PHOTO):
+        whole = animate_timeline(timeline, speech, style, photo, fps=FPS)
+        np.testing.assert_array_equal(motion.coefficients(photo).values, whole.values)
