@@ -3,10 +3,13 @@
 Rendering a frame runs Python and numpy between torch's kernels; on a thread of
 the window's process each of those stretches holds the GIL that the GUI thread
 needs to paint and to feed the sound card. Measured on 2 cores while playing
-the demo, the GUI thread stalled for more than 25 ms 77 times in 10 s with the
-renderer on a thread of its process, and once with every frame already cached
-(nothing rendering). In a child process the renderer shares no GIL with the
-window, and a crash in a native library ends the child, not the window.
+the demo with other work running on the machine, the GUI thread stalled for
+more than 25 ms 77 times in 10 s with the renderer on a thread of its process,
+and once with every frame already cached (nothing rendering); on an idle
+machine the difference was small (11-19 against 12-13 such stalls). In a child
+process the renderer shares no GIL with the window, the window's process never
+loads torch (it opens sooner), and a crash in a native library ends the child,
+not the window.
 
 The child keeps the newest preparation (face fit, speech, rig, animation) and
 reuses its stages for the next one. The parent holds a
