@@ -27,7 +27,7 @@ from typing import Iterator, Optional
 
 from emospeaker_studio.core.errors import Cancelled, UserError
 from emospeaker_studio.core.project import ExportFormat, Project
-from emospeaker_studio.engine.jobs import CancelToken, Progress, ThrottledProgress
+from emospeaker_studio.engine.jobs import CancelToken, Progress, ThrottledProgress, end_child_process
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +99,7 @@ class ExportProcess:
             with self._cancel_lock:
                 self._cancelled = True
                 self._cancel_writer.close()
-            self._process.join(30)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join()
+            end_child_process(self._process, 30)
         if not ended:
             if self._cancel_requested:
                 yield "cancelled", None

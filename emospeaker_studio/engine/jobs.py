@@ -14,6 +14,14 @@ from typing import Callable, Optional
 from emospeaker_studio.core.errors import Cancelled
 
 
+def end_child_process(process, wait_s: float) -> None:
+    """Wait up to ``wait_s`` seconds for a multiprocessing child to end, then kill it; it is reaped either way."""
+    process.join(wait_s)
+    if process.is_alive():
+        process.kill()
+        process.join()
+
+
 class CancelToken:
     """Thread-safe flag a job polls; ``raise_if_cancelled`` raises :class:`Cancelled`."""
 

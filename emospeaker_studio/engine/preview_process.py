@@ -38,7 +38,7 @@ import numpy as np
 
 from emospeaker_studio.core.errors import Cancelled, UserError
 from emospeaker_studio.core.project import Project
-from emospeaker_studio.engine.jobs import CancelToken, Progress
+from emospeaker_studio.engine.jobs import CancelToken, Progress, end_child_process
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +131,7 @@ class PreviewProcess:
             self._requests.send((-1, "stop"))
         except (OSError, ValueError):
             pass
-        process.join(_CLOSE_WAIT_S)
-        if process.is_alive():
-            process.kill()
-            process.join()
+        end_child_process(process, _CLOSE_WAIT_S)
         self._close_pipes()
         self._process = None
 
@@ -175,10 +172,7 @@ class PreviewProcess:
         process = self._process
         if process is None:
             return PreviewProcessLost("the preview process is not running")
-        process.join(1.0)  # its pipes close a moment before it can be reaped
-        if process.is_alive():
-            process.kill()
-            process.join()
+        end_child_process(process, 1.0)  # its pipes close a moment before it can be reaped
         return PreviewProcessLost(f"the preview process ended unexpectedly (exit code {process.exitcode})")
 
     def _call(self, message: tuple, progress: Optional[Callable[[Progress], None]], cancel: Optional[CancelToken]):
