@@ -84,14 +84,9 @@ class PlaybackClock(QObject):
         if self._playing:
             self._start_sound()
 
-    @property
-    def has_sound(self) -> bool:
-        """True while the sound card is playing the voice."""
-        return self._output is not None and self._output.active
-
     def sound_position(self) -> Optional[float]:
         """Where the sound card is in the recording (seconds), None when no sound plays."""
-        return self._output.position() if self._output is not None and self._output.active else None
+        return self._output.position() if self._output is not None else None
 
     def _start_sound(self) -> None:
         output = self._output

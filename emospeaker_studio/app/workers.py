@@ -100,18 +100,18 @@ class WaveformPeaks:
     duration_s: float
 
 
-def waveform_peaks(samples: np.ndarray, sample_rate: int, path: str, rate: float = PEAKS_PER_SECOND) -> WaveformPeaks:
-    """Peaks of float samples in -1..1, or of int16 PCM (scaled to -1..1)."""
+def waveform_peaks(audio, rate: float = PEAKS_PER_SECOND) -> WaveformPeaks:
+    """The peaks of ``audio`` (engine PlaybackAudio, int16 PCM), scaled to -1..1."""
+    samples, sample_rate = audio.samples, audio.sample_rate
     hop = max(1, int(sample_rate / rate))
     usable = len(samples) // hop * hop
     if usable == 0:
         empty = np.zeros(1, np.float32)
-        return WaveformPeaks(path, empty, empty, sample_rate / hop, len(samples) / sample_rate)
+        return WaveformPeaks(audio.path, empty, empty, sample_rate / hop, audio.duration_s)
     blocks = samples[:usable].reshape(-1, hop)
-    scale = 1.0 / 32767.0 if samples.dtype == np.int16 else 1.0
-    lows = blocks.min(axis=1).astype(np.float32) * scale
-    highs = blocks.max(axis=1).astype(np.float32) * scale
-    return WaveformPeaks(path, lows, highs, sample_rate / hop, len(samples) / sample_rate)
+    lows = blocks.min(axis=1).astype(np.float32) / 32767.0
+    highs = blocks.max(axis=1).astype(np.float32) / 32767.0
+    return WaveformPeaks(audio.path, lows, highs, sample_rate / hop, audio.duration_s)
 
 
 def frames_to_images(frames: np.ndarray) -> list[QImage]:
@@ -260,7 +260,7 @@ class RenderWorker(QThread):
             try:
                 audio = self._backend.load_audio(project.audio)
                 self.audioReady.emit(audio)
-                self.waveformReady.emit(waveform_peaks(audio.samples, audio.sample_rate, project.audio))
+                self.waveformReady.emit(waveform_peaks(audio))
             except UserError as exc:
                 self.failed.emit(str(exc))
         if not project.portrait or not project.audio:
