@@ -80,6 +80,7 @@ class PreviewView(QGraphicsView):
         self._drag_point: Optional[int] = None
         self._drag_start: Optional[QPointF] = None
         self._drag_delta = QPointF()
+        self._shown_layers: tuple[bool, bool, bool] = (False, False, False)  # photo, frame, overlay
 
     # -- content --------------------------------------------------------------------
     def set_palette(self, palette: Palette) -> None:
@@ -98,7 +99,9 @@ class PreviewView(QGraphicsView):
             if size != self._frame_size:
                 self._frame_size = size
                 self._layout_items()
-        self._update_visibility()
+        # A new frame of the same size repaints only the picture (setPixmap asks for
+        # that); the whole canvas is repainted only when what is shown changes.
+        self._update_visibility(repaint_all=False)
 
     def set_photo(self, image: Optional[QImage]) -> None:
         if image is None or image.isNull():
@@ -187,14 +190,17 @@ class PreviewView(QGraphicsView):
         self._overlay.setPath(lines)
         self._keypoints.setPath(dots)
 
-    def _update_visibility(self) -> None:
+    def _update_visibility(self, *, repaint_all: bool = True) -> None:
         show_photo = self._show_original or self._frame_size is None
-        self._photo_item.setVisible(show_photo and self._photo_size is not None)
-        self._frame_item.setVisible(not show_photo)
         has_points = self._landmarks is not None
-        self._overlay.setVisible(self._show_overlay and has_points)
-        self._keypoints.setVisible(self._show_overlay and has_points)
-        self.viewport().update()
+        shown = (show_photo and self._photo_size is not None, not show_photo, self._show_overlay and has_points)
+        self._photo_item.setVisible(shown[0])
+        self._frame_item.setVisible(shown[1])
+        self._overlay.setVisible(shown[2])
+        self._keypoints.setVisible(shown[2])
+        if repaint_all or shown != self._shown_layers:
+            self._shown_layers = shown
+            self.viewport().update()
 
     def _apply_zoom(self) -> None:
         size = self._content_size()
@@ -273,14 +279,20 @@ class PreviewView(QGraphicsView):
         super().drawBackground(painter, rect)
         size = self._content_size()
         if size is not None:
-            # A soft shadow under the picture so it sits on the canvas like a page.
+            # A soft shadow under the picture so it sits on the canvas like a page. Each
+            # layer is four bands around the picture, not a rectangle under it: those
+            # blended three layers under every pixel of the picture on every frame.
             painter.save()
-            painter.setPen(Qt.NoPen)
+            painter.setRenderHint(QPainter.Antialiasing, False)
             dark = QColor(self._palette.sunken).lightness() < 128
+            w, h = size
             for i, alpha in enumerate((40, 26, 14) if dark else (16, 10, 5)):
-                painter.setBrush(QColor(0, 0, 0, alpha))
                 grow = (i + 1) * 3 / max(self.transform().m11(), 1e-3)
-                painter.drawRect(QRectF(0, 0, size[0], size[1]).adjusted(-grow, -grow, grow, grow * 1.6))
+                colour = QColor(0, 0, 0, alpha)
+                below = grow * 1.6
+                for band in (QRectF(-grow, -grow, w + 2 * grow, grow), QRectF(-grow, h, w + 2 * grow, below),
+                             QRectF(-grow, 0, grow, h), QRectF(w, 0, grow, h)):
+                    painter.fillRect(band, colour)
             painter.restore()
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802

@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 
 from emospeaker_studio.core.easing import PRESETS
-from emospeaker_studio.core.edits import SetAudio, SetEmotionTrack, SetKeyframeIntensity, SetPortrait
+from emospeaker_studio.core.edits import (
+    AddKeyframe,
+    MoveKeyframes,
+    RemoveKeyframes,
+    SetAudio,
+    SetEmotionTrack,
+    SetKeyframeEasing,
+    SetKeyframeEmotion,
+    SetKeyframeIntensity,
+    SetPortrait,
+)
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.keyframes import EmotionTrack, Keyframe, emotion_at
 
@@ -34,10 +44,7 @@ def _track() -> EmotionTrack:
     ))
 
 
-def test_lane_curves_follow_the_core_emotion_at(window):
-    track = _track()
-    window.document.push(SetEmotionTrack(track))
-    editor = window.timeline.editor
+def _assert_curves_follow_emotion_at(editor, track: EmotionTrack) -> None:
     times, total = editor.total_item.getData()
     expected = {e: np.zeros(len(times)) for e in Emotion}
     for i, t in enumerate(times):
@@ -51,6 +58,34 @@ def test_lane_curves_follow_the_core_emotion_at(window):
             x, y = item.getData()
             np.testing.assert_array_equal(x, times)
             np.testing.assert_allclose(y, expected[emotion], rtol=0, atol=1e-12, err_msg=emotion.value)
+
+
+def test_lane_curves_follow_the_core_emotion_at(window):
+    track = _track()
+    window.document.push(SetEmotionTrack(track))
+    _assert_curves_follow_emotion_at(window.timeline.editor, track)
+
+
+def test_lane_curves_stay_right_through_edits_that_resample_only_part_of_them(window):
+    """The lane samples again only between the neighbours of what an edit changed."""
+    window.document.push(SetEmotionTrack(_track()))
+    editor = window.timeline.editor
+    kfs = window.document.project.emotions.keyframes
+    edits = [
+        SetKeyframeIntensity(kfs[3].id, 0.05),
+        MoveKeyframes({kfs[5].id: (kfs[5].time + 0.1, 0.9)}),
+        SetKeyframeEmotion(kfs[0].id, Emotion.CONTEMPTUOUS),
+        SetKeyframeEasing(kfs[7].id, PRESETS["hold"]),
+        RemoveKeyframes((kfs[9].id,)),
+        AddKeyframe(Keyframe.new(3.5, Emotion.SURPRISED, 0.7)),
+        RemoveKeyframes((kfs[10].id,)),  # the last one: the samples after it follow the one before
+    ]
+    for edit in edits:
+        window.document.push(edit)
+        _assert_curves_follow_emotion_at(editor, window.document.project.emotions)
+    for _ in edits:
+        window.document.undo_stack.undo()
+        _assert_curves_follow_emotion_at(editor, window.document.project.emotions)
 
 
 def test_an_intensity_edit_redraws_only_that_emotions_area_and_the_total(window):

@@ -265,3 +265,46 @@ def _icon_colour(icon) -> str:
     image = icon.pixmap(32, 32).toImage()
     pixels = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
     return max(pixels, key=lambda c: c.alpha()).name()
+
+
+def test_the_playhead_is_drawn_at_its_time_across_every_lane(window, qtbot):
+    from PySide6.QtGui import QColor
+
+    timeline = window.timeline
+    overlay = timeline.playhead_overlay
+    window.seek(1.2)
+    on_lane = timeline.emotion_plot.mapTo(timeline, point(window, 1.2, 0.5)).x() - overlay.pos().x()
+    assert overlay.line_x == pytest.approx(on_lane, abs=1.0)
+    image = timeline.grab().toImage()
+    column = round(overlay.pos().x() + overlay.line_x)
+    playhead = QColor(timeline.palette_.playhead)
+    def near_playhead(colour) -> bool:
+        return abs(colour.red() - playhead.red()) < 40 and abs(colour.green() - playhead.green()) < 40
+
+    for plot in (timeline.ruler_plot, timeline.waveform_plot, timeline.speech_plot, timeline.emotion_plot):
+        y = plot.geometry().center().y()
+        assert any(near_playhead(image.pixelColor(column + dx, y)) for dx in (-1, 0, 1)), plot
+    timeline.zoom(0.25)  # the playhead stays in view, the line moves with the zoom
+    on_lane = timeline.emotion_plot.mapTo(timeline, point(window, 1.2, 0.5)).x() - overlay.pos().x()
+    assert overlay.line_x == pytest.approx(on_lane, abs=1.0)
+    timeline.emotion_view.setXRange(2.0, 2.5, padding=0)  # panned away: no line
+    assert overlay.line_x is None
+
+
+def test_keyframe_diamonds_follow_the_track_and_the_selection(window):
+    a, b = Keyframe.new(1.0, "happy", 0.5), Keyframe.new(2.0, "sad", 0.8)
+    window.document.push(AddKeyframe(a))
+    window.document.push(AddKeyframe(b))
+    window.selection.set([b.id])
+    diamonds = window.timeline.editor.diamonds
+    assert [(d.time, d.intensity, d.selected) for d in diamonds] == [(1.0, 0.5, False), (2.0, 0.8, True)]
+    from emospeaker_studio.app.theme import EMOTION_COLORS
+
+    assert [d.colour for d in diamonds] == [EMOTION_COLORS[Emotion.HAPPY], EMOTION_COLORS[Emotion.SAD]]
+    from PySide6.QtGui import QColor
+
+    image = window.timeline.emotion_plot.grab().toImage()
+    centre = point(window, 1.0, 0.5)
+    assert image.pixelColor(centre).name() == QColor(EMOTION_COLORS[Emotion.HAPPY]).name()
+    window.document.undo_stack.undo()
+    assert [d.time for d in window.timeline.editor.diamonds] == [1.0]

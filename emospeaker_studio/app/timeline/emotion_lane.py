@@ -28,6 +28,7 @@ from emospeaker_studio.app.document import DocumentController
 from emospeaker_studio.app.icons import emotion_icon
 from emospeaker_studio.app.selection import KeyframeSelection
 from emospeaker_studio.app.theme import EMOTION_COLORS, Palette
+from emospeaker_studio.app.timeline.diamonds import Diamond, KeyframeDiamonds
 from emospeaker_studio.app.timeline.lanes import LaneViewBox
 from emospeaker_studio.core.easing import PRESETS
 from emospeaker_studio.core.edits import MoveKeyframes
@@ -54,11 +55,43 @@ class _Drag:
     last: Optional[tuple] = None
 
 
-class _Diamonds(pg.ScatterPlotItem):
-    """The keyframe markers; clicks go through to the lane, which does the hit-testing."""
+@dataclass(frozen=True)
+class _SampledCurves:
+    """The lane's curve samples: each emotion's amount (weight x intensity) at ``times``."""
 
-    def mouseClickEvent(self, ev):  # noqa: N802
-        ev.ignore()
+    track: EmotionTrack
+    times: np.ndarray  # seconds
+    amounts: np.ndarray  # (len(times), len(EMOTION_INDEX))
+
+    @staticmethod
+    def resample(previous: Optional["_SampledCurves"], track: EmotionTrack, times: np.ndarray) -> np.ndarray:
+        """The amounts for ``track`` at ``times``, computed again only where ``previous`` does not hold them.
+
+        A sample depends only on the two keyframes around it (or the one before
+        the first or after the last): an edit of one keyframe changes the
+        samples between its neighbours, and the rest are kept. The engine's
+        sampler gives every sample the render's blend; sampling them all took
+        most of an edit's redraw.
+        """
+        if previous is None or not np.array_equal(previous.times, times):
+            return sample_emotion_times(track, times).amounts()
+        names: dict = {}  # shared: the same keyframes get the same number in both tracks
+        changed = _neighbour_ids(previous.track, times, names) != _neighbour_ids(track, times, names)
+        if not changed.any():
+            return previous.amounts
+        amounts = previous.amounts.copy()
+        amounts[changed] = sample_emotion_times(track, times[changed]).amounts()
+        return amounts
+
+
+def _neighbour_ids(track: EmotionTrack, times: np.ndarray, names: dict) -> np.ndarray:
+    """Per time, a number naming the keyframes the sample there depends on (equal numbers: equal
+    keyframes); ``names`` maps each pair of keyframes to its number and grows as pairs are met."""
+    padded = (None, *track.keyframes, None)
+    segment = np.searchsorted(np.asarray(track.times, dtype=np.float64), times, side="right")
+    # Segment i lies between padded[i] and padded[i + 1] (None: before the first, after the last).
+    numbers = np.array([names.setdefault((padded[i], padded[i + 1]), len(names)) for i in range(len(padded) - 1)])
+    return numbers[segment]
 
 
 class EmotionViewBox(LaneViewBox):
@@ -155,15 +188,15 @@ class EmotionLaneEditor(QObject):
         self._stems.setZValue(-3)
         self._stems.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         view.addItem(self._stems)
-        self._diamonds = _Diamonds(pxMode=True, symbol="d", hoverable=False)
-        self._diamonds.setAcceptedMouseButtons(Qt.NoButton)
+        self._diamonds = KeyframeDiamonds()  # clicks go through to the lane, which does the hit-testing
         self._diamonds.setZValue(10)
-        view.addItem(self._diamonds)
+        view.addItem(self._diamonds, ignoreBounds=True)
         self._band = QGraphicsRectItem()
         self._band.setZValue(50)
         self._band.setVisible(False)
         view.addItem(self._band, ignoreBounds=True)
 
+        self._sampled: Optional[_SampledCurves] = None
         self._labels: list[pg.TextItem] = []
         self._label_looks: dict[int, tuple] = {}  # label index -> (text, emotion, selected) it shows
         view.sigXRangeChanged.connect(lambda *_: self._place_labels())
@@ -209,9 +242,8 @@ class EmotionLaneEditor(QObject):
         track = self.document.project.emotions
         end = max(self._duration, (track.keyframes[-1].time + 1.0) if track else 0.0)
         times = np.linspace(0.0, end, max(2, int(end * CURVE_SAMPLES_PER_SECOND) + 1))
-        # The engine's sampler: the same blend rule as the render, all samples at
-        # once (a Python emotion_at per sample took most of an edit's redraw).
-        amounts = sample_emotion_times(track, times).amounts()
+        amounts = _SampledCurves.resample(self._sampled, track, times)
+        self._sampled = _SampledCurves(track, times, amounts)
         present = {kf.emotion for kf in track}
         for emotion, area in self._areas.items():
             if emotion in present:
@@ -220,6 +252,11 @@ class EmotionLaneEditor(QObject):
             else:
                 area.setVisible(False)
         self._set_curve(self._total, times, amounts.sum(axis=1))
+
+    @property
+    def diamonds(self) -> tuple[Diamond, ...]:
+        """The keyframe markers as drawn, in track order."""
+        return self._diamonds.diamonds
 
     @property
     def area_items(self) -> dict[Emotion, pg.PlotCurveItem]:
@@ -241,23 +278,15 @@ class EmotionLaneEditor(QObject):
 
     def refresh_keyframes(self) -> None:
         track = self.document.project.emotions
-        spots = []
+        diamonds = []
         stems_x, stems_y = [], []
         for kf in track:
             selected = kf.id in self.selection
-            colour = QColor(EMOTION_COLORS[kf.emotion])
-            spots.append(
-                {
-                    "pos": (kf.time, kf.intensity),
-                    "size": 20 if selected else 16,
-                    "brush": pg.mkBrush(colour),
-                    "pen": pg.mkPen(QColor("#ffffff") if selected else QColor(self._palette.window), width=2.2 if selected else 1.5),
-                    "data": kf.id,
-                }
-            )
+            outline = "#ffffff" if selected else self._palette.window
+            diamonds.append(Diamond(kf.time, kf.intensity, EMOTION_COLORS[kf.emotion], outline, selected))
             stems_x += [kf.time, kf.time]
             stems_y += [0.0, kf.intensity]
-        self._diamonds.setData(spots)
+        self._diamonds.set_diamonds(tuple(diamonds))
         self._stems.setData(np.array(stems_x, float), np.array(stems_y, float))
         self._place_labels()
 

@@ -2,7 +2,7 @@
 
 Lanes top to bottom: the timecode ruler (with the loop range), the audio
 waveform, the speech (viseme segments) and the emotion lane. The playhead is a
-line through all of them. The widget only shows state and reports intents
+line through all of them (an overlay, see playhead.py). The widget only shows state and reports intents
 (seek, scrub); the main window owns playback.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -22,6 +22,7 @@ from emospeaker_studio.app.selection import KeyframeSelection
 from emospeaker_studio.app.theme import Palette
 from emospeaker_studio.app.timeline.emotion_lane import EmotionLaneEditor, EmotionViewBox
 from emospeaker_studio.app.timeline.lanes import LaneViewBox, SpeechItem, WaveformItem
+from emospeaker_studio.app.timeline.playhead import PlayheadOverlay
 from emospeaker_studio.app.timeline.timecode import TimecodeAxis
 from emospeaker_studio.app.workers import WaveformPeaks
 from emospeaker_studio.core.emotions import Emotion
@@ -122,14 +123,6 @@ class TimelineWidget(QWidget):
         self.loop_region.sigRegionChangeFinished.connect(self._on_loop_region)
         self.ruler_view.addItem(self.loop_region, ignoreBounds=True)
 
-        self._playheads = []
-        for view in (self.ruler_view, self.waveform_view, self.speech_view, self.emotion_view):
-            line = pg.InfiniteLine(pos=0.0, angle=90, movable=False)
-            line.setZValue(100)
-            view.addItem(line, ignoreBounds=True)
-            self._playheads.append(line)
-        self._playheads[0].addMarker("v", position=0.0, size=14)
-
         self.editor = EmotionLaneEditor(
             self.emotion_view, document, selection, clipboard, palette,
             fps=lambda: self._fps, playhead=lambda: self._playhead, new_emotion=new_emotion,
@@ -160,6 +153,13 @@ class TimelineWidget(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addLayout(grid)
+        # Over the lanes, on top of them (created after them): see playhead.py.
+        self._playhead_overlay = PlayheadOverlay(self._playhead_x, self)
+        self._playhead_overlay.raise_()
+        for plot in (self.ruler_plot, self.emotion_plot):
+            plot.installEventFilter(self)
+        self.emotion_view.sigXRangeChanged.connect(lambda *_: self._playhead_overlay.relayout())
+        self.emotion_view.sigResized.connect(lambda *_: self._playhead_overlay.relayout())
         document.projectChanged.connect(self._on_project_changed)
         self._duration = 0.0
         self.set_duration(1.0)
@@ -187,8 +187,7 @@ class TimelineWidget(QWidget):
         self.speech_item.set_text_colour(QColor(palette.text))
         self.loop_region.lines[0].setPen(pg.mkPen(QColor(palette.accent), width=2))
         self.loop_region.lines[1].setPen(pg.mkPen(QColor(palette.accent), width=2))
-        for line in self._playheads:
-            line.setPen(pg.mkPen(QColor(palette.playhead), width=1.6))
+        self._playhead_overlay.set_colour(QColor(palette.playhead))
         for button, name in self._header_buttons:
             button.setIcon(icon(name, palette.text_dim))
 
@@ -278,9 +277,34 @@ class TimelineWidget(QWidget):
 
     def set_playhead(self, seconds: float) -> None:
         self._playhead = seconds
-        for line in self._playheads:
-            line.setValue(seconds)
         self._keep_playhead_visible()
+        self._playhead_overlay.set_seconds(seconds)
+
+    @property
+    def playhead_overlay(self) -> PlayheadOverlay:
+        return self._playhead_overlay
+
+    def _playhead_x(self, seconds: float) -> Optional[float]:
+        """Where ``seconds`` is drawn across the lanes, in the playhead overlay's pixels (None: out of view)."""
+        (x0, x1), _ = self.emotion_view.viewRange()
+        if not x0 <= seconds <= x1:
+            return None
+        scene = self.emotion_view.mapViewToScene(QPointF(seconds, 0.0))
+        in_viewport = self.emotion_plot.viewportTransform().map(scene)
+        origin = self.emotion_plot.viewport().mapTo(self, QPoint(0, 0)) - self._playhead_overlay.pos()
+        return in_viewport.x() + origin.x()
+
+    def _place_playhead_overlay(self) -> None:
+        lanes = self.ruler_plot.geometry().united(self.emotion_plot.geometry())
+        overlay = self._playhead_overlay
+        overlay.setGeometry(lanes)
+        overlay.handle_bottom = float(self.ruler_plot.geometry().bottom() + 1 - lanes.top())
+        overlay.relayout(moved=True)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Resize, QEvent.Move):
+            self._place_playhead_overlay()
+        return False
 
     def _keep_playhead_visible(self) -> None:
         (x0, x1), _ = self.emotion_view.viewRange()
