@@ -291,7 +291,7 @@ def _prepare(project: Project, device: str, progress: Optional[ProgressCallback]
         step.skip(1)
     else:
         step.begin("animation")
-        motion = previous.motion if same_motion else _animate(project, speech)
+        motion = previous.motion if same_motion else _animate(project, speech, None if previous is None else previous.motion)
         coefficients = motion.coefficients(fit.photo_expression)
 
     cancel.raise_if_cancelled()
@@ -358,11 +358,13 @@ def _analyse_speech(project: Project, step: "_StepReporter", cancel: CancelToken
     return duration_s, speech
 
 
-def _animate(project: Project, speech: SpeechTrack):
-    """The project's animation up to the photo's expression (engine.animation.animate.Motion)."""
+def _animate(project: Project, speech: SpeechTrack, previous=None):
+    """The project's animation up to the photo's expression (engine.animation.animate.Motion);
+    ``previous``: the last one, whose parts the edit did not change are reused."""
     from emospeaker_studio.engine.animation.animate import animate_speech
 
-    return animate_speech(project.emotions, speech, project.style, fps=project.output.fps, frame_count=speech.frame_count)
+    return animate_speech(project.emotions, speech, project.style, fps=project.output.fps, frame_count=speech.frame_count,
+                          previous=previous)
 
 
 def _build_renderer(project: Project, portrait, fit, device: str, previous=None):

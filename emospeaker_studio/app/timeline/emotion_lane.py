@@ -36,7 +36,7 @@ from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.core.keyframes import EmotionTrack
 from emospeaker_studio.engine.animation.emotion_matrix import EMOTION_INDEX
-from emospeaker_studio.engine.animation.emotion_timeline import sample_emotion_times
+from emospeaker_studio.engine.animation.emotion_timeline import changed_samples, sample_emotion_times
 
 HIT_RADIUS_PX = 9.0
 SNAP_RADIUS_PX = 7.0
@@ -65,33 +65,18 @@ class _SampledCurves:
 
     @staticmethod
     def resample(previous: Optional["_SampledCurves"], track: EmotionTrack, times: np.ndarray) -> np.ndarray:
-        """The amounts for ``track`` at ``times``, computed again only where ``previous`` does not hold them.
-
-        A sample depends only on the two keyframes around it (or the one before
-        the first or after the last): an edit of one keyframe changes the
-        samples between its neighbours, and the rest are kept. The engine's
-        sampler gives every sample the render's blend; sampling them all took
-        most of an edit's redraw.
+        """The amounts for ``track`` at ``times``, computed again only where ``previous`` does not hold them
+        (an edit changes the samples between the neighbours of what it changed). The engine's
+        sampler gives every sample the render's blend; sampling them all took most of an edit's redraw.
         """
         if previous is None or not np.array_equal(previous.times, times):
             return sample_emotion_times(track, times).amounts()
-        names: dict = {}  # shared: the same keyframes get the same number in both tracks
-        changed = _neighbour_ids(previous.track, times, names) != _neighbour_ids(track, times, names)
+        changed = changed_samples(previous.track, track, times)
         if not changed.any():
             return previous.amounts
         amounts = previous.amounts.copy()
         amounts[changed] = sample_emotion_times(track, times[changed]).amounts()
         return amounts
-
-
-def _neighbour_ids(track: EmotionTrack, times: np.ndarray, names: dict) -> np.ndarray:
-    """Per time, a number naming the keyframes the sample there depends on (equal numbers: equal
-    keyframes); ``names`` maps each pair of keyframes to its number and grows as pairs are met."""
-    padded = (None, *track.keyframes, None)
-    segment = np.searchsorted(np.asarray(track.times, dtype=np.float64), times, side="right")
-    # Segment i lies between padded[i] and padded[i + 1] (None: before the first, after the last).
-    numbers = np.array([names.setdefault((padded[i], padded[i + 1]), len(names)) for i in range(len(padded) - 1)])
-    return numbers[segment]
 
 
 class EmotionViewBox(LaneViewBox):

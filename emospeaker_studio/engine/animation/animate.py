@@ -19,9 +19,9 @@ from emospeaker_studio.core.project import StyleSettings
 
 from emospeaker_studio.engine.animation.articulation import combine_speech
 from emospeaker_studio.engine.animation.blinks import EMOTION_RATE, NATURAL_RATE_PER_MIN, TALKING_RATE_GAIN, blink_track
-from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline, sample_emotion_track
+from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline, resample_emotion_times, sample_emotion_track
 from emospeaker_studio.engine.animation.gaze import EMOTION_GAZE_DOWN, gaze_tracks
-from emospeaker_studio.engine.animation.head_motion import EMOTION_POSTURE, head_pose
+from emospeaker_studio.engine.animation.head_motion import EMOTION_POSTURE, posed_head, speech_head_motion
 from emospeaker_studio.engine.animation.photo_relative import relative_expression
 from emospeaker_studio.engine.animation.speech_frames import SpeechFrames, speaking_activity, speech_frames
 from emospeaker_studio.engine.controls import CONTROL_INDEX, CONTROL_NAMES, FACE_CONTROLS, CoefficientTrack
@@ -48,11 +48,27 @@ def animate(
 
 
 def animate_speech(emotions: EmotionTrack, speech: SpeechTrack, style: StyleSettings, *, fps: float,
-                   frame_count: int) -> Motion:
-    """The photo-independent part of ``animate`` (see :class:`Motion`)."""
+                   frame_count: int, previous: Motion | None = None) -> Motion:
+    """The photo-independent part of ``animate`` (see :class:`Motion`).
+
+    ``previous``: the motion this one replaces (after an emotion or style
+    edit). The emotion samples the edit did not change and the speech-driven
+    motion of the same speech and seed are taken from it; the result is the
+    same as without it.
+    """
     _check(fps, frame_count)
-    timeline = sample_emotion_track(emotions, fps, frame_count)
-    return animate_motion(timeline, speech_frames(speech, fps, frame_count), style, fps=fps)
+    if previous is not None and previous.emotions is not None and previous.fps == float(fps):
+        timeline = resample_emotion_times(emotions, np.arange(frame_count) / fps, before=previous.emotions,
+                                          sampled=previous.timeline)
+    else:
+        timeline = sample_emotion_track(emotions, fps, frame_count)
+    frames = speech_frames(speech, fps, frame_count)
+    seed = int(style.seed)
+    if previous is not None and previous.driven is not None and previous.driven.made_for(speech, fps, frame_count, seed):
+        driven = previous.driven
+    else:
+        driven = speech_motion(speech, frames, fps, seed)
+    return animate_motion(timeline, frames, style, fps=fps, emotions=emotions, driven=driven)
 
 
 def animate_timeline(
@@ -86,6 +102,8 @@ class Motion:
     blink_rate: np.ndarray  # (frames,) blinks per minute
     gaze: tuple[np.ndarray, np.ndarray] | None  # gaze_x, gaze_y; None when still
     pose: np.ndarray | None  # (frames, 3) pitch, yaw, roll; None when still
+    emotions: EmotionTrack | None = None  # the keyframes ``timeline`` was sampled from, when known
+    driven: SpeechMotion | None = None  # what the speech alone drives
 
     def coefficients(self, photo_expression: Mapping[str, float]) -> CoefficientTrack:
         """The coefficients for a photo whose own expression is ``photo_expression``."""
@@ -113,15 +131,48 @@ class Motion:
         return CoefficientTrack(fps=float(self.fps), values=values.astype(np.float32))
 
 
-def animate_motion(timeline: EmotionTimeline, speech: SpeechFrames, style: StyleSettings, *, fps: float) -> Motion:
-    """The photo-independent part of ``animate_timeline`` (see :class:`Motion`)."""
+@dataclass(frozen=True, eq=False)
+class SpeechMotion:
+    """What the speech alone drives for one seed, before any emotion: the speaking
+    activity, the gaze's fixations and the head's sway and nods. An emotion or
+    style edit that keeps the speech and the seed reuses it (a third of the
+    animation's time on the demo). Its arrays are read-only: motions share them.
+    """
+
+    source: object  # the SpeechTrack it was made from, compared by identity; None when not known
+    fps: float
+    seed: int
+    activity: np.ndarray  # (frames,) 0..1
+    gaze: tuple[np.ndarray, np.ndarray]  # gaze_x, gaze_y before the emotions' offset
+    head: np.ndarray  # (frames, 3) degrees before the posture and the amount
+
+    def made_for(self, source: object, fps: float, frame_count: int, seed: int) -> bool:
+        return (source is not None and self.source is source and self.fps == float(fps)
+                and self.activity.shape[0] == frame_count and self.seed == seed)
+
+
+def speech_motion(source: object, speech: SpeechFrames, fps: float, seed: int) -> SpeechMotion:
+    """The :class:`SpeechMotion` of ``speech`` (frames at ``fps``) for ``seed``; ``source``: what it was made from."""
+    activity = speaking_activity(speech, fps)
+    gaze = gaze_tracks(speech.frame_count, fps, seed)
+    head = speech_head_motion(speech, activity, fps, seed)
+    for array in (activity, *gaze, head):
+        array.setflags(write=False)
+    return SpeechMotion(source, float(fps), int(seed), activity, gaze, head)
+
+
+def animate_motion(timeline: EmotionTimeline, speech: SpeechFrames, style: StyleSettings, *, fps: float,
+                   emotions: EmotionTrack | None = None, driven: SpeechMotion | None = None) -> Motion:
+    """The photo-independent part of ``animate_timeline`` (see :class:`Motion`); ``driven``: the
+    speech's motion for ``style.seed`` when already made, ``emotions``: the keyframes sampled."""
     frames = timeline.frame_count
     _check(fps, frames)
     if speech.frame_count != frames:
         raise ValueError(f"speech has {speech.frame_count} frames, emotions {frames}")
     expressiveness = float(style.expressiveness)
-    seed = int(style.seed)
-    activity = speaking_activity(speech, fps)
+    if driven is None:
+        driven = speech_motion(None, speech, fps, int(style.seed))
+    activity = driven.activity
     rate = (
         NATURAL_RATE_PER_MIN
         * max(0.0, float(style.blink_rate))
@@ -130,7 +181,7 @@ def animate_motion(timeline: EmotionTimeline, speech: SpeechFrames, style: Style
     )
     gaze = pose = None
     if not style.still:
-        gaze_x, gaze_y = gaze_tracks(frames, fps, seed)
+        gaze_x, gaze_y = driven.gaze
         gaze_y = gaze_y + timeline.per_emotion_value(dict(EMOTION_GAZE_DOWN), neutral_value=0.0, gain=expressiveness)
         gaze = (gaze_x, gaze_y)
         posture = np.stack(
@@ -142,8 +193,8 @@ def animate_motion(timeline: EmotionTimeline, speech: SpeechFrames, style: Style
             ],
             axis=1,
         )
-        pose = head_pose(speech, activity, posture, fps, seed, float(style.head_motion))
-    return Motion(timeline, speech, style, float(fps), activity, rate, gaze, pose)
+        pose = posed_head(driven.head, posture, float(style.head_motion))
+    return Motion(timeline, speech, style, float(fps), activity, rate, gaze, pose, emotions, driven)
 
 
 def _check(fps: float, frame_count: int) -> None:

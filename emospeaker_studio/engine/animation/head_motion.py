@@ -93,6 +93,11 @@ def head_pose(
     amount: float,
 ) -> np.ndarray:
     """(frames, 3) pitch, yaw, roll in degrees; ``posture`` is the (frames, 3) emotional offset."""
+    return posed_head(speech_head_motion(speech, activity, fps, seed), posture, amount)
+
+
+def speech_head_motion(speech: SpeechFrames, activity: np.ndarray, fps: float, seed: int) -> np.ndarray:
+    """(frames, 3) degrees: the sway and the nods, the part of ``head_pose`` that no emotion changes."""
     frames = activity.shape[0]
     times = np.arange(frames) / fps
     sway_gain = SWAY_SILENT_FRACTION + (1.0 - SWAY_SILENT_FRACTION) * activity
@@ -102,5 +107,9 @@ def head_pose(
     ):
         pose[:, axis] = SWAY_DEGREES[name] * sway_gain * slow_noise(times, seed, stream, low_hz=0.05, high_hz=0.4)
     pose[:, 0] += nod_pitch(vocal_effort(speech, fps), fps)
-    pose += posture
-    return np.clip(pose * float(np.clip(amount, 0.0, 1.0)), -MAX_DEGREES, MAX_DEGREES)
+    return pose
+
+
+def posed_head(speech_motion: np.ndarray, posture: np.ndarray, amount: float) -> np.ndarray:
+    """``speech_head_motion`` with the emotional ``posture`` added, scaled by ``amount`` (0..1) and limited."""
+    return np.clip((speech_motion + posture) * float(np.clip(amount, 0.0, 1.0)), -MAX_DEGREES, MAX_DEGREES)
