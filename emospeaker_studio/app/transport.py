@@ -108,5 +108,19 @@ class TransportBar(QFrame):
         self.set_playing(self._playing)
 
     def set_time(self, seconds: float, duration: float, fps: float) -> None:
-        self.timecode.setText(format_timecode(seconds, fps))
-        self.total.setText("/ " + format_timecode(duration, fps))
+        _set_label_text(self.timecode, format_timecode(seconds, fps))
+        _set_label_text(self.total, "/ " + format_timecode(duration, fps))
+
+
+def _set_label_text(label: QLabel, text: str) -> None:
+    """Show ``text`` in a timecode label at a fixed size, set anew only when the text's length changes.
+
+    A label whose size may change asks its window to lay out again on every
+    new text: 25 layouts of the whole window a second while playing. The
+    timecode font is monospaced, so the same length is the same width.
+    """
+    if len(text) != len(label.text()) or label.minimumWidth() != label.maximumWidth():
+        label.setText(text)
+        label.setFixedSize(label.sizeHint())
+    else:
+        label.setText(text)

@@ -533,3 +533,19 @@ def test_dragging_a_face_point_refits_the_face_live_and_is_one_undo_step(window,
     window.actions_["undo"].trigger()
     assert window.document.project.landmark_offsets == ()
     qtbot.waitUntil(lambda: _frame_green(window) == tint_of(window.document.project), timeout=5000)
+
+
+def test_the_timecode_shows_whole_as_it_grows_past_an_hour(qtbot):
+    from emospeaker_studio.app.theme import DARK
+    from emospeaker_studio.app.transport import TransportBar
+
+    bar = TransportBar(DARK)
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_time(2.0, 70.0, 25.0)
+    short_width = bar.timecode.width()
+    bar.set_time(3725.0, 4000.0, 25.0)  # past an hour: the timecode gains its hours
+    assert bar.timecode.text() == "1:02:05:00"
+    assert bar.timecode.width() > short_width
+    assert bar.timecode.width() >= bar.timecode.sizeHint().width()
+    assert bar.total.width() >= bar.total.sizeHint().width()
