@@ -87,6 +87,10 @@ def classify_path(path: str) -> str:
     return "unknown"
 
 
+#: The longest export status the status bar shows whole (its label keeps this width).
+JOB_LABEL_WIDEST = "Export: Render 99999/99999 · 999.9 fps · ETA 00:00:00"
+
+
 class MainWindow(QMainWindow):
     """Signals: ``exportFinished(str path or "")`` after an export ends (empty when cancelled/failed)."""
 
@@ -217,6 +221,12 @@ class MainWindow(QMainWindow):
         bar.setSizeGripEnabled(False)
         self.status_info = QLabel("")
         self.job_label = QLabel("")
+        # A fixed size: a status-bar label that may change size makes the main window lay
+        # out and repaint its whole centre (~16 ms of GUI thread), and the export's
+        # progress changes this text several times a second.
+        self.job_label.setFixedSize(self.job_label.fontMetrics().horizontalAdvance(JOB_LABEL_WIDEST) + 8,
+                                    self.job_label.sizeHint().height())
+        self.job_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.job_progress = QProgressBar()
         self.job_progress.setFixedWidth(180)
         self.job_progress.setTextVisible(False)
@@ -226,6 +236,8 @@ class MainWindow(QMainWindow):
         for w in (self.job_label, self.job_progress, self.job_cancel):
             w.hide()
             bar.addPermanentWidget(w)
+            # Styled now, not when the first export shows them (a GUI-thread stall then).
+            w.ensurePolished()
         bar.addPermanentWidget(self.status_info)
 
     def _action(self, name: str, text: str, slot: Callable, *, icon_name: Optional[str] = None, checkable: bool = False) -> QAction:
@@ -744,7 +756,7 @@ class MainWindow(QMainWindow):
         job.cancelled.connect(self._on_export_cancelled)
         job.finished.connect(lambda: self._on_export_thread_finished(job))
         self._export_job = job
-        self.job_label.setText(f"Exporting {Path(out_path).name}…")
+        self._set_job_text(f"Exporting {Path(out_path).name}…")
         self.job_progress.setRange(0, 0)
         for w in (self.job_label, self.job_progress, self.job_cancel):
             w.show()
@@ -755,7 +767,7 @@ class MainWindow(QMainWindow):
     def cancel_export(self) -> None:
         if self._export_job is not None:
             self._export_job.cancel()
-            self.job_label.setText("Cancelling…")
+            self._set_job_text("Cancelling…")
 
     def _on_export_progress(self, progress) -> None:
         if progress.total > 0:
@@ -766,7 +778,13 @@ class MainWindow(QMainWindow):
             parts.append(f"{progress.fps:.1f} fps")
         if progress.eta_s is not None:
             parts.append(f"ETA {format_timecode(progress.eta_s, 1).rsplit(':', 1)[0]}")
-        self.job_label.setText("Export: " + " · ".join(parts))
+        self._set_job_text("Export: " + " · ".join(parts))
+
+    def _set_job_text(self, text: str) -> None:
+        """The export's status in its fixed-width label, elided in the middle when longer."""
+        label = self.job_label
+        label.setText(label.fontMetrics().elidedText(text, Qt.ElideMiddle, label.width() - 8))
+        label.setToolTip(text)
 
     def _hide_export_progress(self) -> None:
         for w in (self.job_label, self.job_progress, self.job_cancel):

@@ -549,3 +549,17 @@ def test_the_timecode_shows_whole_as_it_grows_past_an_hour(qtbot):
     assert bar.timecode.width() > short_width
     assert bar.timecode.width() >= bar.timecode.sizeHint().width()
     assert bar.total.width() >= bar.total.sizeHint().width()
+
+
+def test_export_progress_reads_whole_in_a_label_that_keeps_its_size(window):
+    label = window.job_label
+    size = label.size()
+    window._on_export_progress(Progress("render: frames", 120, 352, fps=45.1, eta_s=5.0))
+    assert label.text() == "Export: Render 120/352 · 45.1 fps · ETA 00:05"
+    window._on_export_progress(Progress("render: frames", 35120, 90000, fps=231.7, eta_s=3725.0))
+    assert label.text().startswith("Export: Render 35120/90000 · 231.7 fps · ETA ")
+    assert "…" not in label.text()
+    assert label.size() == size  # a label that changes size would lay the whole window out again
+    window._set_job_text("Exporting " + "a_very_long_file_name_" * 6 + ".mp4…")
+    assert "…" in label.text() and label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    assert label.toolTip().startswith("Exporting a_very_long")
