@@ -40,9 +40,9 @@ class EyeLayer:
     """Per eye: the crop-space box it can occupy, lid vertex ids, rest opening."""
 
     boxes: tuple[tuple[int, int, int, int], ...]
-    upper_ids: tuple[torch.Tensor, ...]
-    lower_ids: tuple[torch.Tensor, ...]
+    measured_ids: torch.Tensor  # _MEASURED, on the device
     rest_opening: tuple[float, ...]
+    rest_gaps: torch.Tensor  # (2,) the rest openings, at least 1e-3
     closed: torch.Tensor  # (1, 4, H, W): lid-skin RGB and the eye-opening mask, crop-sized
     lid_ids: tuple[torch.Tensor, ...]  # each upper lid margin, corner to corner
     lashes: tuple[tuple[float, float, float], ...]  # each upper lid's lash colour
@@ -58,7 +58,7 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
     height, width = crop_rgb.shape[:2]
     cover_sigma = max(0.6, 0.005 * face_height)
     eye_openings, bands = [], []
-    boxes, uppers, lowers, openings = [], [], [], []
+    boxes = []
     for side in ("left", "right"):
         upper, lower = (lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER) if side == "left" else (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)
         polygon = vertices[list(lm.eye_polygon(side)), :2]
@@ -72,9 +72,7 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
         x0, y0 = np.floor(polygon.min(axis=0) - margin).astype(int)
         x1, y1 = np.ceil(polygon.max(axis=0) + margin).astype(int)
         boxes.append((max(0, x0), max(0, y0), min(width, x1), min(height, y1)))
-        uppers.append(torch.tensor(upper[1:-1], device=device))
-        lowers.append(torch.tensor(lower[1:-1], device=device))
-        openings.append(float(_lid_gap(torch.tensor(vertices[None, :, :2]), list(upper[1:-1]), list(lower[1:-1]), list(upper))[0]))
+    openings = _lid_gaps(torch.tensor(vertices[None, list(_MEASURED), :2]))[0].tolist()
     # Everything is worked out in a window around the eyes only (a renderer is built
     # for every step of a key-point drag). The openings, their margins and the
     # closed lid's cover are zero beyond it, cover_sigma's blur included, and every
@@ -117,9 +115,9 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
     closed[3, wy0:wy1, wx0:wx1] = cv2.GaussianBlur(np.maximum(grown.astype(np.float32) / 255.0, band * darker), (0, 0), cover_sigma)
     return EyeLayer(
         boxes=tuple(boxes),
-        upper_ids=tuple(uppers),
-        lower_ids=tuple(lowers),
+        measured_ids=torch.tensor(_MEASURED, device=device),
         rest_opening=tuple(openings),
+        rest_gaps=torch.tensor([max(rest, 1e-3) for rest in openings], dtype=torch.float32, device=device),
         closed=torch.from_numpy(closed).unsqueeze(0).to(device),
         lid_ids=tuple(torch.tensor(ids, device=device) for ids in (lm.EYE_LEFT_UPPER, lm.EYE_RIGHT_UPPER)),
         lashes=tuple(tuple(float(c) for c in colour) for colour in lashes),
@@ -130,18 +128,25 @@ def make_eye_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: floa
     )
 
 
-def _lid_gap(points: torch.Tensor, upper, lower, margin) -> torch.Tensor:
-    """(B,) mean distance between paired upper and lower lid points across the eye.
+def _lid_gaps(points: torch.Tensor) -> torch.Tensor:
+    """(B, 2) mean distance between paired upper and lower lid points across each eye,
+    from the (B, len(_MEASURED), 2) measured points.
 
-    Measured square to the line between the eye's corners (the ends of
-    ``margin``): the paired points do not sit at the same place along the
-    eye, so their full distance stays well above zero when the lids meet.
+    Measured square to the line between the eye's corners: the paired points do
+    not sit at the same place along the eye, so their full distance stays well
+    above zero when the lids meet.
     """
-    corners = points[:, margin[-1]] - points[:, margin[0]]
-    across = torch.stack([-corners[:, 1], corners[:, 0]], dim=-1)
-    across = across / across.norm(dim=-1, keepdim=True).clamp_min(1e-6)
-    gaps = points[:, upper] - points[:, lower]
-    return (gaps * across.unsqueeze(1)).sum(dim=-1).abs().mean(dim=1)
+    batch = points.shape[0]
+    corners = points[:, _AT_CORNERS].reshape(batch, 2, 2, 2)
+    gaps = (points[:, _AT_UPPERS] - points[:, _AT_LOWERS]).view(batch, 2, -1, 2)
+    line = corners[:, :, 1] - corners[:, :, 0]
+    across = line @ _QUARTER_TURN.to(line)  # square to the line: (-y, x)
+    distances = (gaps @ across.unsqueeze(-1)).squeeze(-1).abs().mean(dim=-1)
+    return distances / across.norm(dim=-1).clamp_min(1e-6)
+
+
+# (x, y) @ this = (-y, x): exact, products with 0 and ±1 only.
+_QUARTER_TURN = torch.tensor([[0.0, 1.0], [-1.0, 0.0]])
 
 
 def _paint_closed_lid(skin: np.ndarray, rgb: np.ndarray, luma: np.ndarray, vertices: np.ndarray, side: str, box,
@@ -216,37 +221,60 @@ def _darkest(rgb: np.ndarray, luma: np.ndarray, columns: np.ndarray, start: np.n
 
 
 def composite_eyelids(frames: torch.Tensor, grid: torch.Tensor, moved: torch.Tensor, layer: EyeLayer) -> None:
-    """Cover what is left of each closing eye with lid skin, in place (and crease a frowning brow)."""
-    composite_frown_lines(frames, moved, layer)
-    composite_nose_wrinkles(frames, moved, layer)
-    for box, upper, lower, rest, lid, lash in zip(layer.boxes, layer.upper_ids, layer.lower_ids, layer.rest_opening, layer.lid_ids, layer.lashes):
-        closure = 1 - _lid_gap(moved[..., :2], upper, lower, lid) / max(rest, 1e-3)
-        weight = ((closure - CLOSING_FROM) / (CLOSED_AT - CLOSING_FROM)).clamp(0, 1)
-        if float(weight.max()) <= 0:
-            continue
-        x0, y0, x1, y1 = box
-        if x1 <= x0 or y1 <= y0:
-            continue
-        sampled = sample_region(layer.closed, grid, box)
-        cover = sampled[:, 3:4] * weight.view(-1, 1, 1, 1).to(sampled.dtype)
-        region = frames[:, :3, y0:y1, x0:x1]
-        region = region + (sampled[:, :3] - region) * cover
-        # The closed lid's lashes, along where the upper lid's margin now is.
-        margin = moved[:, lid, :2]
-        order = torch.argsort(margin[..., 0], dim=1)
-        mx, my = margin[..., 0].gather(1, order), margin[..., 1].gather(1, order)
-        xs = torch.arange(x0, x1, device=frames.device, dtype=mx.dtype).expand(mx.shape[0], -1).contiguous()
-        index = torch.searchsorted(mx.contiguous(), xs).clamp(1, mx.shape[1] - 1)
-        xa, xb = mx.gather(1, index - 1), mx.gather(1, index)
-        t = ((xs - xa) / (xb - xa).clamp_min(1e-3)).clamp(0, 1)
-        lid_y = my.gather(1, index - 1) + t * (my.gather(1, index) - my.gather(1, index - 1))
-        ys = torch.arange(y0, y1, device=frames.device, dtype=mx.dtype).view(1, -1, 1)
-        width = max(0.8, 0.006 * layer.face_height)
-        line = torch.exp(-(((ys - lid_y.unsqueeze(1)) / width) ** 2))
-        inside = ((xs > mx[:, :1]) & (xs < mx[:, -1:])).to(line.dtype).unsqueeze(1)
-        strength = LASH_STRENGTH * line * inside * weight.view(-1, 1, 1).to(line.dtype)
-        colour = torch.tensor(lash, dtype=region.dtype, device=frames.device).view(1, 3, 1, 1)
-        frames[:, :3, y0:y1, x0:x1] = region + (colour - region) * strength.unsqueeze(1).to(region.dtype)
+    """Cover what is left of each closing eye with lid skin, in place (and crease a frowning
+    brow or a wrinkled nose)."""
+    points = _measured(moved, layer)
+    frown, wrinkles, closing = _frown_depth(points, layer), _wrinkle_depth(points, layer), _closing(points, layer)
+    # Most frames draw none of these: whether each is drawn is read back in one go
+    # (each read waits for the device, and costs a few microseconds even on the CPU).
+    deepest_frown, deepest_wrinkles, *most_closed = torch.cat([frown.unsqueeze(1), wrinkles.unsqueeze(1), closing], dim=1).amax(dim=0).tolist()
+    if deepest_frown > 0:
+        composite_frown_lines(frames, moved, layer, frown)
+    if deepest_wrinkles > 0:
+        composite_nose_wrinkles(frames, moved, layer, wrinkles)
+    for eye, closed in enumerate(most_closed):
+        if closed > 0:
+            _composite_closed_lid(frames, grid, moved, layer, eye, closing[:, eye])
+
+
+def _measured(moved: torch.Tensor, layer: EyeLayer) -> torch.Tensor:
+    """The points the lids, frown and nose are measured on (B, len(_MEASURED), 2), from
+    (B, V, 3) vertices, in one lookup (each costs the same whatever it fetches)."""
+    return moved.index_select(1, layer.measured_ids)[..., :2]
+
+
+def _closing(points: torch.Tensor, layer: EyeLayer) -> torch.Tensor:
+    """(B, 2) how far each eye's lid skin covers it, 0..1, from the measured points."""
+    closure = 1 - _lid_gaps(points) / layer.rest_gaps
+    return ((closure - CLOSING_FROM) / (CLOSED_AT - CLOSING_FROM)).clamp(0, 1)
+
+
+def _composite_closed_lid(frames: torch.Tensor, grid: torch.Tensor, moved: torch.Tensor, layer: EyeLayer, eye: int,
+                          weight: torch.Tensor) -> None:
+    """Lid skin over eye ``eye`` (0: image-left) of the frames, in proportion to ``weight`` (B,)."""
+    x0, y0, x1, y1 = box = layer.boxes[eye]
+    if x1 <= x0 or y1 <= y0:
+        return
+    sampled = sample_region(layer.closed, grid, box)
+    cover = sampled[:, 3:4] * weight.view(-1, 1, 1, 1).to(sampled.dtype)
+    region = frames[:, :3, y0:y1, x0:x1]
+    region = region + (sampled[:, :3] - region) * cover
+    # The closed lid's lashes, along where the upper lid's margin now is.
+    margin = moved[:, layer.lid_ids[eye], :2]
+    order = torch.argsort(margin[..., 0], dim=1)
+    mx, my = margin[..., 0].gather(1, order), margin[..., 1].gather(1, order)
+    xs = torch.arange(x0, x1, device=frames.device, dtype=mx.dtype).expand(mx.shape[0], -1).contiguous()
+    index = torch.searchsorted(mx.contiguous(), xs).clamp(1, mx.shape[1] - 1)
+    xa, xb = mx.gather(1, index - 1), mx.gather(1, index)
+    t = ((xs - xa) / (xb - xa).clamp_min(1e-3)).clamp(0, 1)
+    lid_y = my.gather(1, index - 1) + t * (my.gather(1, index) - my.gather(1, index - 1))
+    ys = torch.arange(y0, y1, device=frames.device, dtype=mx.dtype).view(1, -1, 1)
+    width = max(0.8, 0.006 * layer.face_height)
+    line = torch.exp(-(((ys - lid_y.unsqueeze(1)) / width) ** 2))
+    inside = ((xs > mx[:, :1]) & (xs < mx[:, -1:])).to(line.dtype).unsqueeze(1)
+    strength = LASH_STRENGTH * line * inside * weight.view(-1, 1, 1).to(line.dtype)
+    colour = torch.tensor(layer.lashes[eye], dtype=region.dtype, device=frames.device).view(1, 3, 1, 1)
+    frames[:, :3, y0:y1, x0:x1] = region + (colour - region) * strength.unsqueeze(1).to(region.dtype)
 
 
 # Inner brow heads (image-left, image-right), and the glabella's bottom and top
@@ -257,23 +285,21 @@ CREASE_FROM = 0.06  # fraction of the brow gap closed before the skin starts to 
 CREASE_FULL = 0.40  # ... and where the creases are at their deepest
 
 
-def composite_frown_lines(frames: torch.Tensor, moved: torch.Tensor, layer: EyeLayer) -> None:
+def composite_frown_lines(frames: torch.Tensor, moved: torch.Tensor, layer: EyeLayer, depth: torch.Tensor | None = None) -> None:
     """Vertical creases between brows drawn together (AU4), in place.
 
     The warp can squeeze the skin between the brows but not fold it; a frown
     reads from the two short vertical furrows that fold there, each a dark
     groove with the bunched skin catching light beside it. Their depth follows
     how far the inner brow heads have come together, so a rest frame (and any
-    frame whose brows do not converge) is left untouched.
+    frame whose brows do not converge) is left untouched. ``depth``: the
+    frames' _frown_depth, where it is known already.
     """
-    if layer.brow_gap <= 1.0:
-        return
-    heads = moved[:, list(_BROW_HEAD), :2]
-    gap = (heads[:, 0] - heads[:, 1]).norm(dim=-1)
-    closed = 1 - gap / layer.brow_gap
-    depth = ((closed - CREASE_FROM) / (CREASE_FULL - CREASE_FROM)).clamp(0, 1)
+    points = _measured(moved, layer)
+    depth = _frown_depth(points, layer) if depth is None else depth
     if float(depth.max()) <= 0:
         return
+    heads, gap = _brow_heads(points)
     bottom, top = moved[:, _GLABELLA[0], :2], moved[:, _GLABELLA[1], :2]
     # From the nose bridge up to a little above the brow heads.
     base = bottom + 0.15 * (top - bottom)
@@ -308,6 +334,21 @@ def composite_frown_lines(frames: torch.Tensor, moved: torch.Tensor, layer: EyeL
     frames[:, :3, y0:y1, x0:x1] = (region * shade.unsqueeze(1)).clamp(0, 255)
 
 
+def _brow_heads(points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The inner brow heads (B, 2, 2) and their distance (B,), from the measured points."""
+    heads = points[:, _AT_BROW_HEADS]
+    return heads, (heads[:, 0] - heads[:, 1]).norm(dim=-1)
+
+
+def _frown_depth(points: torch.Tensor, layer: EyeLayer) -> torch.Tensor:
+    """(B,) how deep the frown lines are, 0..1: how far the inner brow heads have come
+    together, from the measured points."""
+    if layer.brow_gap <= 1.0:
+        return points.new_zeros(points.shape[0])
+    closed = 1 - _brow_heads(points)[1] / layer.brow_gap
+    return ((closed - CREASE_FROM) / (CREASE_FULL - CREASE_FROM)).clamp(0, 1)
+
+
 _EYE_INNER = (133, 362)
 _NOSE_WINGS = (98, 327)
 _CHEEKS = (50, 280)
@@ -337,7 +378,18 @@ def _midpoint(points, ids):
     return (points[..., ids[0], :2] + points[..., ids[1], :2]) / 2
 
 
-def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: EyeLayer) -> None:
+def _wrinkle_depth(points: torch.Tensor, layer: EyeLayer) -> torch.Tensor:
+    """(B,) how deep the nose's wrinkles are, 0..1: how much further its wings have risen
+    towards the inner eye corners than the cheeks beside them, from the measured points."""
+    if layer.nose_rise <= 1.0 or layer.cheek_rise <= 1.0:
+        return points.new_zeros(points.shape[0])
+    eyes, wings, cheeks = points[:, _AT_WRINKLE_PAIRS].reshape(-1, 3, 2, 2).mean(dim=2).unbind(1)
+    rise, cheek_rise = (wings - eyes).norm(dim=-1), (cheeks - eyes).norm(dim=-1)
+    lift = (cheek_rise / layer.cheek_rise) - (rise / layer.nose_rise)
+    return ((lift - WRINKLE_FROM) / (WRINKLE_FULL - WRINKLE_FROM)).clamp(0, 1)
+
+
+def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: EyeLayer, depth: torch.Tensor | None = None) -> None:
     """Wrinkles across the root of a nose pulled up towards the eyes (AU9), in place.
 
     The nose wrinkler lifts the nose wings towards the inner eye corners and
@@ -346,18 +398,15 @@ def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: Ey
     follows how much further the wings have risen than the cheeks beside
     them: a smile's cheek raiser lifts the whole mid-face, nose included,
     and must not wrinkle it; a raised upper lip alone lifts the wings too
-    little to start them.
+    little to start them. ``depth``: the frames' _wrinkle_depth, where it is
+    known already.
     """
-    if layer.nose_rise <= 1.0 or layer.cheek_rise <= 1.0:
+    depth = _wrinkle_depth(_measured(moved, layer), layer) if depth is None else depth
+    if float(depth.max()) <= 0:
         return
     eyes, wings = _midpoint(moved, _EYE_INNER), _midpoint(moved, _NOSE_WINGS)
     span = wings - eyes
     rise = span.norm(dim=-1)
-    cheeks = (_midpoint(moved, _CHEEKS) - eyes).norm(dim=-1)
-    lift = (cheeks / layer.cheek_rise) - (rise / layer.nose_rise)
-    depth = ((lift - WRINKLE_FROM) / (WRINKLE_FULL - WRINKLE_FROM)).clamp(0, 1)
-    if float(depth.max()) <= 0:
-        return
     down = span / rise.clamp_min(1.0).unsqueeze(-1)
     across = torch.stack([-down[:, 1], down[:, 0]], dim=-1)
     half = 0.22 * (moved[:, _EYE_INNER[0], :2] - moved[:, _EYE_INNER[1], :2]).norm(dim=-1)
@@ -384,6 +433,17 @@ def composite_nose_wrinkles(frames: torch.Tensor, moved: torch.Tensor, layer: Ey
     region = frames[:, :3, y0:y1, x0:x1]
     frames[:, :3, y0:y1, x0:x1] = (region * shade.unsqueeze(1)).clamp(0, 255)
 
+
+# The points each frame's lids, frown and nose are measured on: per eye (image-left,
+# then right) the corners, then the upper lids' inner points, the lower lids' paired
+# with them; the inner brow heads; the pairs whose midpoints the nose's wrinkles
+# compare (inner eye corners, nose wings, cheeks). _AT_*: where each group is.
+_LIDS = ((lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER), (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER))
+_GROUPS = (sum(((upper[0], upper[-1]) for upper, _ in _LIDS), ()), sum((upper[1:-1] for upper, _ in _LIDS), ()),
+           sum((lower[1:-1] for _, lower in _LIDS), ()), _BROW_HEAD, _EYE_INNER + _NOSE_WINGS + _CHEEKS)
+_MEASURED = sum(_GROUPS, ())
+_AT_CORNERS, _AT_UPPERS, _AT_LOWERS, _AT_BROW_HEADS, _AT_WRINKLE_PAIRS = (
+    slice(sum(map(len, _GROUPS[:i])), sum(map(len, _GROUPS[: i + 1]))) for i in range(len(_GROUPS)))
 
 # The landmarks make_eye_layer reads. A layer made from the same crop, face height
 # and these points is the same layer: the renderer keeps it when a key-point move
