@@ -308,3 +308,35 @@ def test_keyframe_diamonds_follow_the_track_and_the_selection(window):
     assert image.pixelColor(centre).name() == QColor(EMOTION_COLORS[Emotion.HAPPY]).name()
     window.document.undo_stack.undo()
     assert [d.time for d in window.timeline.editor.diamonds] == [1.0]
+
+
+def test_the_waveform_and_visemes_are_drawn_again_for_a_new_theme_and_a_zoom(window, qtbot):
+    """The two lanes keep their own drawing (see lanes.PictureCachedItem): it must not go stale."""
+    import dataclasses
+
+    from PySide6.QtGui import QColor
+
+    from emospeaker_studio.app.theme import DARK, LIGHT
+
+    timeline = window.timeline
+    qtbot.waitUntil(lambda: timeline.waveform_item.boundingRect().width() > 1.0, timeout=5000)
+
+    def pixels_like(plot, colour: str) -> int:
+        image, target = plot.grab().toImage(), QColor(colour)
+        return sum(
+            1
+            for x in range(0, image.width(), 2)
+            for y in range(0, image.height(), 2)
+            if abs(image.pixelColor(x, y).red() - target.red()) + abs(image.pixelColor(x, y).green() - target.green())
+            + abs(image.pixelColor(x, y).blue() - target.blue()) < 30
+        )
+
+    assert pixels_like(timeline.waveform_plot, DARK.waveform) > 50
+    window.apply_settings(dataclasses.replace(window.settings, theme="light"))
+    assert pixels_like(timeline.waveform_plot, LIGHT.waveform) > 50
+    assert pixels_like(timeline.waveform_plot, DARK.waveform) < 5
+    before = {plot: plot.grab().toImage() for plot in (timeline.waveform_plot, timeline.speech_plot)}
+    start = timeline.speech_item.segments[0][0]
+    timeline.emotion_view.setXRange(start, start + 0.5, padding=0)  # zoomed in on the first viseme
+    for plot, image in before.items():
+        assert plot.grab().toImage() != image, plot

@@ -11,9 +11,8 @@ from typing import Callable, Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap, QTransform
 
 #: Seconds of audio visible at the most zoomed-in level (about 3 frames at 25 fps per 100 px).
 MIN_VISIBLE_SPAN = 0.25
@@ -80,7 +79,54 @@ class LaneViewBox(pg.ViewBox):
         return self.width() / max(1e-9, x1 - x0)
 
 
-class WaveformItem(pg.GraphicsObject):
+class PictureCachedItem(pg.GraphicsObject):
+    """A lane item that draws what the view shows of it once into a pixmap it keeps, then only copies it.
+
+    The playhead passing over a lane repaints a strip of it 25 times a second.
+    Qt's DeviceCoordinateCache kept these drawings in QPixmapCache, which
+    dropped them on its own schedule: about a minute into playback both lanes
+    were drawn again at once, 50 ms of the GUI thread for a 70 s voice.
+    Subclasses draw in device pixels in ``draw`` and call ``redraw`` when their
+    content changes; a zoom, pan or resize draws again by itself.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._picture: Optional[QPixmap] = None
+        self._picture_key: Optional[tuple] = None
+
+    def redraw(self) -> None:
+        self._picture_key = None
+        self.update()
+
+    def draw(self, painter: QPainter, transform, x0: float, x1: float) -> None:
+        """Draw the part between ``x0`` and ``x1`` seconds; ``transform`` maps item to device pixels."""
+        raise NotImplementedError
+
+    def paint(self, painter: QPainter, *args) -> None:
+        view = self.getViewBox()
+        shown = self.viewRect()
+        if view is None or shown is None:
+            return
+        transform = painter.transform()
+        area = transform.mapRect(shown).toAlignedRect()
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        (x0, x1), _ = view.viewRange()
+        key = (area.x(), area.y(), area.width(), area.height(), ratio, x0, x1)
+        if key != self._picture_key or self._picture is None:
+            picture = QPixmap(max(1, round(area.width() * ratio)), max(1, round(area.height() * ratio)))
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.transparent)
+            drawing = QPainter(picture)
+            self.draw(drawing, transform * QTransform.fromTranslate(-area.x(), -area.y()), x0, x1)
+            drawing.end()
+            self._picture, self._picture_key = picture, key
+        painter.resetTransform()
+        painter.drawPixmap(area.topLeft(), self._picture)
+        painter.setTransform(transform)
+
+
+class WaveformItem(PictureCachedItem):
     """The audio as a min/max envelope, drawn as vertical bars at screen resolution."""
 
     def __init__(self, colour: QColor) -> None:
@@ -90,19 +136,17 @@ class WaveformItem(pg.GraphicsObject):
         self._highs = np.zeros(0, np.float32)
         self._rate = 1.0
         self._scale = 1.0
-        # Drawn once per zoom level into a pixmap: the moving playhead then only blits it.
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
     def set_colour(self, colour: QColor) -> None:
         self._colour = QColor(colour)
-        self.update()
+        self.redraw()
 
     def set_peaks(self, lows: np.ndarray, highs: np.ndarray, rate: float) -> None:
         self.prepareGeometryChange()
         self._lows, self._highs, self._rate = np.asarray(lows, np.float32), np.asarray(highs, np.float32), float(rate)
         peak = float(max(np.abs(self._lows).max(initial=0.0), np.abs(self._highs).max(initial=0.0)))
         self._scale = 0.95 / peak if peak > 1e-6 else 1.0  # normalise quiet recordings so they stay visible
-        self.update()
+        self.redraw()
 
     def clear(self) -> None:
         self.set_peaks(np.zeros(0), np.zeros(0), 1.0)
@@ -110,40 +154,29 @@ class WaveformItem(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         return QRectF(0.0, -1.0, max(len(self._lows) / self._rate, 1e-3), 2.0)
 
-    def paint(self, painter: QPainter, *args) -> None:
+    def draw(self, painter: QPainter, transform, x0: float, x1: float) -> None:
         if len(self._lows) == 0:
             return
         view = self.getViewBox()
-        if view is None:
-            return
-        (x0, x1), _ = view.viewRange()
-        transform = painter.transform()
-        painter.resetTransform()
         width_px = max(1, int(view.width()))
         # One column per device pixel: min of lows and max of highs over its bins.
         times = np.linspace(max(0.0, x0), x1, width_px + 1)
         bins = np.clip((times * self._rate).astype(np.int64), 0, len(self._lows))
         valid = bins[1:] > bins[:-1]
         if not valid.any():
-            painter.setTransform(transform)
             return
         starts = bins[:-1][valid]
         lows = np.minimum.reduceat(self._lows, np.minimum(starts, len(self._lows) - 1)) * self._scale
         highs = np.maximum.reduceat(self._highs, np.minimum(starts, len(self._highs) - 1)) * self._scale
-        xs = times[:-1][valid]
+        # Device pixels of every bar at once (the transform is a scale and an offset).
+        xs = times[:-1][valid] * transform.m11() + transform.dx()
+        tops = highs * transform.m22() + transform.dy()
+        bottoms = lows * transform.m22() + transform.dy()
+        bottoms = np.where(np.abs(tops - bottoms) < 1.0, tops + 1.0, bottoms)  # at least a pixel tall
         pen = QPen(self._colour)
         pen.setWidthF(1.0)
         painter.setPen(pen)
-        lines = []
-        for x, lo, hi in zip(xs, lows, highs):
-            top = transform.map(QPointF(x, hi))
-            bottom = transform.map(QPointF(x, lo))
-            if abs(top.y() - bottom.y()) < 1.0:
-                bottom.setY(top.y() + 1.0)
-            lines.append((top, bottom))
-        for top, bottom in lines:
-            painter.drawLine(top, bottom)
-        painter.setTransform(transform)
+        painter.drawLines([QLineF(x, top, x, bottom) for x, top, bottom in zip(xs.tolist(), tops.tolist(), bottoms.tolist())])
 
 
 #: Viseme families and their colours: lip closures and lip/teeth contacts, tongue consonants, vowels.
@@ -154,7 +187,7 @@ VISEME_FAMILY_COLOURS = {
 }
 
 
-class SpeechItem(pg.GraphicsObject):
+class SpeechItem(PictureCachedItem):
     """Viseme segments (runs of the most likely viseme) as labelled blocks coloured by family."""
 
     def __init__(self, text_colour: QColor) -> None:
@@ -164,11 +197,10 @@ class SpeechItem(pg.GraphicsObject):
         self._duration = 1e-3
         self._font = QFont()
         self._font.setPointSizeF(7.5)
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
     def set_text_colour(self, colour: QColor) -> None:
         self._text = QColor(colour)
-        self.update()
+        self.redraw()
 
     def set_speech(self, labels: tuple[str, ...], probs: Optional[np.ndarray], fps: float) -> None:
         """Take per-frame viseme probabilities (frames, len(labels)) and merge runs into segments."""
@@ -176,7 +208,7 @@ class SpeechItem(pg.GraphicsObject):
         self._segments = []
         if probs is None or len(probs) == 0:
             self._duration = 1e-3
-            self.update()
+            self.redraw()
             return
         best = np.asarray(probs).argmax(axis=1)
         change = np.flatnonzero(np.diff(best)) + 1
@@ -187,7 +219,7 @@ class SpeechItem(pg.GraphicsObject):
             if label != "sil":
                 self._segments.append((start / fps, stop / fps, label))
         self._duration = len(best) / fps
-        self.update()
+        self.redraw()
 
     @property
     def segments(self) -> list[tuple[float, float, str]]:
@@ -196,33 +228,32 @@ class SpeechItem(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         return QRectF(0.0, 0.0, self._duration, 1.0)
 
-    def paint(self, painter: QPainter, *args) -> None:
-        view = self.getViewBox()
-        if view is None or not self._segments:
+    def draw(self, painter: QPainter, transform, x0: float, x1: float) -> None:
+        if not self._segments:
             return
-        (x0, x1), _ = view.viewRange()
-        transform = painter.transform()
-        painter.resetTransform()
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setFont(self._font)
         metrics = QFontMetricsF(self._font)
+        looks: dict[str, tuple[QPen, QColor, float]] = {}  # label -> (edge pen, fill, text width)
+        top, bottom = transform.map(QPointF(0.0, 0.86)).y(), transform.map(QPointF(0.0, 0.14)).y()
+        y, height = min(top, bottom), abs(bottom - top)
         for start, stop, label in self._segments:
             if stop < x0 or start > x1:
                 continue
-            colour = QColor(VISEME_FAMILY_COLOURS.get(label, "#9aa4b1"))
-            fill = QColor(colour)
-            fill.setAlpha(80)
-            edge = QColor(colour)
-            edge.setAlpha(190)
-            top_left = transform.map(QPointF(start, 0.86))
-            bottom_right = transform.map(QPointF(stop, 0.14))
-            rect = QRectF(top_left, bottom_right).normalized().adjusted(0.5, 0, -0.5, 0)
-            if rect.width() < 1.0:
-                rect.setWidth(1.0)
-            painter.setPen(QPen(edge, 1.0))
+            look = looks.get(label)
+            if look is None:
+                colour = QColor(VISEME_FAMILY_COLOURS.get(label, "#9aa4b1"))
+                fill, edge = QColor(colour), QColor(colour)
+                fill.setAlpha(80)
+                edge.setAlpha(190)
+                look = looks[label] = (QPen(edge, 1.0), fill, metrics.horizontalAdvance(label))
+            pen, fill, text_width = look
+            left = transform.map(QPointF(start, 0.0)).x() + 0.5
+            right = transform.map(QPointF(stop, 0.0)).x() - 0.5
+            rect = QRectF(left, y, max(1.0, right - left), height)
+            painter.setPen(pen)
             painter.setBrush(fill)
             painter.drawRoundedRect(rect, 3, 3)
-            if rect.width() > metrics.horizontalAdvance(label) + 6:
+            if rect.width() > text_width + 6:
                 painter.setPen(self._text)
                 painter.drawText(rect, Qt.AlignCenter, label)
-        painter.setTransform(transform)
