@@ -523,9 +523,10 @@ class MainWindow(QMainWindow):
         fit = info.fit
         self.preview.set_landmarks(getattr(fit, "landmarks", None))
         count = int(getattr(fit, "face_count", 1) or 1)
-        self.face_combo.clear()
-        for i in range(count):
-            self.face_combo.addItem(f"Face {i + 1}" + (" (largest)" if i == 0 else ""), i)
+        if self.face_combo.count() != count:  # refilled only when it changes: every re-fit reports it
+            self.face_combo.clear()
+            for i in range(count):
+                self.face_combo.addItem(f"Face {i + 1}" + (" (largest)" if i == 0 else ""), i)
         self.face_combo.setCurrentIndex(min(self.document.project.face_index, count - 1))
         self.face_row.setVisible(count > 1)
         self.transport.info.setText(f"{info.size[0]}×{info.size[1]} · {info.fps:g} fps")

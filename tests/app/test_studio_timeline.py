@@ -340,3 +340,23 @@ def test_the_waveform_and_visemes_are_drawn_again_for_a_new_theme_and_a_zoom(win
     timeline.emotion_view.setXRange(start, start + 0.5, padding=0)  # zoomed in on the first viseme
     for plot, image in before.items():
         assert plot.grab().toImage() != image, plot
+
+
+def test_the_same_speech_again_keeps_the_viseme_drawing(window, monkeypatch):
+    """Every preparation (a face re-fit too) reports the speech; drawing a long voice's visemes is slow."""
+    import numpy as np
+
+    item = window.timeline.speech_item
+    labels = ("sil", "PP", "aa")
+    probs = np.zeros((50, 3), np.float32)
+    probs[10:20, 1] = probs[20:30, 2] = 1.0
+    probs[:10, 0] = probs[30:, 0] = 1.0
+    item.set_speech(labels, probs, 25.0)
+    assert item.segments == [(0.4, 0.8, "PP"), (0.8, 1.2, "aa")]
+    drawn = []
+    monkeypatch.setattr(item, "redraw", lambda: drawn.append(1))
+    item.set_speech(labels, probs.copy(), 25.0)  # equal content, another array (as from the preview process)
+    assert drawn == []
+    probs[20:30, 2], probs[20:30, 1] = 0.0, 1.0
+    item.set_speech(labels, probs, 25.0)
+    assert drawn and item.segments == [(0.4, 1.2, "PP")]

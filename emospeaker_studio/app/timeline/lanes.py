@@ -194,6 +194,7 @@ class SpeechItem(PictureCachedItem):
         super().__init__()
         self._text = QColor(text_colour)
         self._segments: list[tuple[float, float, str]] = []
+        self._source: Optional[tuple] = None  # (labels, fps, probabilities) the segments were made from
         self._duration = 1e-3
         self._font = QFont()
         self._font.setPointSizeF(7.5)
@@ -203,7 +204,15 @@ class SpeechItem(PictureCachedItem):
         self.redraw()
 
     def set_speech(self, labels: tuple[str, ...], probs: Optional[np.ndarray], fps: float) -> None:
-        """Take per-frame viseme probabilities (frames, len(labels)) and merge runs into segments."""
+        """Take per-frame viseme probabilities (frames, len(labels)) and merge runs into segments.
+
+        The same speech again (every preparation reports it, a face re-fit too)
+        keeps the drawing: drawing a long voice's visemes takes tens of ms.
+        """
+        source = (tuple(labels), float(fps), None if probs is None else np.array(probs))  # a copy: callers may reuse theirs
+        if _same_speech(source, self._source):
+            return
+        self._source = source
         self.prepareGeometryChange()
         self._segments = []
         if probs is None or len(probs) == 0:
@@ -257,3 +266,12 @@ class SpeechItem(PictureCachedItem):
             if rect.width() > text_width + 6:
                 painter.setPen(self._text)
                 painter.drawText(rect, Qt.AlignCenter, label)
+
+
+def _same_speech(a: Optional[tuple], b: Optional[tuple]) -> bool:
+    """Whether two (labels, fps, probabilities or None) describe the same visemes."""
+    if a is None or b is None or a[:2] != b[:2]:
+        return False
+    if a[2] is None or b[2] is None:
+        return a[2] is None and b[2] is None
+    return bool(np.array_equal(a[2], b[2]))
