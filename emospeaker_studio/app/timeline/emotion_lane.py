@@ -36,7 +36,7 @@ from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.core.keyframes import EmotionTrack
 from emospeaker_studio.engine.animation.emotion_matrix import EMOTION_INDEX
-from emospeaker_studio.engine.animation.emotion_timeline import changed_samples, sample_emotion_times
+from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline, resample_emotion_times, sample_emotion_times
 
 HIT_RADIUS_PX = 9.0
 SNAP_RADIUS_PX = 7.0
@@ -57,26 +57,20 @@ class _Drag:
 
 @dataclass(frozen=True)
 class _SampledCurves:
-    """The lane's curve samples: each emotion's amount (weight x intensity) at ``times``."""
+    """The lane's curve samples: ``track``'s blend at ``times`` (seconds)."""
 
     track: EmotionTrack
-    times: np.ndarray  # seconds
-    amounts: np.ndarray  # (len(times), len(EMOTION_INDEX))
+    times: np.ndarray
+    timeline: EmotionTimeline
 
     @staticmethod
-    def resample(previous: Optional["_SampledCurves"], track: EmotionTrack, times: np.ndarray) -> np.ndarray:
-        """The amounts for ``track`` at ``times``, computed again only where ``previous`` does not hold them
-        (an edit changes the samples between the neighbours of what it changed). The engine's
-        sampler gives every sample the render's blend; sampling them all took most of an edit's redraw.
-        """
+    def of(previous: Optional["_SampledCurves"], track: EmotionTrack, times: np.ndarray) -> "_SampledCurves":
+        """``track`` sampled at ``times`` with the engine's sampler (the render's blend), again only
+        where ``previous`` does not hold the samples: sampling them all took most of an edit's redraw."""
         if previous is None or not np.array_equal(previous.times, times):
-            return sample_emotion_times(track, times).amounts()
-        changed = changed_samples(previous.track, track, times)
-        if not changed.any():
-            return previous.amounts
-        amounts = previous.amounts.copy()
-        amounts[changed] = sample_emotion_times(track, times[changed]).amounts()
-        return amounts
+            return _SampledCurves(track, times, sample_emotion_times(track, times))
+        return _SampledCurves(track, times, resample_emotion_times(track, times, before=previous.track,
+                                                                   sampled=previous.timeline))
 
 
 class EmotionViewBox(LaneViewBox):
@@ -227,8 +221,8 @@ class EmotionLaneEditor(QObject):
         track = self.document.project.emotions
         end = max(self._duration, (track.keyframes[-1].time + 1.0) if track else 0.0)
         times = np.linspace(0.0, end, max(2, int(end * CURVE_SAMPLES_PER_SECOND) + 1))
-        amounts = _SampledCurves.resample(self._sampled, track, times)
-        self._sampled = _SampledCurves(track, times, amounts)
+        self._sampled = _SampledCurves.of(self._sampled, track, times)
+        amounts = self._sampled.timeline.amounts()
         present = {kf.emotion for kf in track}
         for emotion, area in self._areas.items():
             if emotion in present:

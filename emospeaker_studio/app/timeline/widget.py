@@ -2,8 +2,8 @@
 
 Lanes top to bottom: the timecode ruler (with the loop range), the audio
 waveform, the speech (viseme segments) and the emotion lane. The playhead is a
-line through all of them (an overlay, see playhead.py). The widget only shows state and reports intents
-(seek, scrub); the main window owns playback.
+line through all of them (an overlay, see playhead.py). The widget only shows
+state and reports intents (seek, scrub); the main window owns playback.
 """
 
 from __future__ import annotations
