@@ -18,7 +18,8 @@ opens wide). The rules that keep both readable:
   and cross each other.
 * The photo's own lip gap: in silence the mouth rests as photographed (a
   zero jaw coefficient). While talking the speech jaw opening J is absolute
-  (the gap is J x 0.35 face heights, engine/controls.py), so with the photo
+  (the gap is J x SPEECH_JAW_RANGE x 0.35 face heights, engine/controls.py:
+  at most the opening of a loud vowel), so with the photo
   already open by P the coefficient is ``activity * (J - P) / (1 - P)``:
   negative where speech wants the mouth more closed than the photo (the
   renderer's jaw basis is linear between the photo's gap and 0.35 face
@@ -41,6 +42,16 @@ from emospeaker_studio.engine.controls import FACE_CONTROLS
 
 _INDEX = {name: i for i, name in enumerate(FACE_CONTROLS)}
 
+# The absolute jaw_open (a fraction of the control's 0.35 face heights) that the
+# speech's fullest opening reaches: about 0.12 face heights between the lips, the
+# most a person opens for a loud, open vowel. Speech at 1 on the full control
+# range would be a shout (0.35 face heights), and every emotion would turn into
+# the same huge dark mouth on open vowels.
+SPEECH_JAW_RANGE = 0.36
+# The widest absolute jaw_open while talking, an emotion's dropped jaw (surprise)
+# included: about 0.19 face heights between the lips.
+MAX_TALKING_JAW = 0.55
+
 
 @dataclass(frozen=True)
 class ArticulationStyle:
@@ -49,6 +60,7 @@ class ArticulationStyle:
     jaw_gain: float = 1.0  # multiplies the speech jaw opening
     jaw_cap: float = 1.0  # the widest the jaw opens for speech
     round_gain: float = 1.0  # multiplies lip rounding (oo, w)
+    spread_gain: float = 1.0  # multiplies the speech's lip spread (ee)
     spread_add: float = 0.0  # extra lip spread while voiced (talking through a smile)
     tension: float = 0.0  # AU23 lip tightening while voiced (tense, thin lips)
 
@@ -57,19 +69,21 @@ NEUTRAL_STYLE = ArticulationStyle()
 
 ARTICULATION_STYLES: Mapping[Emotion, ArticulationStyle] = {
     Emotion.NEUTRAL: NEUTRAL_STYLE,
-    # Smiling lips resist rounding and stay spread.
+    # Smiling lips resist rounding and stay spread; the cheeks stay up (AU6 is
+    # not touched by speech).
     Emotion.HAPPY: ArticulationStyle(round_gain=0.7, spread_add=0.3),
-    # Low energy: small jaw, lazy lips.
-    Emotion.SAD: ArticulationStyle(jaw_gain=0.6, jaw_cap=0.45, round_gain=0.8),
+    # Low energy: small jaw, lazy lips that barely spread, so the corners stay
+    # down and the lips close to each other instead of baring the teeth.
+    Emotion.SAD: ArticulationStyle(jaw_gain=0.6, jaw_cap=0.45, round_gain=0.8, spread_gain=0.35),
     # Clenched: the jaw barely opens, lips thin and tense.
-    Emotion.ANGRY: ArticulationStyle(jaw_gain=0.75, jaw_cap=0.45, tension=0.45, spread_add=0.1),
-    # Big, open articulation.
-    Emotion.SURPRISED: ArticulationStyle(jaw_gain=1.3, round_gain=1.1),
+    Emotion.ANGRY: ArticulationStyle(jaw_gain=0.7, jaw_cap=0.45, tension=0.45, spread_gain=0.7),
+    # Big, open articulation: the jaw drops further, the lips round freely.
+    Emotion.SURPRISED: ArticulationStyle(jaw_gain=1.3, round_gain=1.1, spread_gain=0.7),
     # Stretched lips (AU20 carries on while talking), a slightly bigger jaw.
     Emotion.FEARFUL: ArticulationStyle(jaw_gain=1.05, spread_add=0.2, tension=0.1),
-    # Reluctant mouth.
-    Emotion.DISGUSTED: ArticulationStyle(jaw_gain=0.85, round_gain=0.8, spread_add=0.1),
-    Emotion.CONTEMPTUOUS: ArticulationStyle(jaw_gain=0.85, round_gain=0.9),
+    # Reluctant mouth: a small jaw under the raised upper lip, little rounding.
+    Emotion.DISGUSTED: ArticulationStyle(jaw_gain=0.7, jaw_cap=0.6, round_gain=0.7, spread_gain=0.8),
+    Emotion.CONTEMPTUOUS: ArticulationStyle(jaw_gain=0.8, round_gain=0.9, spread_gain=0.8),
 }
 
 # Emotion units that part the lips; a closure overrides them.
@@ -114,11 +128,11 @@ def combine_speech(
     press = closure_strength(speech, lipsync_strength)
     photo_jaw = float(photo_expression.get("jaw_open", 0.0))
 
-    jaw = np.minimum(speech.jaw_open * gain * style["jaw_gain"], style["jaw_cap"])
+    jaw = np.minimum(speech.jaw_open * gain * style["jaw_gain"], style["jaw_cap"]) * SPEECH_JAW_RANGE
     rounding = np.clip(speech.lip_round * gain * style["round_gain"], 0.0, 1.0)
     # Extra spread only on unrounded sounds: a smile does not fight an "oo".
     spread_extra = style["spread_add"] * speech.voiced * (1.0 - rounding)
-    spread = np.clip(speech.lip_spread * gain + spread_extra, 0.0, 1.0)
+    spread = np.clip(speech.lip_spread * gain * style["spread_gain"] + spread_extra, 0.0, 1.0)
     tension = style["tension"] * speech.voiced * min(1.0, gain)
 
     # Closures win over the emotion's parted lips; the emotion's dropped jaw
@@ -131,8 +145,10 @@ def combine_speech(
 
     talking = activity * min(1.0, gain)
     out[:, _INDEX["jaw_open"]] += (1.0 - press) * talking * relative_jaw(jaw, photo_jaw)
-    # The mouth opens no wider than the control's full range.
-    out[:, _INDEX["jaw_open"]] = np.minimum(out[:, _INDEX["jaw_open"]], 1.0)
+    # An emotion's dropped jaw and the speech's together open no wider than a
+    # jaw does while talking (a photo already open wider keeps its own gap).
+    widest = max(float(relative_jaw(MAX_TALKING_JAW, photo_jaw)), 0.0)
+    out[:, _INDEX["jaw_open"]] = np.minimum(out[:, _INDEX["jaw_open"]], widest)
     out[:, _INDEX["lip_round"]] += rounding
     out[:, _INDEX["lip_spread"]] += spread
     out[:, _INDEX["lip_press"]] = np.maximum(out[:, _INDEX["lip_press"]], press)

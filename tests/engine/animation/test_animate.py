@@ -9,6 +9,7 @@ from animation_fakes import FPS, blend, silent_speech, talking_speech
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.project import StyleSettings
 from emospeaker_studio.engine.animation import animate_timeline
+from emospeaker_studio.engine.animation.articulation import SPEECH_JAW_RANGE
 from emospeaker_studio.engine.animation.blinks import HELD_CLOSURE
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
 from emospeaker_studio.engine.animation.photo_relative import relaxation
@@ -87,14 +88,15 @@ def test_the_photo_lip_gap_rests_in_silence_and_follows_speech_while_talking():
     jaw = np.zeros(frames)
     voiced = np.zeros(frames)
     jaw[40:50], voiced[40:50] = 0.05, 1.0  # nearly closed sound
-    jaw[50:60], voiced[50:60] = 0.5, 1.0  # wide vowel
+    jaw[50:60], voiced[50:60] = 1.0, 1.0  # wide vowel
     z = np.zeros(frames)
     track = run(speech=SpeechFrames(jaw, z, z, z, voiced), photo={"jaw_open": 0.2})
     coefficient = track.column("jaw_open")
     assert np.all(coefficient[:20] == 0.0) and np.all(coefficient[-20:] == 0.0)
-    # The gap is absolute while talking; the control spans 1 - 0.2 from the photo's gap.
-    assert coefficient[45] == pytest.approx((0.05 - 0.2) / 0.8, abs=1e-6)  # more closed than the photo
-    assert coefficient[55] == pytest.approx((0.5 - 0.2) / 0.8, abs=1e-6)
+    # The gap is absolute while talking (speech's widest is SPEECH_JAW_RANGE of the
+    # control); the control spans 1 - 0.2 from the photo's gap.
+    assert coefficient[45] == pytest.approx((0.05 * SPEECH_JAW_RANGE - 0.2) / 0.8, abs=1e-6)  # more closed than the photo
+    assert coefficient[55] == pytest.approx((SPEECH_JAW_RANGE - 0.2) / 0.8, abs=1e-6)
 
 
 def test_a_closure_on_a_parted_photo_is_closed_once_not_twice():
@@ -124,7 +126,7 @@ def test_a_smile_while_talking_keeps_the_corners_up_and_opens_the_jaw():
     talking = run(Emotion.HAPPY, 1.0, speech=speech)
     silent = run(Emotion.HAPPY, 1.0, frames=200)
     np.testing.assert_allclose(talking.column("AU12"), silent.column("AU12"))
-    assert talking.column("jaw_open").max() > 0.4
+    assert talking.column("jaw_open").max() > 0.4 * SPEECH_JAW_RANGE
 
 
 def test_blinks_at_a_natural_rate_reaching_full_closure():
