@@ -20,7 +20,7 @@ from emospeaker_studio.core.project import StyleSettings
 from emospeaker_studio.engine.animation.articulation import combine_speech
 from emospeaker_studio.engine.animation.blinks import EMOTION_RATE, NATURAL_RATE_PER_MIN, TALKING_RATE_GAIN, blink_track
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline, resample_emotion_times, sample_emotion_track
-from emospeaker_studio.engine.animation.gaze import EMOTION_GAZE_DOWN, gaze_tracks
+from emospeaker_studio.engine.animation.gaze import EMOTION_GAZE_DOWN, EMOTION_GAZE_WANDER, gaze_tracks
 from emospeaker_studio.engine.animation.head_motion import EMOTION_POSTURE, posed_head, speech_head_motion
 from emospeaker_studio.engine.animation.photo_relative import relative_expression
 from emospeaker_studio.engine.animation.speech_frames import SpeechFrames, speaking_activity, speech_frames
@@ -181,7 +181,8 @@ def animate_motion(timeline: EmotionTimeline, speech: SpeechFrames, style: Style
     )
     gaze = pose = None
     if not style.still:
-        gaze_x, gaze_y = driven.gaze
+        wander = timeline.per_emotion_value(dict(EMOTION_GAZE_WANDER), neutral_value=1.0, gain=expressiveness)
+        gaze_x, gaze_y = (axis * wander for axis in driven.gaze)
         gaze_y = gaze_y + timeline.per_emotion_value(dict(EMOTION_GAZE_DOWN), neutral_value=0.0, gain=expressiveness)
         gaze = (gaze_x, gaze_y)
         posture = np.stack(

@@ -2,7 +2,8 @@
 
 Fixations last about 0.4-3 s; about half of them return to the camera, the
 others land a little off it (a few percent of the eye's width). Saccades
-take ~40 ms. A sad face looks down.
+take ~40 ms. A sad face looks down; an angry or surprised one stares, a
+fearful one's eyes dart.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ SACCADE_S = 0.04
 DRIFT_AMPLITUDE = 0.015
 # Downward gaze (positive y) at full strength of each emotion.
 EMOTION_GAZE_DOWN: Mapping[Emotion, float] = {Emotion.SAD: 0.2}
+# How far the gaze wanders from the camera at full strength, relative to
+# neutral: anger and surprise hold a fixed stare, fear's eyes dart.
+EMOTION_GAZE_WANDER: Mapping[Emotion, float] = {
+    Emotion.ANGRY: 0.25,
+    Emotion.SURPRISED: 0.5,
+    Emotion.FEARFUL: 1.5,
+    Emotion.SAD: 1.2,
+}
 
 
 def gaze_tracks(frame_count: int, fps: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,8 +4,8 @@ A stressed syllable is a local peak of vocal effort (voicing times jaw
 opening) that stands out from its neighbourhood; the head dips on it and
 comes back over ~0.4 s, a little ahead of the sound. Between nods the head
 sways slowly (seeded noise under 0.4 Hz), more while talking. The emotion
-sets a posture: sad hangs the head, surprise pulls it back, anger pushes it
-forward and down. All of it scales with ``head_motion`` (0..1) and stays
+sets a posture: sad hangs the head, surprise and fear pull it back, anger
+lowers the chin, disgust turns away, contempt lifts the chin and tilts. All of it scales with ``head_motion`` (0..1) and stays
 within MAX_DEGREES. Angles in degrees, signs as in engine/controls.py.
 """
 
@@ -28,14 +28,15 @@ STRESS_RADIUS_S = 0.25  # a stress is the highest effort within this radius
 STRESS_MIN_PROMINENCE = 0.12  # above the lowest effort within the radius
 SWAY_DEGREES = {"pitch": 0.8, "yaw": 2.0, "roll": 1.0}
 SWAY_SILENT_FRACTION = 0.5  # sway while silent, relative to while talking
-# (pitch, yaw, roll) posture at full strength; pitch positive = down.
+# (pitch, yaw, roll) posture at full strength, before the head-motion amount
+# scales it; pitch positive = down, yaw positive = to the image's right.
 EMOTION_POSTURE: Mapping[Emotion, tuple[float, float, float]] = {
-    Emotion.SAD: (5.0, 0.0, 0.0),
-    Emotion.SURPRISED: (-3.0, 0.0, 0.0),
-    Emotion.ANGRY: (2.5, 0.0, 0.0),
-    Emotion.FEARFUL: (-1.5, 0.0, 0.0),
-    Emotion.DISGUSTED: (-1.0, 0.0, 1.5),  # pulls back and away
-    Emotion.CONTEMPTUOUS: (-2.0, 0.0, -2.0),  # chin up, head tilted
+    Emotion.SAD: (6.0, 0.0, 1.0),  # the head hangs, a little to one side
+    Emotion.SURPRISED: (-4.0, 0.0, 0.0),  # pulled back
+    Emotion.ANGRY: (3.5, 0.0, 0.0),  # chin down, glaring from under the brows
+    Emotion.FEARFUL: (-3.0, 1.5, 0.0),  # pulled back and a little away
+    Emotion.DISGUSTED: (-1.0, 4.0, 1.5),  # turned away from what disgusts
+    Emotion.CONTEMPTUOUS: (-2.5, -1.5, -3.0),  # chin up, head tilted
 }
 
 
