@@ -9,8 +9,9 @@ photo, which therefore never moves.
 
 Per batch: field = coefficients @ dense bases (+ the head's rotation of each
 grid point, fading out around the face) → Newton-inverted on the grid →
-upsampled → one grid_sample of the crop → lids and mouth composited where
-they changed → the crop pasted into copies of the photo.
+upsampled → one grid_sample of the crop → a smiling photo's folds flattened
+as far as its smile is relaxed (render/relief.py) → lids and mouth
+composited where they changed → the crop pasted into copies of the photo.
 
 Frames larger than the photo draw the crop at the photo's own scale (all the
 steps above) and upsample only the finished crop to the frame's, bicubic like
@@ -42,6 +43,7 @@ from emospeaker_studio.engine.face.rig import LINEAR_CONTROLS, FaceRig, build_ri
 from emospeaker_studio.engine.render.eyes import EYE_LAYER_POINTS, composite_eyelids, make_eye_layer
 from emospeaker_studio.engine.render.mouth import MOUTH_LAYER_POINTS, composite_mouth, make_mouth_layer
 from emospeaker_studio.engine.render.raster import barycentric_on_grid
+from emospeaker_studio.engine.render.relief import RELIEF_POINTS, composite_relief, make_relief_layer, relaxed_share
 from emospeaker_studio.engine.render.warp import invert_field
 from emospeaker_studio.engine.reuse import Parts
 
@@ -206,6 +208,10 @@ class Renderer:
             crop_pixels[..., :3], vertices, inner_upper, inner_lower, self._face_height, self._texture))
         self._eyes = parts.get("eyes", (crop, vertices[list(EYE_LAYER_POINTS)], self._face_height), lambda: make_eye_layer(
             crop_pixels[..., :3], vertices, self._face_height, dev))
+        smile = max(0.0, float(fit.photo_expression.get("AU12", 0.0)))
+        self._relief = parts.get("relief", (crop, vertices[list(RELIEF_POINTS)], self._face_height, smile), lambda: make_relief_layer(
+            crop_pixels[..., :3], vertices, self._face_height, smile, dev))
+        self._smile_column = CONTROL_INDEX["AU12"]
         parts.forget_earlier()
         # Full-resolution buffers, one set per batch rendering at the same time (export
         # renders on several threads), kept across calls and exports: fresh ones would
@@ -245,6 +251,8 @@ class Renderer:
                 values = torch.minimum(torch.maximum(values, self._lowest), self._highest)
                 coarse, moved, strength = self._coarse_grids(values)
                 crops, grid = self._warp(coarse, space)
+                if self._relief is not None:
+                    composite_relief(crops, grid, relaxed_share(values[:, self._smile_column], self._relief), self._relief)
                 composite_eyelids(crops, grid, moved, self._eyes)
                 lips = moved.index_select(1, self._inner_lips)[..., :2].view(moved.shape[0], 2, -1, 2)
                 composite_mouth(crops, grid, lips, strength, self._mouth)
