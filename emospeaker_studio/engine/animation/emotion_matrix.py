@@ -81,8 +81,11 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         "AU01": (0.0, 0.35, 0.60, 0.80, 0.95),
         "AU02": (0.0, 0.35, 0.60, 0.80, 0.95),
         "AU05": (0.0, 0.15, 0.40, 0.60, 0.80),
-        # The dropped jaw (AU26) is the sign of strong surprise.
+        # The dropped jaw (AU26) is the sign of strong surprise; the lips hang
+        # slack around it in an oval (a little rounding), not pulled wide,
+        # which with teeth showing would read as a laugh.
         "jaw_open": (0.0, 0.0, 0.0, 0.20, 0.40),
+        "lip_round": (0.0, 0.0, 0.0, 0.15, 0.30),
     },
     Emotion.FEARFUL: {
         # Raised and drawn-together brows (AU1 + AU2 + AU4), wide eyes (AU5).
@@ -98,6 +101,9 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         # reads as a grimace or a grin.
         "AU07": (0.0, 0.0, 0.0, 0.20, 0.35),
         "jaw_open": (0.0, 0.0, 0.04, 0.10, 0.20),
+        # The stretched corners go back and a little down (fear's mouth is a
+        # tense, horizontal line): without it the wide mouth reads as a grin.
+        "AU15": (0.0, 0.05, 0.12, 0.18, 0.22),
     },
     Emotion.ANGRY: {
         # Brows down and together (AU4) lead; the lids tighten into a glare
@@ -129,7 +135,7 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         # Corners down (AU15), kept secondary so the mouth's downward pull
         # does not mask the nose and upper lip rising; most of it by 0.5, so
         # a sneer on a smiling photo stops smiling at moderate intensity.
-        "AU15": (0.0, 0.13, 0.33, 0.38, 0.45),
+        "AU15": (0.0, 0.16, 0.40, 0.42, 0.45),
         # Lower lip pushed down (AU16) and lower lids pushed up (AU7) join
         # at high intensity; AU16 stays small, or the open mouth reads as a grin.
         "AU16": (0.0, 0.0, 0.0, 0.10, 0.20),
