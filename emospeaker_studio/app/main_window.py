@@ -56,6 +56,7 @@ from emospeaker_studio.app.workers import ExportJob, ExportRequest, RenderWorker
 from emospeaker_studio.core.edits import SetAudio, SetFaceIndex, SetLandmarkOffsets, SetOutput, SetPortrait
 from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.core.project import Project
+from emospeaker_studio.engine.face.limits import expression_limits
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self._shown_time_frame = -1
         self._playback_audio = None  # the voice decoded for playback (engine PlaybackAudio), by path
         self._shuttle_message = ""
+        self._portrait_notes: tuple[str, ...] = ()  # what the portrait shows weakly, once said
 
         self._build_central()
         # Built before the panels: Qt calls a signal's slots in the order they
@@ -529,8 +531,20 @@ class MainWindow(QMainWindow):
                 self.face_combo.addItem(f"Face {i + 1}" + (" (largest)" if i == 0 else ""), i)
         self.face_combo.setCurrentIndex(min(self.document.project.face_index, count - 1))
         self.face_row.setVisible(count > 1)
+        self._tell_portrait_limits(fit)
         self.transport.info.setText(f"{info.size[0]}×{info.size[1]} · {info.fps:g} fps")
         self._on_time(self.clock.position)
+
+    def _tell_portrait_limits(self, fit) -> None:
+        """Say once, as soon as the face is fitted, what this portrait will show weakly (closed eyes, ...)."""
+        landmarks = getattr(fit, "landmarks", None)
+        notes = () if landmarks is None else expression_limits(landmarks, fit.face_height)
+        if notes == self._portrait_notes:
+            return  # every re-fit reports the face again; a notice already given stays given
+        self._portrait_notes = notes
+        if notes:
+            text = "; ".join(notes)
+            self.show_info(f"{text[0].upper()}{text[1:]}.")
 
     def _on_overlay_toggled(self, on: bool) -> None:
         self.preview.set_show_overlay(on)

@@ -160,13 +160,18 @@ class PreparedRender:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """One-line remarks a user should see (the render still goes ahead), e.g. several faces."""
+        """One-line remarks a user should see (the render still goes ahead): several faces,
+        and what this face will show weakly (engine/face/limits.py)."""
+        from emospeaker_studio.engine.face.limits import expression_limits
+
         fit = self._stages.fit
+        notes = []
         if getattr(fit, "face_count", 1) > 1:
             which = "the largest" if fit.face_index == 0 else f"face {fit.face_index}"
-            return (f"{fit.face_count} faces found in the portrait; animating {which} "
-                    "(choose another with --face-index or in the face editor)",)
-        return ()
+            notes.append(f"{fit.face_count} faces found in the portrait; animating {which} "
+                         "(choose another with --face-index or in the face editor)")
+        notes.extend(expression_limits(fit.landmarks, fit.face_height))
+        return tuple(notes)
 
     @property
     def batch_size(self) -> int:

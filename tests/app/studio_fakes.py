@@ -42,6 +42,8 @@ class FakeBackend:
         self.rendered: list[int] = []
         self.hold_at: int | None = None
         self.face_count = 1
+        self.landmarks = None  # (478, 3) the fit reports, when a test needs a real face's
+        self.face_height = 200.0
         self.gate = threading.Event()
         self.reached = threading.Event()
         self.prepare_gate: threading.Event | None = None
@@ -61,7 +63,8 @@ class FakeBackend:
         probs[:, 0] = 1
         probs[frames // 4 : frames // 2, VISEMES.index("aa")] = 2
         speech = SpeechTrack(project.output.fps, probs, {})
-        fit = SimpleNamespace(landmarks=None, face_count=self.face_count, face_index=project.face_index)
+        fit = SimpleNamespace(landmarks=self.landmarks, face_height=self.face_height, face_count=self.face_count,
+                              face_index=project.face_index)
         return SimpleNamespace(frame_count=frames, fps=project.output.fps, size=self.size, speech=speech, fit=fit, project=project,
                                tint=tint_of(project))
 

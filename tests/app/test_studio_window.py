@@ -6,12 +6,13 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from emospeaker_studio.core.edits import AddKeyframe, SetAudio, SetPortrait
+from emospeaker_studio.core.edits import AddKeyframe, SetAudio, SetLandmarkOffsets, SetPortrait
 from emospeaker_studio.core.keyframes import EmotionTrack, Keyframe
 from emospeaker_studio.core.project import Project
 from emospeaker_studio.engine.jobs import Progress
@@ -263,6 +264,30 @@ def test_several_faces_offer_a_choice(make_window, fake_backend, media, qtbot):
     assert window.face_combo.count() == 3
     window.face_combo.activated.emit(2)
     assert window.document.project.face_index == 2
+
+
+def test_a_portrait_with_closed_eyes_is_said_once_as_soon_as_it_is_fitted(make_window, fake_backend, media, qtbot):
+    from emospeaker_studio.engine.face import landmarks as lm
+
+    # An open-eyed face of the right size, then its lids shut.
+    points = np.zeros((478, 3), np.float32)
+    for upper, lower, x0 in ((lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER, 20.0), (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER, 60.0)):
+        points[list(upper), 0] = points[list(lower), 0] = np.linspace(x0, x0 + 30.0, len(upper))
+        points[list(upper), 1], points[list(lower), 1] = 50.0, 51.0
+    points[lm.CHEEK_RIGHT, 0] = 100.0
+    fake_backend.landmarks = points
+    window = make_window(fake_backend)
+    portrait, audio = media
+    window.document.push(SetPortrait(str(portrait)))
+    window.document.push(SetAudio(str(audio)))
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert "eyes are closed" in window.banner.message
+    # A re-fit of the same face (a key-point move) does not say it again.
+    window.banner.hide()
+    window.document.push(SetLandmarkOffsets(((lm.CHIN, 1.0, 0.0),)))
+    qtbot.waitUntil(lambda: fake_backend.prepare_calls >= 2, timeout=5000)
+    qtbot.wait(200)
+    assert not window.banner.isVisible()
 
 
 def test_preferences_are_applied_and_saved(window, qtbot):
