@@ -10,8 +10,8 @@ photo, which therefore never moves.
 Per batch: field = coefficients @ dense bases (+ the head's rotation of each
 grid point, fading out around the face) → Newton-inverted on the grid →
 upsampled → one grid_sample of the crop → a smiling photo's folds flattened
-as far as its smile is relaxed (render/relief.py) → lids and mouth
-composited where they changed → the crop pasted into copies of the photo.
+as far as its smile is relaxed (render/relief.py) → lids, creases of
+raised brows (render/forehead.py) and mouth composited where they changed → the crop pasted into copies of the photo.
 
 Frames larger than the photo draw the crop at the photo's own scale (all the
 steps above) and upsample only the finished crop to the frame's, bicubic like
@@ -41,6 +41,7 @@ from emospeaker_studio.engine.face.fit import FaceFit
 from emospeaker_studio.engine.face.portrait import Portrait
 from emospeaker_studio.engine.face.rig import LINEAR_CONTROLS, FaceRig, build_rig
 from emospeaker_studio.engine.render.eyes import EYE_LAYER_POINTS, composite_eyelids, make_eye_layer
+from emospeaker_studio.engine.render.forehead import FOREHEAD_POINTS, composite_forehead_lines, make_forehead_layer
 from emospeaker_studio.engine.render.mouth import MOUTH_LAYER_POINTS, composite_mouth, make_mouth_layer
 from emospeaker_studio.engine.render.raster import barycentric_on_grid
 from emospeaker_studio.engine.render.relief import RELIEF_POINTS, composite_relief, make_relief_layer, relaxed_share
@@ -212,6 +213,8 @@ class Renderer:
         self._relief = parts.get("relief", (crop, vertices[list(RELIEF_POINTS)], self._face_height, smile), lambda: make_relief_layer(
             crop_pixels[..., :3], vertices, self._face_height, smile, dev))
         self._smile_column = CONTROL_INDEX["AU12"]
+        self._forehead = parts.get("forehead", (crop, vertices[list(FOREHEAD_POINTS)], self._face_height), lambda: make_forehead_layer(
+            crop_pixels[..., :3], vertices, self._face_height, dev))
         parts.forget_earlier()
         # Full-resolution buffers, one set per batch rendering at the same time (export
         # renders on several threads), kept across calls and exports: fresh ones would
@@ -254,6 +257,8 @@ class Renderer:
                 if self._relief is not None:
                     composite_relief(crops, grid, relaxed_share(values[:, self._smile_column], self._relief), self._relief)
                 composite_eyelids(crops, grid, moved, self._eyes)
+                if self._forehead is not None:
+                    composite_forehead_lines(crops, grid, moved, self._forehead)
                 lips = moved.index_select(1, self._inner_lips)[..., :2].view(moved.shape[0], 2, -1, 2)
                 composite_mouth(crops, grid, lips, strength, self._mouth)
                 if not self._upscale:
