@@ -88,22 +88,24 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         "lip_round": (0.0, 0.0, 0.0, 0.15, 0.30),
     },
     Emotion.FEARFUL: {
-        # Raised and drawn-together brows (AU1 + AU2 + AU4), wide eyes (AU5).
-        "AU01": (0.0, 0.40, 0.75, 0.82, 0.90),
-        "AU02": (0.0, 0.25, 0.52, 0.56, 0.60),
-        "AU04": (0.0, 0.08, 0.18, 0.27, 0.35),
-        "AU05": (0.0, 0.35, 0.70, 0.78, 0.85),
-        # Lips stretched sideways (AU20): fear's mouth, present from the start.
+        # Raised and drawn-together brows (AU1 + AU2 + AU4), eyes as wide as
+        # they open (AU5): the upper face is what tells fear, and the part that
+        # stays readable while talking.
+        "AU01": (0.0, 0.45, 0.80, 0.90, 1.00),
+        "AU02": (0.0, 0.35, 0.70, 0.80, 0.90),
+        "AU04": (0.0, 0.10, 0.20, 0.25, 0.30),
+        "AU05": (0.0, 0.45, 0.85, 0.95, 1.00),
+        # Lips stretched sideways (AU20), present from the start; the jaw drops
+        # and the lower lip is pulled down (AU25/26 + AU16) from moderate fear
+        # on: an open, dark, horizontal mouth. Lips stretched over closed teeth
+        # read as a grin.
         "AU20": (0.0, 0.35, 0.68, 0.74, 0.80),
-        # Tense lower lids (AU7) for intense fear, and the lips parting as the
-        # jaw drops a little (AU25/26) from moderate fear on: a small opening,
-        # whose teeth the renderer keeps in shadow; a wide one with lit teeth
-        # reads as a grimace or a grin.
-        "AU07": (0.0, 0.0, 0.0, 0.20, 0.35),
-        "jaw_open": (0.0, 0.0, 0.04, 0.10, 0.20),
-        # The stretched corners go back and a little down (fear's mouth is a
-        # tense, horizontal line): without it the wide mouth reads as a grin.
-        "AU15": (0.0, 0.05, 0.12, 0.18, 0.22),
+        "jaw_open": (0.0, 0.06, 0.18, 0.27, 0.35),
+        "AU16": (0.0, 0.10, 0.25, 0.35, 0.45),
+        # Tense lower lids (AU7) for intense fear; the stretched corners go back
+        # and a little down (AU15), not up.
+        "AU07": (0.0, 0.0, 0.0, 0.10, 0.20),
+        "AU15": (0.0, 0.06, 0.16, 0.19, 0.22),
     },
     Emotion.ANGRY: {
         # Brows down and together (AU4) lead; the lids tighten into a glare

@@ -334,10 +334,10 @@ class BasisSpec:
         return self.solve(moves, still=still, radius=0.3)
 
     def _au01(self):
-        return self._brows(-0.05, -0.022, -0.006)
+        return self._brows(-0.075, -0.033, -0.009)
 
     def _au02(self):
-        return self._brows(-0.006, -0.03, -0.05)
+        return self._brows(-0.009, -0.045, -0.075)
 
     def _au04(self):
         # Corrugator and depressor pull the inner brows well down and together
@@ -379,7 +379,7 @@ class BasisSpec:
         return self.solve(moves, still=still, radius=radius)
 
     def _au05(self):
-        return self._lids(-0.35, 0.0, radius=0.1)
+        return self._lids(-0.6, 0.0, radius=0.1)
 
     def _au06(self):
         return self._lids(0.0, 0.25, radius=0.2, cheek=0.02)
