@@ -49,8 +49,8 @@ _INDEX = {name: i for i, name in enumerate(FACE_CONTROLS)}
 # the same huge dark mouth on open vowels.
 SPEECH_JAW_RANGE = 0.36
 # The widest absolute jaw_open while talking, an emotion's dropped jaw (surprise)
-# included: about 0.19 face heights between the lips.
-MAX_TALKING_JAW = 0.55
+# included: about 0.21 face heights between the lips.
+MAX_TALKING_JAW = 0.6
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class ArticulationStyle:
     spread_gain: float = 1.0  # multiplies the speech's lip spread (ee)
     spread_add: float = 0.0  # extra lip spread while voiced (talking through a smile)
     tension: float = 0.0  # AU23 lip tightening while voiced (tense, thin lips)
+    jaw_hold: float = 0.5  # how much of the emotion's own dropped jaw stays while talking
 
 
 NEUTRAL_STYLE = ArticulationStyle()
@@ -77,10 +78,12 @@ ARTICULATION_STYLES: Mapping[Emotion, ArticulationStyle] = {
     Emotion.SAD: ArticulationStyle(jaw_gain=0.6, jaw_cap=0.45, round_gain=0.8, spread_gain=0.35),
     # Clenched: the jaw barely opens, lips thin and tense.
     Emotion.ANGRY: ArticulationStyle(jaw_gain=0.7, jaw_cap=0.45, tension=0.45, spread_gain=0.7),
-    # Big, open articulation: the jaw drops further, the lips round freely.
-    Emotion.SURPRISED: ArticulationStyle(jaw_gain=1.3, round_gain=1.1, spread_gain=0.7),
-    # Stretched lips (AU20 carries on while talking), a slightly bigger jaw.
-    Emotion.FEARFUL: ArticulationStyle(jaw_gain=1.05, spread_add=0.2, tension=0.1),
+    # Big, open articulation: the jaw drops further, the lips round freely, and
+    # the dropped jaw of surprise stays between the syllables.
+    Emotion.SURPRISED: ArticulationStyle(jaw_gain=1.3, round_gain=1.1, spread_gain=0.7, jaw_hold=0.85),
+    # Stretched lips (AU20 carries on while talking), a slightly bigger jaw
+    # that stays open between the syllables.
+    Emotion.FEARFUL: ArticulationStyle(jaw_gain=1.05, spread_add=0.2, tension=0.1, jaw_hold=0.7),
     # Reluctant mouth: a small jaw under the raised upper lip, little rounding.
     Emotion.DISGUSTED: ArticulationStyle(jaw_gain=0.7, jaw_cap=0.6, round_gain=0.7, spread_gain=0.8),
     Emotion.CONTEMPTUOUS: ArticulationStyle(jaw_gain=0.8, round_gain=0.9, spread_gain=0.8),
@@ -136,10 +139,11 @@ def combine_speech(
     tension = style["tension"] * speech.voiced * min(1.0, gain)
 
     # Closures win over the emotion's parted lips; the emotion's dropped jaw
-    # also yields half-way to the speech jaw while talking.
+    # also yields to the speech jaw while talking (half-way, unless the
+    # emotion holds it: surprise talks through a dropped jaw).
     for name in LIP_PARTING_UNITS:
         out[:, _INDEX[name]] *= 1.0 - press
-    out[:, _INDEX["jaw_open"]] *= 1.0 - 0.5 * activity
+    out[:, _INDEX["jaw_open"]] *= 1.0 - (1.0 - style["jaw_hold"]) * activity
     for name in LIP_PRESSING_UNITS:
         out[:, _INDEX[name]] *= 1.0 - activity * min(1.0, gain)
 

@@ -9,7 +9,7 @@ from animation_fakes import FPS, blend, silent_speech, talking_speech
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.project import StyleSettings
 from emospeaker_studio.engine.animation import animate_timeline
-from emospeaker_studio.engine.animation.articulation import SPEECH_JAW_RANGE
+from emospeaker_studio.engine.animation.articulation import MAX_TALKING_JAW, SPEECH_JAW_RANGE
 from emospeaker_studio.engine.animation.blinks import HELD_CLOSURE
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
 from emospeaker_studio.engine.animation.photo_relative import relaxation
@@ -301,3 +301,30 @@ def test_one_motion_finishes_for_any_photo_as_the_whole_animation_does():
     for photo in (SMILING_PHOTO, {}, {"AU15": 0.4, "jaw_open": 0.1}, SMILING_PHOTO):
         whole = animate_timeline(timeline, speech, style, photo, fps=FPS)
         np.testing.assert_array_equal(motion.coefficients(photo).values, whole.values)
+
+
+@pytest.mark.parametrize("photo_jaw", [0.0, 0.2])
+@pytest.mark.parametrize("emotion", list(Emotion))
+def test_no_emotion_opens_a_talking_jaw_wider_than_a_jaw_opens(emotion, photo_jaw):
+    frames = 60
+    loud = SpeechFrames(np.ones(frames), np.zeros(frames), np.zeros(frames), np.zeros(frames), np.ones(frames))
+    track = run(emotion, 1.0, speech=loud, photo={"jaw_open": photo_jaw}, expressiveness=1.5, lipsync_strength=1.5)
+    opening = photo_jaw + track.column("jaw_open") * (1.0 - photo_jaw)  # absolute, 0..1 of 0.35 face heights
+    assert opening.max() <= MAX_TALKING_JAW + 1e-6
+
+
+def test_the_emotion_shapes_how_wide_the_speech_opens():
+    speech = talking_speech(200)
+    widest = {e: run(e, 1.0, speech=speech).column("jaw_open").max() for e in (Emotion.SAD, Emotion.NEUTRAL, Emotion.SURPRISED)}
+    assert widest[Emotion.SAD] < 0.75 * widest[Emotion.NEUTRAL] < widest[Emotion.SURPRISED]
+    spread = {e: run(e, 1.0, speech=speech).column("lip_spread").max() for e in (Emotion.SAD, Emotion.NEUTRAL)}
+    assert spread[Emotion.SAD] < 0.5 * spread[Emotion.NEUTRAL]  # a sad mouth does not bare the teeth on 'ee'
+
+
+def test_surprise_talks_through_its_dropped_jaw():
+    speech = talking_speech(200)
+    between = (speech.voiced > 0) & (speech.jaw_open < 0.1)  # the ends of each syllable
+    surprised = run(Emotion.SURPRISED, 1.0, speech=speech).column("jaw_open")
+    silent = run(Emotion.SURPRISED, 1.0, frames=200).column("jaw_open")
+    assert between.sum() > 10
+    assert surprised[between].min() >= 0.75 * silent.max()
