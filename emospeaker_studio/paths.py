@@ -27,6 +27,11 @@ def _shipped(folder: str) -> Path:
     return _SOURCE_ROOT / folder
 
 
+def source_checkout() -> Path | None:
+    """The repository this package runs from, when it runs from a clone (it has benchmarks/); else None."""
+    return _SOURCE_ROOT if (_SOURCE_ROOT / "benchmarks").is_dir() else None
+
+
 def resources_dir() -> Path:
     return _shipped("resources")
 

@@ -178,3 +178,19 @@ def test_analyze_on_cuda_without_a_gpu_is_exit_2(capsys, tmp_path: Path) -> None
     assert code == 2
     assert_one_error_line(err, "CUDA")
     assert not (tmp_path / "speech.json").exists()
+
+
+@pytest.mark.parametrize(("kind", "split", "allowed"), [("--emotions", "test", "held-out"), ("--speech", "tune", "dev")])
+def test_bench_refuses_a_split_of_the_other_benchmark(capsys, kind, split, allowed):
+    code, out, err = run_cli(capsys, "bench", kind, "--split", split)
+    assert code == 2 and out == ""
+    assert_one_error_line(err, f"--split {split}", allowed)
+
+
+def test_bench_emotions_outside_a_source_checkout_says_where_it_runs(capsys, monkeypatch):
+    from emospeaker_studio import paths
+
+    monkeypatch.setattr(paths, "source_checkout", lambda: None)
+    code, out, err = run_cli(capsys, "bench", "--emotions")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "source checkout", "clone the repository")
