@@ -108,13 +108,13 @@ def test_neutral_silent_first_frame_is_the_portrait(clips):
 
 
 def test_emotion_edit_reanimates_without_refitting_or_reanalysing(prepared_speech, clips):
-    happy = EmotionTrack((Keyframe.new(0.0, "happy", 1.0),))
-    edited = prepared_speech.with_project(prepared_speech.project.with_(emotions=happy))
+    sad = EmotionTrack((Keyframe.new(0.0, "sad", 1.0),))
+    edited = prepared_speech.with_project(prepared_speech.project.with_(emotions=sad))
     assert edited.fit is prepared_speech.fit
     assert edited.speech is prepared_speech.speech
     assert edited.renderer is prepared_speech.renderer
-    au12 = edited.coefficients.column("AU12")
-    assert np.all(au12 > prepared_speech.coefficients.column("AU12") + 0.1)  # lip corners up
+    au15 = edited.coefficients.column("AU15")
+    assert np.all(au15 > prepared_speech.coefficients.column("AU15") + 0.1)  # lip corners down
     # A new audio file re-analyses the speech but keeps the face.
     other = edited.with_project(edited.project.with_(audio=str(clips["silence"])))
     assert other.fit is prepared_speech.fit and other.speech is not prepared_speech.speech

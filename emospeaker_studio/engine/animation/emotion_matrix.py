@@ -130,7 +130,7 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     Emotion.DISGUSTED: {
         # Nose wrinkled (AU9) and upper lip raised (AU10): the sneer.
         "AU09": (0.0, 0.35, 0.60, 0.80, 0.95),
-        "AU10": (0.0, 0.20, 0.35, 0.50, 0.60),
+        "AU10": (0.0, 0.20, 0.38, 0.50, 0.60),
         # Brows pulled down (AU4) as AU9 drags them: what tells disgust's
         # bared teeth from fear's raised-brow grimace.
         "AU04": (0.0, 0.10, 0.25, 0.40, 0.50),
@@ -180,9 +180,12 @@ PROTOTYPE_MASK: np.ndarray = EMOTION_MATRIX[:, -1, :] > 0.0
 PROTOTYPE_MASK.setflags(write=False)
 
 # ... except units that belong to the same display without being in the
-# table: a photo's lopsided smile (AU12R) is still a smile, so happy keeps it.
+# table: a photo's lopsided smile (AU12R) is still a smile, so happy keeps it;
+# the lower lids a smile raises (AU6) are part of anger's narrowed glare, so
+# anger keeps them rather than opening the eyes it is narrowing.
 KEPT_FROM_PHOTO: Mapping[Emotion, frozenset[str]] = {
     Emotion.HAPPY: frozenset({"AU12R"}),
+    Emotion.ANGRY: frozenset({"AU06"}),
 }
 # Emotions whose display has the lips together. On a photo with parted lips
 # (a toothy smile) they close the photo's gap in proportion to their

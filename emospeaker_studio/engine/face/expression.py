@@ -23,8 +23,19 @@ _NEUTRAL_INNER_BROW = 0.070  # inner brow above the iris line
 _NEUTRAL_OUTER_BROW = 0.060
 _NEUTRAL_BROW_SEPARATION = 0.30  # inner brow ends apart / outer eye corner distance
 # Lip corners this far above where the lips meet (face heights) count fully in
-# the smile estimate; a broad, toothy smile's corners reach about that.
+# the smile measure; a broad, toothy smile's corners reach about that.
 _FULL_CORNER_LIFT = 0.06
+# What the smile measure reads on a face the rig moved by AU12 = 1 (measured on
+# four near-neutral bench faces rendered that way and fitted again: 0.47, 0.49,
+# 0.54, and 0.23 on a pouting one). Dividing by it puts the photo's smile on the
+# rig's own scale, so relaxing it (a coefficient of -AU12) takes away as much
+# smile as the photo has: read raw, a broad smile was relaxed only halfway and
+# a smiling photo made sad kept smiling.
+_SMILE_READING_AT_FULL_AU12 = 0.5
+# The strongest photo smile on the rig's scale (the renderer's coefficient limit).
+_LARGEST_SMILE = 1.5
+# How much a smile raises the cheeks (AU6) on the rig's scale.
+_CHEEKS_PER_SMILE = 0.6
 
 
 def face_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -61,7 +72,7 @@ def estimate_photo_expression(points: np.ndarray) -> dict[str, float]:
     left_lift = seam_y - p[lm.MOUTH_CORNER_LEFT, 1]
 
     smile = 0.6 * (mouth_width - _NEUTRAL_MOUTH_WIDTH_PER_EYES) / 0.2 + 0.4 * corner_lift / _FULL_CORNER_LIFT
-    au12 = float(np.clip(_dead_zone(smile, 0.05), -1.0, 1.0))
+    au12 = float(np.clip(_dead_zone(smile, 0.05) / _SMILE_READING_AT_FULL_AU12, -1.0, _LARGEST_SMILE))
     asymmetry = _dead_zone((right_lift - left_lift) / 0.03, 0.15)
     au12r = float(np.clip(asymmetry, 0.0, 1.0))
     au15 = float(np.clip(_dead_zone(-corner_lift / 0.03, 0.2), 0.0, 1.0))
@@ -72,7 +83,10 @@ def estimate_photo_expression(points: np.ndarray) -> dict[str, float]:
 
     opening = (eye_opening(lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER) + eye_opening(lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)) / 2
     narrowing = _dead_zone((_NEUTRAL_EYE_OPENING - opening) / 0.1, 0.1)
-    au06 = float(np.clip(0.5 * max(au12, 0.0) + 0.5 * narrowing, 0.0, 1.0))
+    # The cheeks rise with the smile. Narrow eyes alone are not a cheek raise:
+    # hooded or narrow lids are the eye's own shape, and relaxing them as if
+    # they were would round every such face's eyes.
+    au06 = float(np.clip(_CHEEKS_PER_SMILE * max(au12, 0.0), 0.0, 1.0))
     au05 = float(np.clip(_dead_zone(-narrowing, 0.2), 0.0, 1.0))
 
     iris_y = (p[lm.IRIS_LEFT_CENTER, 1] + p[lm.IRIS_RIGHT_CENTER, 1]) / 2

@@ -25,7 +25,7 @@ from emospeaker_studio.engine.face.portrait import Portrait
 FIT_LONG_SIDE = 960  # the copy the mesh sees; MediaPipe works at 192-256 px inside anyway
 MIN_FACE_PX = 96  # forehead-to-chin height in the portrait below which a face is too small
 MAX_FACES = 6
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the photo's smile on the rig's scale (face/expression.py)
 _CUT_OFF_TOLERANCE = 0.03  # fraction of face height a landmark may lie outside the photo
 
 

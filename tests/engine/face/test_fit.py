@@ -51,6 +51,24 @@ def test_closed_lips_read_as_closed(tmp_path):
     assert fit.photo_expression["jaw_open"] < 0.05
 
 
+def test_the_photo_smile_is_read_on_the_rigs_own_scale(tmp_path):
+    """A near-neutral face the rig smiles with AU12 = 1 reads about 1 when fitted again, so
+    relaxing a photo's smile by its reading takes all of it away; narrow eyes alone are no cheek raise."""
+    from emospeaker_studio.engine.controls import CONTROL_INDEX, CONTROL_NAMES
+    from emospeaker_studio.engine.face.expression import estimate_photo_expression
+    from emospeaker_studio.engine.face.fit import detect_faces
+    from emospeaker_studio.engine.render.renderer import Renderer
+
+    portrait = load_portrait(write_png(tmp_path / "hopper.png", hopper_rgb()))
+    fit = fit_face(portrait, cache=False)
+    assert fit.photo_expression["AU12"] < 0.2 and fit.photo_expression["AU06"] < 0.2
+    row = np.zeros((1, len(CONTROL_NAMES)), np.float32)
+    row[0, CONTROL_INDEX["AU12"]] = 1.0
+    smiled = Renderer(portrait, fit, height=portrait.rgb.shape[0], device="cpu").render(row)[0]
+    reading = estimate_photo_expression(detect_faces(np.ascontiguousarray(smiled))[0])["AU12"]
+    assert 0.7 < reading - fit.photo_expression["AU12"] < 1.3
+
+
 def test_large_photo_is_fitted_in_full_resolution_pixels(tmp_path, astronaut_fit):
     big = cv2.resize(astronaut_rgb(), (2048, 2048), interpolation=cv2.INTER_CUBIC)
     fit = fit_face(load_portrait(write_png(tmp_path / "big.png", big)), cache=False)
