@@ -10,7 +10,8 @@ photo, which therefore never moves.
 Per batch: field = coefficients @ dense bases (+ the head's rotation of each
 grid point, fading out around the face) → Newton-inverted on the grid →
 upsampled → one grid_sample of the crop → a smiling photo's folds flattened
-as far as its smile is relaxed (render/relief.py) → lids, creases of
+as far as its smile is relaxed (render/relief.py), its lip opening painted
+shut as far as the lips close (render/closed_lips.py) → lids, creases of
 raised brows (render/forehead.py) and mouth composited where they changed → the crop pasted into copies of the photo.
 
 Frames larger than the photo draw the crop at the photo's own scale (all the
@@ -40,6 +41,7 @@ from emospeaker_studio.engine.face import landmarks as lm
 from emospeaker_studio.engine.face.fit import FaceFit
 from emospeaker_studio.engine.face.portrait import Portrait
 from emospeaker_studio.engine.face.rig import LINEAR_CONTROLS, FaceRig, build_rig
+from emospeaker_studio.engine.render.closed_lips import CLOSED_LIPS_POINTS, composite_closed_lips, make_closed_lips_layer
 from emospeaker_studio.engine.render.eyes import EYE_LAYER_POINTS, composite_eyelids, make_eye_layer
 from emospeaker_studio.engine.render.forehead import FOREHEAD_POINTS, composite_forehead_lines, make_forehead_layer
 from emospeaker_studio.engine.render.mouth import MOUTH_LAYER_POINTS, composite_mouth, make_mouth_layer
@@ -213,6 +215,9 @@ class Renderer:
         self._relief = parts.get("relief", (crop, vertices[list(RELIEF_POINTS)], self._face_height, smile), lambda: make_relief_layer(
             crop_pixels[..., :3], vertices, self._face_height, smile, dev))
         self._smile_column = CONTROL_INDEX["AU12"]
+        self._closed_lips = parts.get("closed lips", (crop, vertices[list(CLOSED_LIPS_POINTS)], self._face_height),
+                                      lambda: make_closed_lips_layer(crop_pixels[..., :3], vertices, self._face_height, dev))
+        self._press_column = CONTROL_INDEX["lip_press"]
         self._forehead = parts.get("forehead", (crop, vertices[list(FOREHEAD_POINTS)], self._face_height), lambda: make_forehead_layer(
             crop_pixels[..., :3], vertices, self._face_height, dev))
         parts.forget_earlier()
@@ -256,6 +261,8 @@ class Renderer:
                 crops, grid = self._warp(coarse, space)
                 if self._relief is not None:
                     composite_relief(crops, grid, relaxed_share(values[:, self._smile_column], self._relief), self._relief)
+                if self._closed_lips is not None:
+                    composite_closed_lips(crops, grid, values[:, self._press_column], self._closed_lips)
                 composite_eyelids(crops, grid, moved, self._eyes)
                 if self._forehead is not None:
                     composite_forehead_lines(crops, grid, moved, self._forehead)
