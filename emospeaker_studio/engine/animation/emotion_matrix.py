@@ -22,8 +22,11 @@ near-neutral face, glasses hiding the brows, an emotion at half intensity
 has to be named by a viewer, not just noticed. The recruitment above keeps
 strong emotions distinct all the same.
 
-Values are absolute activations on the controls' scale (1 = the strongest
-version a face makes of the unit; see ``engine/controls.py``). How they are
+Values are absolute activations on the controls' scale (1 = a strong version
+of the unit; see ``engine/controls.py``). The core units keep growing past 1
+up to full intensity, the apex of a posed expression: a table that flattens
+at the top makes its last intensity steps invisible (the fine-grained claim
+is that every one of at least 15 levels is a distinct face). How they are
 made relative to the photo's own expression is ``photo_relative.py``'s job.
 """
 
@@ -40,6 +43,9 @@ from emospeaker_studio.engine.controls import FACE_CONTROLS
 # The intensities at which the table gives activations.
 INTENSITY_LEVELS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 
+# The largest activation a table row or expressiveness may ask of a unit (the
+# renderer's coefficient limit).
+MAX_ACTIVATION = 1.5
 # An action unit counts as "recruited" (visibly in play) above this activation.
 ACTIVE_THRESHOLD = 0.05
 
@@ -54,17 +60,17 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     Emotion.HAPPY: {
         # AU12 is the smile itself and leads at every level; full happiness
         # is the broadest smile the face makes.
-        "AU12": (0.0, 0.35, 0.60, 0.80, 1.00),
+        "AU12": (0.0, 0.35, 0.60, 0.85, 1.10),
         # AU6 (cheeks up, eyes narrowing from below) makes it a felt,
         # Duchenne smile; it joins a little after the corners.
-        "AU06": (0.0, 0.10, 0.35, 0.55, 0.70),
+        "AU06": (0.0, 0.10, 0.35, 0.60, 0.80),
         # A broad smile parts the lips (AU25) and drops the jaw slightly.
         "jaw_open": (0.0, 0.0, 0.0, 0.06, 0.14),
     },
     Emotion.SAD: {
         # Inner brows up (AU1) with the brows drawn together (AU4): the
         # oblique "sad brow", the most reliable sign of sadness, so it leads.
-        "AU01": (0.0, 0.45, 0.70, 0.85, 0.95),
+        "AU01": (0.0, 0.45, 0.70, 0.85, 1.00),
         # (AU4's basis pulls the inner brows down hard; more than this would
         # cancel AU1's lift and flatten the oblique brow.)
         "AU04": (0.0, 0.08, 0.18, 0.28, 0.38),
@@ -74,13 +80,13 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         "AU15": (0.0, 0.30, 0.60, 0.68, 0.75),
         # Chin raiser pushes the lower lip up into a pout, keeping the lips
         # together as the corners drop.
-        "AU17": (0.0, 0.0, 0.20, 0.40, 0.60),
+        "AU17": (0.0, 0.0, 0.20, 0.45, 0.70),
     },
     Emotion.SURPRISED: {
         # Whole brow raised (AU1 + AU2) and upper lids up (AU5).
-        "AU01": (0.0, 0.35, 0.60, 0.80, 0.95),
-        "AU02": (0.0, 0.35, 0.60, 0.80, 0.95),
-        "AU05": (0.0, 0.15, 0.40, 0.60, 0.80),
+        "AU01": (0.0, 0.33, 0.58, 0.80, 1.00),
+        "AU02": (0.0, 0.33, 0.58, 0.80, 1.00),
+        "AU05": (0.0, 0.15, 0.40, 0.65, 0.90),
         # The dropped jaw (AU26) is the sign of strong surprise; the lips hang
         # slack around it in an oval (a little rounding), not pulled wide,
         # which with teeth showing would read as a laugh.
@@ -94,7 +100,7 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         "AU01": (0.0, 0.45, 0.80, 0.90, 1.00),
         "AU02": (0.0, 0.35, 0.70, 0.80, 0.90),
         "AU04": (0.0, 0.10, 0.20, 0.25, 0.30),
-        "AU05": (0.0, 0.45, 0.85, 0.95, 1.00),
+        "AU05": (0.0, 0.45, 0.85, 1.00, 1.15),
         # Lips stretched sideways (AU20), present from the start; the jaw drops
         # and the lower lip is pulled down (AU25/26 + AU16) from moderate fear
         # on: an open, dark, horizontal mouth. Lips stretched over closed teeth
@@ -110,9 +116,9 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     Emotion.ANGRY: {
         # Brows down and together (AU4) lead; the lids tighten into a glare
         # (AU7) and the lips thin (AU23) and press together (AU24).
-        "AU04": (0.0, 0.48, 0.86, 0.90, 0.94),
-        "AU07": (0.0, 0.35, 0.70, 0.76, 0.82),
-        "AU23": (0.0, 0.30, 0.56, 0.58, 0.60),
+        "AU04": (0.0, 0.48, 0.86, 1.00, 1.15),
+        "AU07": (0.0, 0.35, 0.70, 0.82, 0.95),
+        "AU23": (0.0, 0.30, 0.56, 0.65, 0.75),
         "AU24": (0.0, 0.20, 0.52, 0.62, 0.70),
         # An upper-lid raise (AU5) for the staring eyes, so the lowered brows
         # and tight lower lids glare instead of squinting; much more reads as
@@ -129,8 +135,8 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     },
     Emotion.DISGUSTED: {
         # Nose wrinkled (AU9) and upper lip raised (AU10): the sneer.
-        "AU09": (0.0, 0.35, 0.60, 0.80, 0.95),
-        "AU10": (0.0, 0.20, 0.38, 0.50, 0.60),
+        "AU09": (0.0, 0.35, 0.60, 0.85, 1.10),
+        "AU10": (0.0, 0.20, 0.38, 0.55, 0.70),
         # Brows pulled down (AU4) as AU9 drags them: what tells disgust's
         # bared teeth from fear's raised-brow grimace.
         "AU04": (0.0, 0.10, 0.25, 0.40, 0.50),
@@ -146,10 +152,10 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
     Emotion.CONTEMPTUOUS: {
         # Contempt is the one asymmetric prototype: one corner pulled up
         # (AU12R) and tightened inward (AU14R).
-        "AU12R": (0.0, 0.48, 0.85, 0.95, 1.00),
-        "AU14R": (0.0, 0.35, 0.65, 0.78, 0.90),
+        "AU12R": (0.0, 0.48, 0.82, 1.00, 1.20),
+        "AU14R": (0.0, 0.35, 0.62, 0.80, 1.00),
         # Strong contempt adds a slight bilateral dimple tightening (AU14).
-        "AU14": (0.0, 0.0, 0.0, 0.10, 0.20),
+        "AU14": (0.0, 0.0, 0.05, 0.15, 0.30),
     },
 }
 
@@ -165,8 +171,8 @@ def _build_matrix() -> np.ndarray:
         for control, row in rows.items():
             if len(row) != len(INTENSITY_LEVELS):
                 raise ValueError(f"{emotion.value}/{control}: {len(row)} levels, need {len(INTENSITY_LEVELS)}")
-            if row[0] != 0.0 or any(b < a for a, b in zip(row, row[1:])):
-                raise ValueError(f"{emotion.value}/{control} must start at 0 and never decrease")
+            if row[0] != 0.0 or any(b < a for a, b in zip(row, row[1:])) or row[-1] > MAX_ACTIVATION:
+                raise ValueError(f"{emotion.value}/{control} must start at 0, never decrease and stay within {MAX_ACTIVATION}")
             matrix[EMOTION_INDEX[emotion], :, _CONTROL_INDEX[control]] = row
     return matrix
 

@@ -37,7 +37,7 @@ teeth go with the smile, on the same curve, and are gone by intensity 0.5.
 While talking, speech takes the lips over again.
 
 ``expressiveness`` (0..1.5) scales intensity before the lookup; past
-intensity 1 it scales the full-intensity vector, clipped to 1.
+intensity 1 it scales the full-intensity vector, clipped to MAX_ACTIVATION.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ import numpy as np
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.engine.animation.emotion_matrix import (
     CLOSED_LIPS_MASK,
+    MAX_ACTIVATION,
     EMOTION_INDEX,
     KEEP_MASK,
     PROTOTYPE_MASK,
@@ -101,7 +102,7 @@ def effective_activations(emotion_ids: np.ndarray, intensities: np.ndarray, expr
     """Absolute activations (N, FACE_CONTROLS) with expressiveness applied."""
     scaled = np.asarray(intensities, np.float64) * max(0.0, float(expressiveness))
     vectors = emotion_vectors(emotion_ids, np.minimum(scaled, 1.0))
-    return np.minimum(vectors * np.maximum(scaled, 1.0)[:, None], 1.0)
+    return np.minimum(vectors * np.maximum(scaled, 1.0)[:, None], MAX_ACTIVATION)
 
 
 def relative_expression(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from emospeaker_studio.core.emotions import Emotion
-from emospeaker_studio.engine.animation.emotion_matrix import emotion_vector
+from emospeaker_studio.engine.animation.emotion_matrix import MAX_ACTIVATION, emotion_vector
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
 from emospeaker_studio.engine.animation.photo_relative import LIPS_CLOSED_AT, RELAXED_AT, relative_expression, relaxation
 from emospeaker_studio.engine.controls import FACE_CONTROLS
@@ -53,7 +53,7 @@ def test_expressiveness_scales_the_emotion():
     calm = coefficients(Emotion.ANGRY, 0.6, {}, expressiveness=0.5)
     normal = coefficients(Emotion.ANGRY, 0.6, {}, expressiveness=1.0)
     vivid = coefficients(Emotion.ANGRY, 0.6, {}, expressiveness=1.5)
-    assert calm["AU04"] < normal["AU04"] < vivid["AU04"] <= 1.0
+    assert calm["AU04"] < normal["AU04"] < vivid["AU04"] <= MAX_ACTIVATION
     assert not any(coefficients(Emotion.ANGRY, 0.6, SMILING_PHOTO, expressiveness=0.0).values())
 
 
