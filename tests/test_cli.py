@@ -154,7 +154,7 @@ def test_render_writes_video_and_the_coefficients_it_animated(capsys, tmp_path: 
     code, out, err = run_cli(
         capsys,
         "render", "--portrait", str(resources_dir() / "demo_portrait.jpg"), "--audio", str(short_voice),
-        "--emotion", "0=neutral, 0.8=happy:0.9", "--size", "128", "--fps", "20", "--still",
+        "--emotion", "0=neutral, 0.8=sad:0.9", "--size", "128", "--fps", "20", "--still",
         "--coefficients-out", str(coefficients), "-o", str(video), "-q",
     )
     assert code == 0, err
@@ -163,8 +163,8 @@ def test_render_writes_video_and_the_coefficients_it_animated(capsys, tmp_path: 
     assert frames == 32  # ceil(1.6 s x 20 fps)
     data = json.loads(coefficients.read_text())
     assert data["fps"] == 20 and data["names"] == list(CONTROL_NAMES) and len(data["frames"]) == 32
-    smile = CONTROL_NAMES.index("AU12")
-    assert data["frames"][-1][smile] > data["frames"][0][smile]
+    frown = CONTROL_NAMES.index("AU15")  # the demo photo smiles as broadly as the rig does: sad shows, happy would not
+    assert data["frames"][-1][frown] > data["frames"][0][frown]
     head = [CONTROL_NAMES.index(n) for n in ("head_pitch", "head_yaw", "head_roll")]
     assert all(row[i] == 0 for row in data["frames"] for i in head)  # --still
     assert [p.name for p in tmp_path.iterdir()] and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
