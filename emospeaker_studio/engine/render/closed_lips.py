@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from emospeaker_studio.engine.face import landmarks as lm
 
@@ -31,7 +30,7 @@ CLOSED_LIPS_POINTS = tuple(sorted(set(lm.LIPS_UPPER_OUTER + lm.LIPS_LOWER_OUTER 
 
 @dataclass(frozen=True, eq=False)
 class ClosedLipsLayer:
-    """The filled opening as an offset from the photo, (1, 3, h, w), and where it can be warped to."""
+    """The filled opening as an offset from the photo, (1, 3, h, w), and the texture rows and columns it covers."""
 
     offset: torch.Tensor  # fill - photo inside the (grown) opening, 0 elsewhere
     rows: slice
@@ -79,23 +78,13 @@ def make_closed_lips_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_heig
     weight = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), max(0.7, 0.004 * face_height)) * grown
     offset = (fill - rgb) * weight[..., None]
     ys_in, xs_in = np.nonzero(weight > 0)
-    reach = int(np.ceil(0.3 * face_height))  # the lips move: a closing jaw, corners pulled down
-    rows = slice(max(0, ys_in.min() - reach), min(height, ys_in.max() + 1 + reach))
-    columns = slice(max(0, xs_in.min() - reach), min(width, xs_in.max() + 1 + reach))
+    rows, columns = slice(ys_in.min(), ys_in.max() + 1), slice(xs_in.min(), xs_in.max() + 1)
     tensor = torch.tensor(np.ascontiguousarray(offset.transpose(2, 0, 1)), dtype=torch.float32, device=device).unsqueeze(0)
     return ClosedLipsLayer(tensor, rows, columns)
 
 
-def composite_closed_lips(crops: torch.Tensor, grid: torch.Tensor, closing: torch.Tensor, layer: ClosedLipsLayer) -> None:
-    """Paint the photo's opening shut by ``closing`` (B,) 0..1 in the warped ``crops`` (B, C, h, w), in place."""
-    active = closing > 0.01
-    if not bool(active.any()):
-        return
-    frames = torch.nonzero(active).flatten()
+def paint_closed_lips(textures: torch.Tensor, closing: torch.Tensor, layer: ClosedLipsLayer) -> None:
+    """Paint the photo's opening shut by ``closing`` (n,) 0..1 in per-frame copies of the crop's
+    texture (n, C, h, w), in place, before the warp squeezes it into the closed lips."""
     rows, columns = layer.rows, layer.columns
-    points = grid.index_select(0, frames)[:, rows, columns]
-    offset = F.grid_sample(layer.offset.expand(points.shape[0], -1, -1, -1), points,
-                           mode="bilinear", padding_mode="zeros", align_corners=True)
-    part = crops.index_select(0, frames)
-    part[:, :3, rows, columns] += offset * closing.index_select(0, frames).clamp(0, 1).view(-1, 1, 1, 1).to(offset.dtype)
-    crops.index_copy_(0, frames, part)
+    textures[:, :3, rows, columns] += layer.offset[:, :, rows, columns] * closing.clamp(0, 1).view(-1, 1, 1, 1).to(textures.dtype)

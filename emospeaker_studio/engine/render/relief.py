@@ -12,9 +12,10 @@ around the mouth (the lips, nose and eyes left out), the ratio of the skin's
 broad shading to its mid-scale shading. Multiplying the skin by that ratio
 (per colour) lifts the dark folds and tones down the bulges while the fine texture
 (pores, freckles) and the face's large-scale modelling stay. The ratio map
-lives in the crop's texture coordinates, so it is sampled through the same
-warp as the skin and moves with it. Per frame it is applied in proportion to
-how much of the photo's smile the coefficients relax.
+lives in the crop's texture coordinates: per frame, in proportion to how much
+of the photo's smile the coefficients relax, it is applied to that frame's
+copy of the texture before the warp, so the flattened skin moves with the
+warp like the rest of the skin.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from emospeaker_studio.engine.face import landmarks as lm
 
@@ -44,10 +44,6 @@ NOSE_MARGIN = 0.012
 EYES_MARGIN = 0.02
 OVAL_MARGIN = 0.05
 FEATHER = 0.02
-# The farthest (face heights) the skin moves: the widest talking jaw drops the
-# chin about 0.2, a head turn adds a little. The region sampled is the mask's
-# extent widened by this.
-MOVES_AT_MOST = 0.3
 # The points of the nose's outline (bridge, tip, wings) and those the layer reads.
 _NOSE = (168, 6, 197, 195, 5, 4, 1, 19, 94, 2, 98, 327, 64, 294, 48, 278, 129, 358, 102, 331, 49, 279, 115, 344, 220, 440)
 RELIEF_POINTS = tuple(sorted(set(
@@ -62,8 +58,7 @@ class ReliefLayer:
 
     excess: torch.Tensor
     photo_smile: float  # the photo's AU12, which a coefficient of -photo_smile relaxes fully
-    # The rows and columns of the crop the flattened skin can be warped into: the
-    # mask's extent, widened by what the face moves. Only they are sampled.
+    # The rows and columns of the texture the mask covers: only they change.
     rows: slice
     columns: slice
 
@@ -87,10 +82,7 @@ def make_relief_layer(crop_rgb: np.ndarray, vertices: np.ndarray, face_height: f
     ys, xs = np.nonzero(mask > 0)
     if len(ys) == 0:
         return None
-    reach = int(np.ceil(MOVES_AT_MOST * face_height))
-    rows = slice(max(0, ys.min() - reach), min(mask.shape[0], ys.max() + 1 + reach))
-    columns = slice(max(0, xs.min() - reach), min(mask.shape[1], xs.max() + 1 + reach))
-    return ReliefLayer(tensor, float(photo_smile), rows, columns)
+    return ReliefLayer(tensor, float(photo_smile), slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
 
 
 def skin_mask(shape: tuple[int, int], vertices: np.ndarray, face_height: float) -> np.ndarray:
@@ -120,27 +112,10 @@ def relaxed_share(smile: torch.Tensor, layer: ReliefLayer) -> torch.Tensor:
     return (-smile / layer.photo_smile).clamp(0.0, 1.0)
 
 
-def composite_relief(crops: torch.Tensor, grid: torch.Tensor, share: torch.Tensor, layer: ReliefLayer) -> None:
-    """Flatten the smile's relief in the warped ``crops`` (B, C, h, w), in place, by ``share`` (B,).
-
-    ``grid`` is the warp's sampling grid (B, h, w, 2), so the ratio map lands
-    where the skin it was measured on went.
-    """
-    active = share > 0.01
-    if not bool(active.any()):
-        return
+def flatten_relief(textures: torch.Tensor, share: torch.Tensor, layer: ReliefLayer) -> None:
+    """Flatten the smile's relief by ``share`` (n,) in per-frame copies of the crop's texture
+    (n, C, h, w), in place, before the warp samples them: the flattened skin then moves
+    with the warp like the rest of the skin, at no extra sampling."""
     rows, columns = layer.rows, layer.columns
-    if bool(active.all()):  # an emotion held: no frame to leave out
-        frames, points, amount = slice(None), grid[:, rows, columns], share
-    else:
-        frames = torch.nonzero(active).flatten()
-        points, amount = grid.index_select(0, frames)[:, rows, columns], share.index_select(0, frames)
-    excess = F.grid_sample(layer.excess.expand(points.shape[0], -1, -1, -1), points,
-                           mode="bilinear", padding_mode="zeros", align_corners=True)
-    gain = (excess * amount.view(-1, 1, 1, 1).to(excess.dtype)).add_(1.0).to(crops.dtype)
-    if isinstance(frames, slice):
-        crops[:, :3, rows, columns] *= gain
-    else:
-        part = crops.index_select(0, frames)
-        part[:, :3, rows, columns] *= gain
-        crops.index_copy_(0, frames, part)
+    gain = (layer.excess[:, :, rows, columns] * share.view(-1, 1, 1, 1).to(textures.dtype)).add_(1.0)
+    textures[:, :3, rows, columns] *= gain

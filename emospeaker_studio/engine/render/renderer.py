@@ -9,9 +9,10 @@ photo, which therefore never moves.
 
 Per batch: field = coefficients @ dense bases (+ the head's rotation of each
 grid point, fading out around the face) → Newton-inverted on the grid →
-upsampled → one grid_sample of the crop → a smiling photo's folds flattened
-as far as its smile is relaxed (render/relief.py), its lip opening painted
-shut as far as the lips close (render/closed_lips.py) → lids, creases of
+upsampled → one grid_sample of the crop (whose copy for a frame first has a
+smiling photo's folds flattened as far as its smile is relaxed,
+render/relief.py, and its lip opening painted shut as far as the lips
+close, render/closed_lips.py) → lids, creases of
 raised brows (render/forehead.py) and mouth composited where they changed → the crop pasted into copies of the photo.
 
 Frames larger than the photo draw the crop at the photo's own scale (all the
@@ -41,12 +42,12 @@ from emospeaker_studio.engine.face import landmarks as lm
 from emospeaker_studio.engine.face.fit import FaceFit
 from emospeaker_studio.engine.face.portrait import Portrait
 from emospeaker_studio.engine.face.rig import LINEAR_CONTROLS, FaceRig, build_rig
-from emospeaker_studio.engine.render.closed_lips import CLOSED_LIPS_POINTS, composite_closed_lips, make_closed_lips_layer
+from emospeaker_studio.engine.render.closed_lips import CLOSED_LIPS_POINTS, make_closed_lips_layer, paint_closed_lips
 from emospeaker_studio.engine.render.eyes import EYE_LAYER_POINTS, composite_eyelids, make_eye_layer
 from emospeaker_studio.engine.render.forehead import FOREHEAD_POINTS, composite_forehead_lines, make_forehead_layer
 from emospeaker_studio.engine.render.mouth import MOUTH_LAYER_POINTS, composite_mouth, make_mouth_layer
 from emospeaker_studio.engine.render.raster import barycentric_on_grid
-from emospeaker_studio.engine.render.relief import RELIEF_POINTS, composite_relief, make_relief_layer, relaxed_share
+from emospeaker_studio.engine.render.relief import RELIEF_POINTS, flatten_relief, make_relief_layer, relaxed_share
 from emospeaker_studio.engine.render.warp import invert_field
 from emospeaker_studio.engine.reuse import Parts
 
@@ -258,11 +259,7 @@ class Renderer:
                 values = torch.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
                 values = torch.minimum(torch.maximum(values, self._lowest), self._highest)
                 coarse, moved, strength = self._coarse_grids(values)
-                crops, grid = self._warp(coarse, space)
-                if self._relief is not None:
-                    composite_relief(crops, grid, relaxed_share(values[:, self._smile_column], self._relief), self._relief)
-                if self._closed_lips is not None:
-                    composite_closed_lips(crops, grid, values[:, self._press_column], self._closed_lips)
+                crops, grid = self._warp(coarse, space, self._skin_changes(values))
                 composite_eyelids(crops, grid, moved, self._eyes)
                 if self._forehead is not None:
                     composite_forehead_lines(crops, grid, moved, self._forehead)
@@ -288,12 +285,43 @@ class Renderer:
         per_frame = w * h * self._texture.shape[1] * self._texture.element_size()
         return max(1, min(batch, DENSE_CHUNK_BYTES // per_frame))
 
-    def _warp(self, coarse: torch.Tensor, space: "_Workspace") -> tuple[torch.Tensor, torch.Tensor]:
+    def _skin_changes(self, values: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """Per frame (B,): how much of the photo's smile relief to flatten and of its lip
+        opening to paint shut (None where the photo has nothing of the kind, or no frame asks)."""
+        share = closing = None
+        if self._relief is not None:
+            share = relaxed_share(values[:, self._smile_column], self._relief)
+        if self._closed_lips is not None:
+            closing = values[:, self._press_column].clamp(0, 1)
+        # One read-back for both (each waits for the device).
+        wanted = [t for t in (share, closing) if t is not None]
+        if wanted and not bool(torch.stack([t.max() for t in wanted]).gt(0.01).any()):
+            return None, None
+        return share, closing
+
+    def _textures(self, part: slice, n: int, changes, space: "_Workspace") -> torch.Tensor:
+        """The texture each of ``n`` frames samples: the crop's own, or per-frame copies with the
+        smile's relief flattened and the lip opening painted shut (render/relief.py, closed_lips.py)."""
+        share, closing = changes
+        if share is None and closing is None:
+            return self._texture.expand(n, -1, -1, -1)
+        if space.textures is None or space.textures.shape[0] < n:
+            space.textures = torch.empty((n,) + tuple(self._texture.shape[1:]), dtype=self._texture.dtype, device=self.device)
+        textures = space.textures[:n]
+        textures.copy_(self._texture.expand(n, -1, -1, -1))
+        if share is not None:
+            flatten_relief(textures, share[part], self._relief)
+        if closing is not None:
+            paint_closed_lips(textures, closing[part], self._closed_lips)
+        return textures
+
+    def _warp(self, coarse: torch.Tensor, space: "_Workspace", changes=(None, None)) -> tuple[torch.Tensor, torch.Tensor]:
         """The warped crops (B, C, h, w) and the full-resolution sampling grid (B, h, w, 2).
 
         Both are views of ``space``'s buffers: allocated per batch they would be
         fresh pages every time (see _chunk). The lids and the mouth are then drawn
-        on the whole batch at once, as before.
+        on the whole batch at once, as before. ``changes``: the frames' skin
+        changes (see _skin_changes), made to their textures before they are sampled.
         """
         batch = coarse.shape[0]
         w, h = self._work_size
@@ -315,7 +343,7 @@ class Renderer:
             else:
                 grid[part].copy_(coarse[part])
             points = grid[part].permute(0, 2, 3, 1)
-            texture = self._texture.expand(points.shape[0], -1, -1, -1)
+            texture = self._textures(part, points.shape[0], changes, space)
             crops[part] = F.grid_sample(texture, points, mode="bilinear", padding_mode="border", align_corners=True)
         return crops, grid.permute(0, 2, 3, 1)
 
@@ -513,6 +541,7 @@ class _Workspace:
 
     def __init__(self) -> None:
         self.crops: torch.Tensor | None = None  # (B, C, h, w) warped crop
+        self.textures: torch.Tensor | None = None  # (B, C, h, w) per-frame textures, when the skin changes
         self.grid: torch.Tensor | None = None  # (B, 2, h, w) sampling grid
 
 
