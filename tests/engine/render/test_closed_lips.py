@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from frame_meter import rgb_frame as frame
+from frame_meter import rgb_frame_without
 
-from emospeaker_studio.engine.controls import CONTROL_INDEX, CONTROL_NAMES
 from emospeaker_studio.engine.face import landmarks as lm
 
 
-def frame(renderer, **values: float) -> np.ndarray:
-    row = np.zeros((1, len(CONTROL_NAMES)), np.float32)
-    for name, value in values.items():
-        row[0, CONTROL_INDEX[name]] = value
-    return renderer.render(row)[0][..., :3].astype(np.float64)
-
-
 def without_layer(renderer, **values: float) -> np.ndarray:
-    layer, renderer._closed_lips = renderer._closed_lips, None
-    try:
-        return frame(renderer, **values)
-    finally:
-        renderer._closed_lips = layer
+    return rgb_frame_without(renderer, "_closed_lips", **values)
 
 
 def around_mouth(renderer, fit, portrait) -> tuple[slice, slice]:

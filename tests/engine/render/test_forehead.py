@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from frame_meter import rgb_frame as frame
+from frame_meter import rgb_frame_without
 
-from emospeaker_studio.engine.controls import CONTROL_INDEX, CONTROL_NAMES
 from emospeaker_studio.engine.face import landmarks as lm
-
-
-def frame(renderer, **values: float) -> np.ndarray:
-    row = np.zeros((1, len(CONTROL_NAMES)), np.float32)
-    for name, value in values.items():
-        row[0, CONTROL_INDEX[name]] = value
-    return renderer.render(row)[0][..., :3].astype(np.float64)
 
 
 def creases(renderer, **values: float) -> np.ndarray:
     """How much the forehead layer darkened each pixel (luma) for a face moved by ``values``."""
-    drawn = frame(renderer, **values)
-    layer, renderer._forehead = renderer._forehead, None
-    try:
-        plain = frame(renderer, **values)
-    finally:
-        renderer._forehead = layer
-    return (plain - drawn).mean(axis=2)
+    return (rgb_frame_without(renderer, "_forehead", **values) - frame(renderer, **values)).mean(axis=2)
 
 
 @pytest.fixture(scope="module")

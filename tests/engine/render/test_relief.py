@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from frame_meter import rgb_frame as frame
+from frame_meter import rgb_frame_without
 
-from emospeaker_studio.engine.controls import CONTROL_INDEX, CONTROL_NAMES
 from emospeaker_studio.engine.face import landmarks as lm
-
-
-def frame(renderer, **values: float) -> np.ndarray:
-    row = np.zeros((1, len(CONTROL_NAMES)), np.float32)
-    for name, value in values.items():
-        row[0, CONTROL_INDEX[name]] = value
-    return renderer.render(row)[0][..., :3].astype(np.float64)
 
 
 def mid_scale_relief(rgb: np.ndarray, box: tuple[slice, slice]) -> float:
@@ -41,11 +35,7 @@ def test_relaxing_the_photo_smile_flattens_its_folds(astronaut_renderer, astrona
     box = cheek_box(astronaut_renderer, fit, portrait)
     # The same corner movement with and without the layer: what it adds is the flattening.
     relaxed = frame(astronaut_renderer, AU12=-smile)
-    layer, astronaut_renderer._relief = astronaut_renderer._relief, None
-    try:
-        shape_only = frame(astronaut_renderer, AU12=-smile)
-    finally:
-        astronaut_renderer._relief = layer
+    shape_only = rgb_frame_without(astronaut_renderer, "_relief", AU12=-smile)
     half = frame(astronaut_renderer, AU12=-smile / 2)
     assert mid_scale_relief(relaxed, box) < 0.8 * mid_scale_relief(shape_only, box)
     assert mid_scale_relief(relaxed, box) < mid_scale_relief(half, box)  # in proportion to the relaxation
@@ -53,13 +43,7 @@ def test_relaxing_the_photo_smile_flattens_its_folds(astronaut_renderer, astrona
 
 @pytest.mark.parametrize("values", [{}, {"AU12": 0.4}, {"AU15": 0.5, "AU01": 0.5}])
 def test_a_smile_kept_or_added_leaves_the_skin_as_the_warp_draws_it(astronaut_renderer, values):
-    with_layer = frame(astronaut_renderer, **values)
-    layer, astronaut_renderer._relief = astronaut_renderer._relief, None
-    try:
-        without = frame(astronaut_renderer, **values)
-    finally:
-        astronaut_renderer._relief = layer
-    np.testing.assert_array_equal(with_layer, without)
+    np.testing.assert_array_equal(frame(astronaut_renderer, **values), rgb_frame_without(astronaut_renderer, "_relief", **values))
 
 
 def test_a_photo_that_does_not_smile_has_no_relief_to_flatten(hopper):
