@@ -41,7 +41,6 @@ from emospeaker_studio.core.emotion_spec import parse_emotion_spec
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.project import StyleSettings
 from emospeaker_studio.engine.animation import animate
-from emospeaker_studio.engine.controls import CONTROL_INDEX
 
 FPS = 25.0
 LEVELS = tuple(float(v) for v in np.linspace(0.0, 1.0, 16))

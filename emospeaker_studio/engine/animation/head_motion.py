@@ -5,8 +5,8 @@ opening) that stands out from its neighbourhood; the head dips on it and
 comes back over ~0.4 s, a little ahead of the sound. Between nods the head
 sways slowly (seeded noise under 0.4 Hz), more while talking. The emotion
 sets a posture: sad hangs the head, surprise and fear pull it back, anger
-lowers the chin, disgust turns away, contempt lifts the chin and tilts. All of it scales with ``head_motion`` (0..1) and stays
-within MAX_DEGREES. Angles in degrees, signs as in engine/controls.py.
+lowers the chin, disgust turns away, contempt lifts the chin and tilts. All
+of it scales with ``head_motion`` (0..1) and stays within MAX_DEGREES. Angles in degrees, signs as in engine/controls.py.
 """
 
 from __future__ import annotations

@@ -50,6 +50,16 @@ def face_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return origin, np.stack([x_axis, y_axis]), max(height, 1e-6)
 
 
+def eye_opening(points: np.ndarray) -> float:
+    """Mean lid gap over eye width of both eyes (about 0.27 for open eyes), in any 2-D frame of the landmarks."""
+
+    def one_eye(upper, lower) -> float:
+        lids = np.linalg.norm(points[list(upper[1:-1]), :2] - points[list(lower[1:-1]), :2], axis=1).mean()
+        return lids / max(float(np.linalg.norm(points[upper[0], :2] - points[upper[-1], :2])), 1e-6)
+
+    return float((one_eye(lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER) + one_eye(lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)) / 2)
+
+
 def _dead_zone(value: float, width: float) -> float:
     return float(np.sign(value) * max(0.0, abs(value) - width))
 
@@ -77,11 +87,7 @@ def estimate_photo_expression(points: np.ndarray) -> dict[str, float]:
     au12r = float(np.clip(asymmetry, 0.0, 1.0))
     au15 = float(np.clip(_dead_zone(-corner_lift / 0.03, 0.2), 0.0, 1.0))
 
-    def eye_opening(upper, lower) -> float:
-        lids = np.linalg.norm(p[list(upper[1:-1])] - p[list(lower[1:-1])], axis=1).mean()
-        return lids / np.linalg.norm(p[upper[0]] - p[upper[-1]])
-
-    opening = (eye_opening(lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER) + eye_opening(lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)) / 2
+    opening = eye_opening(p)
     narrowing = _dead_zone((_NEUTRAL_EYE_OPENING - opening) / 0.1, 0.1)
     # The cheeks rise with the smile. Narrow eyes alone are not a cheek raise:
     # hooded or narrow lids are the eye's own shape, and relaxing them as if

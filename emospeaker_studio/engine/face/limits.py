@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from emospeaker_studio.engine.face import landmarks as lm
+from emospeaker_studio.engine.face.expression import eye_opening
 
 # Lid gap over eye width below which the eyes count as closed (open eyes are
 # about 0.25-0.3; a blink's half-closed lids about 0.12).
@@ -24,16 +25,6 @@ TURNED_DEGREES = 30.0
 # A face (forehead to chin) smaller than this many pixels in the photo renders
 # soft detail at the usual output sizes.
 SMALL_FACE_PX = 180
-
-
-def eye_opening(points: np.ndarray) -> float:
-    """Mean lid gap over eye width of both eyes (about 0.27 for open eyes)."""
-    ratios = []
-    for upper, lower in ((lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER), (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER)):
-        gaps = np.linalg.norm(points[list(upper[1:-1]), :2] - points[list(lower[1:-1]), :2], axis=1)
-        width = float(np.linalg.norm(points[upper[0], :2] - points[upper[-1], :2]))
-        ratios.append(float(gaps.mean()) / max(width, 1e-6))
-    return float(np.mean(ratios))
 
 
 def turn_degrees(points: np.ndarray) -> float:

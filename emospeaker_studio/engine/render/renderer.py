@@ -12,8 +12,9 @@ grid point, fading out around the face) → Newton-inverted on the grid →
 upsampled → one grid_sample of the crop (whose copy for a frame first has a
 smiling photo's folds flattened as far as its smile is relaxed,
 render/relief.py, and its lip opening painted shut as far as the lips
-close, render/closed_lips.py) → lids, creases of
-raised brows (render/forehead.py) and mouth composited where they changed → the crop pasted into copies of the photo.
+close, render/closed_lips.py) → lids, creases of raised brows
+(render/forehead.py) and mouth composited where they changed → the crop
+pasted into copies of the photo.
 
 Frames larger than the photo draw the crop at the photo's own scale (all the
 steps above) and upsample only the finished crop to the frame's, bicubic like

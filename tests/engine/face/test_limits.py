@@ -11,7 +11,8 @@ from face_images import hopper_rgb, write_png
 
 from emospeaker_studio.engine.face import landmarks as lm
 from emospeaker_studio.engine.face.fit import fit_face
-from emospeaker_studio.engine.face.limits import CLOSED_EYES, expression_limits, eye_opening, turn_degrees
+from emospeaker_studio.engine.face.expression import eye_opening
+from emospeaker_studio.engine.face.limits import CLOSED_EYES, expression_limits, turn_degrees
 from emospeaker_studio.engine.face.portrait import load_portrait
 
 
