@@ -18,7 +18,14 @@ from emospeaker_studio.core.keyframes import EmotionTrack
 from emospeaker_studio.core.project import StyleSettings
 
 from emospeaker_studio.engine.animation.articulation import combine_speech
-from emospeaker_studio.engine.animation.blinks import EMOTION_RATE, NATURAL_RATE_PER_MIN, TALKING_RATE_GAIN, blink_track
+from emospeaker_studio.engine.animation.blinks import (
+    EMOTION_RATE,
+    LID_UNITS,
+    NATURAL_RATE_PER_MIN,
+    TALKING_RATE_GAIN,
+    blink_track,
+    yield_lids_to_blink,
+)
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline, resample_emotion_times, sample_emotion_track
 from emospeaker_studio.engine.animation.gaze import EMOTION_GAZE_DOWN, EMOTION_GAZE_WANDER, gaze_tracks
 from emospeaker_studio.engine.animation.head_motion import EMOTION_POSTURE, posed_head, speech_head_motion
@@ -122,7 +129,10 @@ class Motion:
         )
         values[:, : len(FACE_CONTROLS)] = face
         lip_press = face[:, FACE_CONTROLS.index("lip_press")]
-        values[:, CONTROL_INDEX["blink"]] = blink_track(self.blink_rate, lip_press, self.fps, int(style.seed))
+        blink = blink_track(self.blink_rate, lip_press, self.fps, int(style.seed))
+        values[:, CONTROL_INDEX["blink"]] = blink
+        lids = [CONTROL_INDEX[name] for name in LID_UNITS]
+        values[:, lids] = yield_lids_to_blink(values[:, lids], blink)
         if self.gaze is not None:
             values[:, CONTROL_INDEX["gaze_x"]], values[:, CONTROL_INDEX["gaze_y"]] = self.gaze
         if self.pose is not None:

@@ -45,6 +45,11 @@ OPEN_S = (0.13, 0.18)  # opening phase
 HELD_CLOSURE = 0.5  # lip_press at or above this is a lip closure
 HELD_CLOSURE_MIN_S = 0.2  # a closure at least this long is held
 MAX_WAIT_S = 3.0  # a blink postponed longer than this is dropped
+# The blink is the one eye closure, as lip_press is the one lip closure: the
+# emotion's lid units yield to it. Left on, surprise's or fear's raised upper
+# lids (AU5) keep a blinking eye 60 % open, and the lower lids that a smile or a
+# glare raises (AU6, AU7) would cross the closing upper lids.
+LID_UNITS: tuple[str, ...] = ("AU05", "AU06", "AU07")
 
 
 def blink_track(
@@ -117,3 +122,9 @@ def _stamp(out: np.ndarray, peak: int, close: int, reopen: int) -> None:
             span = close if offset < 0 else reopen
             value = 0.5 * (1.0 + np.cos(np.pi * offset / (span + 1)))
             out[frame] = max(out[frame], value)
+
+
+def yield_lids_to_blink(lids: np.ndarray, blink: np.ndarray) -> np.ndarray:
+    """The emotion's lid units (frames, len(LID_UNITS)) with a blink's share taken out,
+    so a full blink closes the eye whatever the emotion does to the lids."""
+    return lids * (1.0 - np.clip(blink, 0.0, 1.0))[:, None]

@@ -10,7 +10,7 @@ from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.project import StyleSettings
 from emospeaker_studio.engine.animation import animate_timeline
 from emospeaker_studio.engine.animation.articulation import MAX_TALKING_JAW, SPEECH_JAW_RANGE
-from emospeaker_studio.engine.animation.blinks import HELD_CLOSURE
+from emospeaker_studio.engine.animation.blinks import HELD_CLOSURE, LID_UNITS
 from emospeaker_studio.engine.animation.emotion_timeline import EmotionTimeline
 from emospeaker_studio.engine.animation.photo_relative import relaxation
 from emospeaker_studio.engine.animation.speech_frames import SpeechFrames
@@ -251,7 +251,29 @@ def test_same_seed_same_track_other_seed_other_blinks():
     other = run(Emotion.HAPPY, 0.7, speech=speech, seed=8)
     np.testing.assert_array_equal(first.values, again.values)
     assert not np.array_equal(first.column("blink"), other.column("blink"))
-    np.testing.assert_array_equal(face(first), face(other))  # the seed only moves eyes and head
+    # The seed only moves the eyes and the head: the face is the same but for the
+    # lids, which yield to each track's own blinks.
+    lids = [FACE_CONTROLS.index(name) for name in LID_UNITS]
+    others = [i for i in range(len(FACE_CONTROLS)) if i not in lids]
+    np.testing.assert_array_equal(face(first)[:, others], face(other)[:, others])
+    open_in_both = (first.column("blink") == 0) & (other.column("blink") == 0)
+    np.testing.assert_array_equal(face(first)[open_in_both][:, lids], face(other)[open_in_both][:, lids])
+
+
+@pytest.mark.parametrize("emotion", [Emotion.SURPRISED, Emotion.FEARFUL, Emotion.HAPPY, Emotion.ANGRY])
+def test_a_full_blink_closes_the_eyes_whatever_the_emotion_does_to_the_lids(emotion):
+    # Raised upper lids (AU5) would keep a blinking eye open; raised lower lids
+    # (AU6, AU7) would cross the closing upper lids.
+    track = run(emotion, 1.0, speech=talking_speech(750), frames=750)
+    blink = track.column("blink")
+    assert blink.max() == 1.0
+    shut = blink == 1.0
+    assert (blink > 0).sum() > shut.sum()  # blinks close and open over several frames
+    for name in LID_UNITS:
+        assert np.all(track.column(name)[shut] == 0.0)
+        open_frames = blink == 0.0
+        if name in ("AU05",) and emotion in (Emotion.SURPRISED, Emotion.FEARFUL):
+            assert track.column(name)[open_frames].min() > 0.5  # the wide eyes stay wide between blinks
 
 
 def test_a_longer_track_starts_with_the_shorter_one():
