@@ -100,7 +100,7 @@ _SHADOWED_GAP = 0.005
 # The upper lip's arch (middle below the corners, in half mouth widths) of a
 # smile, and how much darker the teeth of a flat mouth are.
 _SMILE_ARCH = 0.12
-_FLAT_MOUTH_SHADOW = 0.6
+_FLAT_MOUTH_SHADOW = 0.75
 # Opening (lip gap over half mouth width) up to which that shadow is full, and
 # from which the mouth is open enough to be lit.
 _SLIT = 0.6
@@ -175,6 +175,10 @@ class MouthLayer:
     # photo's lips are nowhere parted enough to show its own teeth.
     rest_lips: torch.Tensor | None
     teeth_grid: torch.Tensor | None
+    # The photo's half mouth width (crop pixels): the teeth's scale. Teeth belong
+    # to the skull, so lips stretched wider (a smile, fear's AU20, a spread "ee")
+    # uncover more of the row, darker towards the back, instead of widening it.
+    rest_half_width: float = 1.0
 
 
 def make_mouth_layer(crop_rgb: np.ndarray, vertices: np.ndarray, upper_ids, lower_ids, face_height: float, texture: torch.Tensor) -> MouthLayer:
@@ -204,6 +208,7 @@ def make_mouth_layer(crop_rgb: np.ndarray, vertices: np.ndarray, upper_ids, lowe
         tooth_edges=shading(tooth_edges),
         rest_lips=rest_lips,
         teeth_grid=teeth_grid,
+        rest_half_width=float(_mouth_frame(rest_upper)[2]),
     )
 
 
@@ -403,7 +408,9 @@ def _shade(layer: MouthLayer, u, v, v_upper, v_lower, signed, upper_mid, lower_m
     tongue_shade = 0.55 + 0.45 * ((v - tongue_top) / tongue_height.clamp_min(1.0)).clamp(0, 1)
     rgb = torch.lerp(rgb, palette.tongue * tongue_shade, tongue * between_lips)
 
-    side = u_abs.clamp(0, 1)
+    # The teeth in their own frame: u along the row in the photo's half widths.
+    teeth_u = u * (half_width / layer.rest_half_width)
+    side = teeth_u.abs().clamp(0, 1)
     teeth_shade = 1.0 - 0.6 * side * side.sqrt()  # back teeth recede into shadow
     # A smile lifts the corners above the lips' middle and opens the mouth to the
     # light; a flat or down-turned mouth (stretched in fear, snarling in disgust,
@@ -417,14 +424,14 @@ def _shade(layer: MouthLayer, u, v, v_upper, v_lower, signed, upper_mid, lower_m
     under_lip = torch.exp(-below_upper.clamp_min(0) / (0.012 * face_h))
     photo = _photo_teeth(layer, u, below_upper, above_lower, *rest) if rest else None
     # Both rows of teeth at once from here on, (2, ...): row 0 upper, row 1 lower.
-    gap_lines, rounding = _tooth_shape(u, half_width, layer.tooth_edges)
+    gap_lines, rounding = _tooth_shape(teeth_u, layer.rest_half_width, layer.tooth_edges)
     # Upper teeth: hang from the upper lip's middle, in the lip's shadow at the top.
     # Each tooth's biting edge is rounded at its corners: the edge dips between teeth.
     dip = 0.1 * gap_lines[0] if photo is None else 0.1 * gap_lines[0] * (1.0 - photo[1])
-    upper_edge = upper_mid + look.upper_teeth * (1.0 - 0.5 * u * u - dip)
+    upper_edge = upper_mid + look.upper_teeth * (1.0 - 0.5 * teeth_u * teeth_u - dip)
     # Lower teeth: visible edge rides on the lower lip's middle; the upper teeth
     # overlap them, and cast a thin shadow on them just below their edge.
-    lower_edge = lower_mid - look.lower_teeth * (1.0 - 0.35 * u * u)
+    lower_edge = lower_mid - look.lower_teeth * (1.0 - 0.35 * teeth_u * teeth_u)
     below_edge = v - upper_edge
     cast = 1.0 - 0.45 * (1.0 - below_edge / (0.012 * face_h)).clamp(0, 1) * _soft(below_edge)
     # Gaps between teeth show darker the deeper the shadow: light falls on the
@@ -432,7 +439,7 @@ def _shade(layer: MouthLayer, u, v, v_upper, v_lower, signed, upper_mid, lower_m
     gap_depth = 0.16 + 0.15 * flat
     lit = teeth_shade * (1.0 - gap_depth * gap_lines) * rounding * torch.stack([1.0 - 0.35 * under_lip, cast])
     teeth = palette.teeth * lit.unsqueeze(1)  # (2, 3, N)
-    cover = _soft(torch.stack([upper_edge - v, v - lower_edge])) * _soft((palette.teeth_reach - u_abs) * half_width)
+    cover = _soft(torch.stack([upper_edge - v, v - lower_edge])) * _soft((palette.teeth_reach - teeth_u.abs()) * layer.rest_half_width)
     if photo is not None:
         photo_rgb, photo_weight, photo_opening = photo
         teeth = torch.lerp(teeth, photo_rgb, photo_weight)
