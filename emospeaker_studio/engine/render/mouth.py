@@ -80,9 +80,13 @@ def make_look(rgb: np.ndarray, face_points: np.ndarray, inner_polygon: np.ndarra
         cv2.fillPoly(lip_mask, [np.round(ring).astype(np.int32)], 1)
     lip_pixels = rgb[lip_mask.astype(bool)].astype(np.float64)
     lips = np.median(lip_pixels, axis=0) if len(lip_pixels) >= 10 else np.array([170.0, 100.0, 100.0]) * light
-    cavity = np.array([38.0, 14.0, 16.0]) * light * tint
-    cavity_edge = np.array([92.0, 38.0, 40.0]) * light * tint
-    tongue = np.array([176.0, 84.0, 88.0]) * light * tint
+    # The drawn inside is as colourful as the photo's own lips: a red mouth in a
+    # black-and-white or sepia photo looks pasted in.
+    colourful = float(np.clip(_saturation(lips) / _LIP_SATURATION, 0.0, 1.0))
+    cavity, cavity_edge, tongue = (
+        _desaturated(np.array(colour) * light * tint, colourful)
+        for colour in ((38.0, 14.0, 16.0), (92.0, 38.0, 40.0), (176.0, 84.0, 88.0))
+    )
     return MouthLook(
         teeth=tuple(np.clip(teeth, 0, 255)),
         cavity=tuple(np.clip(cavity, 0, 255)),
@@ -93,6 +97,21 @@ def make_look(rgb: np.ndarray, face_points: np.ndarray, inner_polygon: np.ndarra
         upper_teeth=0.052 * face_height,
         lower_teeth=0.036 * face_height,
     )
+
+
+# The saturation ((max - min) / max) of lips in an ordinary colour photo; a photo's
+# lips below it make the drawn mouth as much less colourful.
+_LIP_SATURATION = 0.25
+
+
+def _saturation(rgb: np.ndarray) -> float:
+    return float((rgb.max() - rgb.min()) / max(float(rgb.max()), 1.0))
+
+
+def _desaturated(rgb: np.ndarray, amount: float) -> np.ndarray:
+    """``rgb`` with ``amount`` (0..1) of its colour kept around its own grey (same luma)."""
+    grey = float(rgb @ np.array([0.299, 0.587, 0.114]))
+    return grey + amount * (rgb - grey)
 
 
 # Lip gap (face heights) that still shows no teeth, only the shadow between the lips.

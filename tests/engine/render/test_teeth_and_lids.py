@@ -102,3 +102,29 @@ def test_blink_leaves_the_glasses_frame_straight(hopper_renderer):
     shifts = [abs(patch_shift(open_frame, closed_frame, rest.points[i], radius)[1]) for i in FRAME_RING]
     worst = max(shifts) / rest.face_height
     assert worst <= FRAME_SHIFT_MAX, f"the blink moved the frame above the eyes {shifts} px (face {rest.face_height:.0f} px)"
+
+
+def test_an_open_mouth_in_a_black_and_white_photo_is_not_red(tmp_path):
+    """The drawn inside of the mouth (cavity, tongue) is as colourful as the photo: a red
+    mouth in a black-and-white portrait looks pasted in. The same photo in colour keeps
+    its red mouth (the measure is not blind to colour)."""
+    from frame_meter import hopper_rgb, pixels_inside, write_png
+
+    from emospeaker_studio.engine.face.fit import fit_face
+    from emospeaker_studio.engine.face.portrait import load_portrait
+    from emospeaker_studio.engine.render.renderer import Renderer
+
+    colour = hopper_rgb()
+    grey = np.repeat(cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    chroma = {}
+    for name, image in (("colour", colour), ("grey", grey)):
+        portrait = load_portrait(write_png(tmp_path / f"{name}.png", image))
+        fit = fit_face(portrait, cache=False)
+        renderer = Renderer(portrait, fit, height=512, device="cpu")
+        frame = frames(renderer, {"jaw_open": 0.6})[0][..., :3]
+        points = FaceMeasure.of(frame).points
+        inside = pixels_inside(frame, points[list(lm.inner_lip_polygon())]).astype(np.float64)
+        assert len(inside) >= 100, f"{name}: the mouth did not open"
+        chroma[name] = float(np.median(inside.max(axis=1) - inside.min(axis=1)))
+    assert chroma["grey"] <= 3.0, f"the open mouth of a grey photo has colour (median chroma {chroma['grey']:.1f})"
+    assert chroma["colour"] >= 15.0, f"the open mouth of a colour photo lost its colour (median chroma {chroma['colour']:.1f})"
