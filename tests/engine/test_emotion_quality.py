@@ -290,6 +290,17 @@ def test_sad_and_fearful_brows_rise(rig, sheet):
         assert down[-1] <= -MIN_MOVE, f"{emotion.value}: inner brows moved down {down} (eye spans)"
 
 
+def test_fear_stretches_the_mouth_open_where_surprise_drops_it(rig, sheet):
+    """The mouth is what tells fear from surprise (both raise the brows and widen the
+    eyes): fear's is wider, pulled further open at the lower lip, and its corners sit
+    lower, where surprise's jaw hangs slack in a narrower oval."""
+    fear = features(landmarks(sheet[(Emotion.FEARFUL, 1.0)]))
+    surprise = features(landmarks(sheet[(Emotion.SURPRISED, 1.0)]))
+    assert fear["mouth_width"] >= surprise["mouth_width"] + 0.05, (fear["mouth_width"], surprise["mouth_width"])
+    assert fear["lip_gap"] >= surprise["lip_gap"] + 0.05, (fear["lip_gap"], surprise["lip_gap"])
+    assert fear["corner_up"] <= surprise["corner_up"] - 0.04, (fear["corner_up"], surprise["corner_up"])
+
+
 def mouth_pixels(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(inside the re-fitted inner lips, the whole mouth's box) as (N, 3) float RGB."""
     import cv2

@@ -76,14 +76,17 @@ ARTICULATION_STYLES: Mapping[Emotion, ArticulationStyle] = {
     # Low energy: small jaw, lazy lips that barely spread, so the corners stay
     # down and the lips close to each other instead of baring the teeth.
     Emotion.SAD: ArticulationStyle(jaw_gain=0.6, jaw_cap=0.45, round_gain=0.8, spread_gain=0.35),
-    # Clenched: the jaw barely opens, lips thin and tense.
-    Emotion.ANGRY: ArticulationStyle(jaw_gain=0.7, jaw_cap=0.45, tension=0.45, spread_gain=0.7),
+    # Clenched: talking through the teeth, the jaw barely opens and the lips are
+    # thin and tense, little spread. A freer jaw shows the teeth between thin
+    # lips, which reads as disgust's sneer rather than anger.
+    Emotion.ANGRY: ArticulationStyle(jaw_gain=0.55, jaw_cap=0.35, tension=0.45, spread_gain=0.5),
     # Big, open articulation: the jaw drops further, the lips round freely, and
     # the dropped jaw of surprise stays between the syllables.
     Emotion.SURPRISED: ArticulationStyle(jaw_gain=1.3, round_gain=1.1, spread_gain=0.7, jaw_hold=0.85),
-    # Stretched lips (AU20 carries on while talking), a slightly bigger jaw
-    # that stays open between the syllables.
-    Emotion.FEARFUL: ArticulationStyle(jaw_gain=1.05, spread_add=0.2, tension=0.1, jaw_hold=0.7),
+    # The open, stretched mouth of fear (its jaw, AU16 and AU20) stays between
+    # the syllables; speech spreads the lips less, because a spread "ee" on
+    # stretched lips lifts the corners into a grin.
+    Emotion.FEARFUL: ArticulationStyle(spread_gain=0.5, tension=0.1, jaw_hold=0.7),
     # Reluctant mouth: a small jaw under the raised upper lip, little rounding.
     Emotion.DISGUSTED: ArticulationStyle(jaw_gain=0.7, jaw_cap=0.6, round_gain=0.7, spread_gain=0.8),
     Emotion.CONTEMPTUOUS: ArticulationStyle(jaw_gain=0.8, round_gain=0.9, spread_gain=0.8),

@@ -94,24 +94,25 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         "lip_round": (0.0, 0.0, 0.0, 0.15, 0.30),
     },
     Emotion.FEARFUL: {
-        # Raised and drawn-together brows (AU1 + AU2 + AU4), eyes as wide as
-        # they open (AU5): the upper face is what tells fear, and the part that
-        # stays readable while talking.
-        "AU01": (0.0, 0.45, 0.80, 0.90, 1.00),
-        "AU02": (0.0, 0.35, 0.70, 0.80, 0.90),
-        "AU04": (0.0, 0.10, 0.20, 0.25, 0.30),
-        "AU05": (0.0, 0.45, 0.85, 1.00, 1.15),
-        # Lips stretched sideways (AU20), present from the start; the jaw drops
-        # and the lower lip is pulled down (AU25/26 + AU16) from moderate fear
-        # on: an open, dark, horizontal mouth. Lips stretched over closed teeth
-        # read as a grin.
-        "AU20": (0.0, 0.35, 0.68, 0.74, 0.80),
-        "jaw_open": (0.0, 0.06, 0.18, 0.27, 0.35),
-        "AU16": (0.0, 0.10, 0.25, 0.35, 0.45),
-        # Tense lower lids (AU7) for intense fear; the stretched corners go back
-        # and a little down (AU15), not up.
+        # Brows raised and drawn together (AU1 + AU2 + AU4), the inner ends
+        # highest, and eyes wide (AU5): the upper face that tells fear.
+        "AU01": (0.0, 0.48, 0.80, 0.90, 1.00),
+        "AU02": (0.0, 0.35, 0.65, 0.85, 1.00),
+        "AU04": (0.0, 0.20, 0.40, 0.50, 0.60),
+        "AU05": (0.0, 0.45, 0.80, 0.95, 1.00),
+        # The mouth is what tells fear from surprise: open, stretched sideways
+        # (AU20) and pulled down at the lower lip (AU16) and the corners (AU15)
+        # into a wide, dark trapezoid that shows the lower teeth, where
+        # surprise's dropped jaw hangs slack in an oval. The lower lip's pull
+        # leads the jaw: stretched lips over a barely parted mouth read as a
+        # grin or a sneer.
+        "AU20": (0.0, 0.40, 0.65, 0.82, 1.00),
+        "AU16": (0.0, 0.25, 0.65, 1.00, 1.30),
+        "jaw_open": (0.0, 0.08, 0.22, 0.34, 0.45),
+        "AU15": (0.0, 0.12, 0.30, 0.42, 0.50),
+        # Tense lower lids (AU7) only for intense fear, and only a little: more,
+        # under the drawn-together brows, turns the wide eyes into anger's glare.
         "AU07": (0.0, 0.0, 0.0, 0.10, 0.20),
-        "AU15": (0.0, 0.06, 0.16, 0.19, 0.22),
     },
     Emotion.ANGRY: {
         # Brows down and together (AU4) lead; the lids tighten into a glare
@@ -128,10 +129,11 @@ EMOTION_TABLE: Mapping[Emotion, Mapping[str, Row]] = {
         # pull): on a smiling photo it pulls the corners past the relaxed
         # smile's rest, so moderate anger does not keep a hint of a smile.
         "AU15": (0.0, 0.22, 0.44, 0.47, 0.50),
-        # Strong anger pushes the chin up under the pressed lips (AU17, the
-        # 4+5+7+17+23/24 variant). The snarl variant's AU10 is left out: it
-        # bares the teeth, which this rig renders as a grin.
-        "AU17": (0.0, 0.0, 0.0, 0.25, 0.50),
+        # Strong anger pushes the chin up a little under the pressed lips (AU17,
+        # the 4+5+7+17+23/24 variant); more bunches the lower lip into sadness's
+        # pout. The snarl variant's AU10 is left out: it bares the teeth, which
+        # this rig renders as a grin.
+        "AU17": (0.0, 0.0, 0.0, 0.10, 0.20),
     },
     Emotion.DISGUSTED: {
         # Nose wrinkled (AU9) and upper lip raised (AU10): the sneer.
