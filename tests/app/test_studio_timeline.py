@@ -360,3 +360,22 @@ def test_the_same_speech_again_keeps_the_viseme_drawing(window, monkeypatch):
     probs[20:30, 2], probs[20:30, 1] = 0.0, 1.0
     item.set_speech(labels, probs, 25.0)
     assert drawn and item.segments == [(0.4, 1.2, "PP")]
+
+
+def test_keyframes_added_after_the_timeline_grew_are_drawn(make_window, fake_backend, media, qtbot):
+    """A project that starts without keyframes (a portrait opened, File > New) shows 0-1 s; once
+    the voice makes it longer, a keyframe later than 1 s still gets its diamond."""
+    from PySide6.QtGui import QColor
+
+    from emospeaker_studio.app.theme import EMOTION_COLORS
+
+    window = make_window(fake_backend)
+    portrait, audio = media
+    window.import_portrait(str(portrait))
+    window.document.push(AddKeyframe(Keyframe.new(0.3, "happy", 0.5)))
+    window.import_audio(str(audio))
+    qtbot.waitUntil(lambda: window.timeline.duration > 2.5, timeout=5000)
+    late = Keyframe.new(2.5, "sad", 0.6)
+    window.document.push(AddKeyframe(late))
+    image = window.timeline.emotion_plot.grab().toImage()
+    assert image.pixelColor(point(window, late.time, late.intensity)).name() == QColor(EMOTION_COLORS[Emotion.SAD]).name()
