@@ -128,6 +128,9 @@ class MainWindow(QMainWindow):
         self._loop_range = (0.0, 0.0)
         self._shown_time_frame = -1
         self._playback_audio = None  # the voice decoded for playback (engine PlaybackAudio), by path
+        # The voice's waveform, by path: the worker sends it once per file, and the same
+        # voice imported again (after File > New, or an undo) must show it again.
+        self._waveform_peaks = None
         self._shuttle_message = ""
         self._portrait_notes: tuple[str, ...] = ()  # what the portrait shows weakly, once said
 
@@ -492,9 +495,14 @@ class MainWindow(QMainWindow):
             # The new voice plays once it is decoded (audioReady); until then, none.
             known = self._playback_audio
             self.clock.set_audio(known if known is not None and known.path == new.audio else None)
-            if not new.audio:
+            self.timeline.set_speech(None)  # the old voice's visemes; the new ones come with its analysis
+            peaks = self._waveform_peaks
+            if peaks is not None and peaks.path == new.audio:
+                self.timeline.set_waveform(peaks)
+            else:
                 self.timeline.set_waveform(None)
                 self.timeline.set_audio_duration(0.0)
+            self.clock.set_duration(self._duration())
         if old.portrait != new.portrait:
             self._load_photo(new.portrait)
         if old.output.fps != new.output.fps:
@@ -515,6 +523,9 @@ class MainWindow(QMainWindow):
             self.clock.set_audio(audio)
 
     def _on_waveform(self, peaks) -> None:
+        self._waveform_peaks = peaks
+        if peaks.path != self.document.project.audio:
+            return  # a voice already replaced (or removed) while it was decoded
         self.timeline.set_waveform(peaks)
         self.clock.set_duration(max(self._duration(), peaks.duration_s))
 
@@ -590,6 +601,7 @@ class MainWindow(QMainWindow):
             self.document.reset(Project())
             self.selection.clear()
             self.seek(0.0)
+            self.timeline.fit_all()
 
     def open_dialog(self) -> None:
         if not self.maybe_save():

@@ -110,6 +110,10 @@ class PreviewController(QObject):
     # -- events ---------------------------------------------------------------------
     def _on_project_changed(self, old, new) -> None:
         self._fps = new.output.fps
+        if (old.audio, old.portrait) != (new.audio, new.portrait):
+            # The frame count and the speech described the old files: until the new ones
+            # are analysed there are none (the timeline and the clock ask frame_count).
+            self._info = None
         if self._check_render_key():
             self._request_around(self._position)
 
@@ -271,9 +275,9 @@ class PreviewController(QObject):
             if self._live_offsets is not None:
                 self._info, self._held_info = info, info
             return
-        if info.generation != self._generation:
-            # Prepared for an older state; the frames requested since will follow.
-            pass
+        project = self.document.project
+        if not project.portrait or not project.audio:
+            return  # a preparation of files the project no longer has (File > New while it ran)
         self._live_generations.clear()
         self._info = info
         self._fps = info.fps
