@@ -63,9 +63,11 @@ def easing_preset_name(easing: Easing) -> Optional[str]:
 
 
 class Inspector(QScrollArea):
-    """Signals: ``newEmotionChanged(Emotion)`` when the emotion for new keyframes changes."""
+    """Signals: ``newEmotionChanged(Emotion)`` when the emotion for new keyframes changes;
+    ``notice(str)`` says what a click changed in the document (for the status bar)."""
 
     newEmotionChanged = Signal(object)
+    notice = Signal(str)
 
     def __init__(self, document: DocumentController, selection: KeyframeSelection, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -220,13 +222,15 @@ class Inspector(QScrollArea):
         count = len(self.selection)
         self.keyframe_details.setVisible(keyframe is not None)
         if keyframe is None:
-            self.keyframe_title.setText("No keyframe selected. Double-click the emotion lane (or press Ins) "
-                                        "to add one with the emotion picked here.")
+            self.keyframe_title.setText("No keyframe selected: the emotion picked here is for new keyframes. "
+                                        "Double-click the emotion lane (or press Ins) to add one.")
             emotion = self._new_emotion
             self.easing_preview.set_easing(None)
         else:
             more = f"  ·  {count} selected" if count > 1 else ""
-            self.keyframe_title.setText(f"At {format_timecode(keyframe.time, project.output.fps)}{more}")
+            what = "these keyframes" if count > 1 else "this keyframe"
+            self.keyframe_title.setText(f"Selected at {format_timecode(keyframe.time, project.output.fps)}{more}. "
+                                        f"An emotion picked here changes {what} (Esc deselects).")
             emotion = keyframe.emotion
             self._new_emotion = emotion
             self.intensity.set_value(keyframe.intensity)
@@ -272,8 +276,11 @@ class Inspector(QScrollArea):
         self._new_emotion = emotion
         self.newEmotionChanged.emit(emotion)
         ids = self._selected_ids()
-        if ids:
-            keyframe_ops.set_emotion(self.document, ids, emotion)
+        if ids and keyframe_ops.set_emotion(self.document, ids, emotion):
+            # Said out loud: a click meant to choose the next keyframe's emotion changes the selected one.
+            what = f"{len(ids)} keyframes" if len(ids) > 1 else \
+                f"the keyframe at {format_timecode(self.document.project.emotions.get(ids[0]).time, self.document.project.output.fps)}"
+            self.notice.emit(f"Changed {what} to {emotion.label} (Ctrl+Z undoes; Esc deselects)")
 
     def _on_intensity(self, value: float) -> None:
         ids = self._selected_ids()

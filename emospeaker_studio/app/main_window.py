@@ -283,6 +283,8 @@ class MainWindow(QMainWindow):
         a("duplicate", "&Duplicate Keyframes", lambda: keyframe_ops.duplicate_keyframes(self.document, self.selection, self._fps()))
         a("delete", "De&lete Keyframes", lambda: keyframe_ops.delete_keyframes(self.document, self.selection))
         a("select_all", "Select &All Keyframes", lambda: self.selection.set(self.document.project.emotions.ids))
+        a("deselect", "Dese&lect Keyframes", self.selection.clear)
+        a("hold", "&Hold Emotion Until Next Keyframe", lambda: keyframe_ops.toggle_hold(self.document, self.selection.ids))
         a("add_keyframe", "Add &Keyframe at Playhead", self.add_keyframe_at_playhead, icon_name="keyframe")
         a("play", "&Play / Pause", self.clock.toggle, icon_name="play")
         a("shuttle_back", "Play Backwards", self._shuttle_back)
@@ -324,7 +326,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(acts["quit"])
         edit = bar.addMenu("&Edit")
-        for name in ("undo", "redo", None, "copy", "paste", "duplicate", "delete", None, "select_all", "add_keyframe", None, "preferences"):
+        for name in ("undo", "redo", None, "copy", "paste", "duplicate", "delete", None, "select_all", "deselect", None,
+                     "add_keyframe", "hold", None, "preferences"):
             edit.addSeparator() if name is None else edit.addAction(acts[name])
         playback = bar.addMenu("&Playback")
         for name in ("play", "shuttle_back", "shuttle_forward", None, "prev_frame", "next_frame", "back_second", "forward_second",
@@ -373,6 +376,7 @@ class MainWindow(QMainWindow):
         pc.failed.connect(self.show_error)
         pc.status.connect(self.status_info.setText)
         pc.waveform.connect(self._on_waveform)
+        self.inspector.notice.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.project_bar.importPortrait.connect(self.import_portrait_dialog)
         self.project_bar.importAudio.connect(self.import_audio_dialog)
         self.project_bar.exportRequested.connect(self.export_dialog)

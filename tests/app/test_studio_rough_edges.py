@@ -43,3 +43,53 @@ def test_a_new_project_forgets_the_old_voice_and_the_same_voice_comes_back_whole
     start, end = timeline.visible_range()
     assert start <= 0.0 and end >= 2.95
     assert window.clock._duration == pytest.approx(3.0, abs=0.05)  # playback stops at the end of the voice
+
+
+def _selected_keyframe(window, time=1.0, emotion="happy"):
+    kf = Keyframe.new(time, emotion, 0.5)
+    window.document.push(AddKeyframe(kf))
+    window.selection.set([kf.id], kf.id)
+    return kf
+
+
+def test_escape_deselects_the_keyframes(loaded, qtbot):
+    window = loaded
+    _selected_keyframe(window)
+    window.activateWindow()
+    window.timeline.emotion_plot.setFocus()
+    qtbot.keyClick(window.timeline.emotion_plot, Qt.Key_Escape)
+    assert window.selection.ids == ()
+    assert "for new keyframes" in window.inspector.keyframe_title.text()
+
+
+def test_an_emotion_picked_in_the_inspector_says_which_keyframe_it_changed(loaded):
+    from emospeaker_studio.core.emotions import Emotion
+
+    window = loaded
+    kf = _selected_keyframe(window)
+    assert "changes this keyframe" in window.inspector.keyframe_title.text()
+    window.inspector.emotion_buttons[Emotion.SAD].click()
+    assert window.document.project.emotions.get(kf.id).emotion is Emotion.SAD
+    message = window.statusBar().currentMessage()
+    assert "Sad" in message and "00:01" in message and "Ctrl+Z" in message
+
+
+def test_h_holds_the_selected_emotion_until_the_next_keyframe_and_again_blends(loaded, qtbot):
+    from emospeaker_studio.core.keyframes import emotion_at
+
+    window = loaded
+    first = _selected_keyframe(window, 0.5, "happy")
+    window.document.push(AddKeyframe(Keyframe.new(2.5, "sad", 0.9)))
+    window.selection.set([first.id], first.id)
+    window.activateWindow()
+    window.timeline.emotion_plot.setFocus()
+    qtbot.keyClick(window.timeline.emotion_plot, Qt.Key_H)
+    track = window.document.project.emotions
+    assert track.get(first.id).easing.is_hold
+    assert emotion_at(track, 2.4).emotion.value == "happy"  # still the first emotion just before the next keyframe
+    assert "Hold" in window.inspector.easing_combo.currentText()
+    qtbot.keyClick(window.timeline.emotion_plot, Qt.Key_H)
+    assert not window.document.project.emotions.get(first.id).easing.is_hold
+    window.selection.clear()
+    qtbot.keyClick(window.timeline.emotion_plot, Qt.Key_H)
+    assert "press H" in window.banner.message

@@ -146,12 +146,14 @@ def test_click_selects_and_ctrl_click_adds(window):
     assert window.document.project.emotions.get(a.id).time == 1.0
 
 
-def test_click_on_empty_lane_seeks_and_clears_selection(window):
+def test_click_on_empty_lane_deselects_then_seeks(window):
     kf = Keyframe.new(1.0, "happy", 0.5)
     window.document.push(AddKeyframe(kf))
     window.selection.set([kf.id])
     click(window, point(window, 2.2, 0.05))
     assert window.selection.ids == ()
+    assert window.clock.position == 0.0  # deselecting leaves the playhead where it was
+    click(window, point(window, 2.2, 0.05))
     assert window.clock.position == pytest.approx(2.2, abs=0.05)
     assert window.transport.timecode.text() == "00:02:" + window.transport.timecode.text()[-2:]
 

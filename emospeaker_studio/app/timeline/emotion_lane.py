@@ -6,7 +6,8 @@ emotion's colour, so a cross-fade between two emotions shows as one area
 falling while the other rises; the total is a bright line; keyframes are
 diamonds coloured by emotion at their intensity.
 
-Editing: click selects (Ctrl toggles), drag moves the selection in time
+Editing: click selects (Ctrl toggles; a click beside the keyframes deselects them,
+with none selected it seeks), drag moves the selection in time
 (snapping to frames, the playhead and other keyframes; Shift turns snapping
 off) and in intensity; drag on empty space draws a rubber band; double-click
 adds a keyframe; right-click opens the keyframe menu. A drag is one undo step.
@@ -335,8 +336,11 @@ class EmotionLaneEditor(QObject):
             else:
                 self.selection.set([hit], hit)
             return True
-        if not ev.modifiers() & Qt.ControlModifier:
+        if not ev.modifiers() & Qt.ControlModifier and len(self.selection):
+            # A click beside the keyframes deselects them and leaves the playhead where it is;
+            # with nothing selected, a click seeks (as on the ruler).
             self.selection.clear()
+            return True
         self.seekRequested.emit(self._time_intensity(pos)[0], False)
         return True
 
@@ -450,6 +454,11 @@ class EmotionLaneEditor(QObject):
                 action = QAction(emotion_icon(emotion), emotion.label, emotions)
                 action.triggered.connect(lambda _=False, e=emotion: keyframe_ops.set_emotion(doc, sel.ids, e))
                 emotions.addAction(action)
+            held = all(doc.project.emotions.get(i).easing.is_hold for i in sel.ids if i in doc.project.emotions)
+            hold = menu.addAction("Hold Until Next Keyframe")
+            hold.setCheckable(True)
+            hold.setChecked(held)
+            hold.triggered.connect(lambda: keyframe_ops.toggle_hold(doc, sel.ids))
             easings = menu.addMenu("Easing")
             for name, easing in PRESETS.items():
                 action = easings.addAction(name.replace("-", " ").capitalize())
