@@ -93,3 +93,15 @@ def test_h_holds_the_selected_emotion_until_the_next_keyframe_and_again_blends(l
     window.selection.clear()
     qtbot.keyClick(window.timeline.emotion_plot, Qt.Key_H)
     assert "press H" in window.banner.message
+
+
+def test_the_first_keyframes_label_is_not_cut_off_at_the_left_edge(loaded):
+    window = loaded
+    window.document.push(AddKeyframe(Keyframe.new(0.0, "surprised", 0.6)))
+    window.timeline.fit_all()
+    editor = window.timeline.editor
+    label = next(item for item in editor.labels if item.isVisible())
+    shown = label.mapRectToScene(label.boundingRect())
+    lane = window.timeline.emotion_view.sceneBoundingRect()
+    assert shown.left() >= lane.left() - 0.5
+    assert "Surprised" in label.toPlainText()

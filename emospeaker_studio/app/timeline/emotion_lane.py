@@ -279,6 +279,8 @@ class EmotionLaneEditor(QObject):
             self.view.addItem(label, ignoreBounds=True)
             self._labels.append(label)
         px_per_s = max(1e-9, self.view.pixels_per_second())
+        (x0, _x1), _ = self.view.viewRange()
+        width_px = self.view.width()
         last_x = -1e9
         for i, label in enumerate(self._labels):
             if i >= len(track):
@@ -299,6 +301,24 @@ class EmotionLaneEditor(QObject):
                 self._label_looks[i] = look
                 label.setText(text, color=QColor(EMOTION_COLORS[kf.emotion]).lighter(120 if selected else 100))
             label.setPos(kf.time, kf.intensity + 0.04)
+            anchor = self._label_anchor(label, (kf.time - x0) * px_per_s, width_px)
+            if tuple(label.anchor) != anchor:
+                label.setAnchor(anchor)
+
+    @staticmethod
+    def _label_anchor(label: pg.TextItem, x_px: float, width_px: float) -> tuple[float, float]:
+        """Centred over the diamond, unless that would cut the text off at either edge of the lane."""
+        half = label.boundingRect().width() / 2
+        if x_px < half:
+            return (0.0, 1.0)
+        if x_px > width_px - half:
+            return (1.0, 1.0)
+        return (0.5, 1.0)
+
+    @property
+    def labels(self) -> tuple[pg.TextItem, ...]:
+        """The emotion names drawn over the keyframes (hidden ones where there is no room)."""
+        return tuple(self._labels)
 
     # -- geometry --------------------------------------------------------------------
     def scene_pos_of(self, time: float, intensity: float) -> QPointF:
