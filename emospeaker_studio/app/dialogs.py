@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -187,7 +186,6 @@ class ShortcutsDialog(QDialog):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard Shortcuts")
-        self.resize(520, 620)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 12)
         table = QTableWidget(len(SHORTCUTS), 3)
@@ -203,10 +201,18 @@ class ShortcutsDialog(QDialog):
                 if col == 1:
                     item.setTextAlignment(Qt.AlignCenter)
                 table.setItem(row, col, item)
-        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        # Every column as wide as its longest text, and the dialog as wide as the table:
+        # a stretched last column in a fixed-size dialog cut the longer descriptions off.
         table.resizeColumnsToContents()
+        for col in range(table.columnCount()):
+            table.setColumnWidth(col, table.columnWidth(col) + 12)
+        table.horizontalHeader().setStretchLastSection(True)
         self.table = table
         layout.addWidget(table)
+        margins = layout.contentsMargins()
+        wanted = (sum(table.columnWidth(c) for c in range(table.columnCount())) + 2 * table.frameWidth()
+                  + table.verticalScrollBar().sizeHint().width() + margins.left() + margins.right())
+        self.resize(max(520, wanted), 620)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

@@ -105,3 +105,21 @@ def test_the_first_keyframes_label_is_not_cut_off_at_the_left_edge(loaded):
     lane = window.timeline.emotion_view.sceneBoundingRect()
     assert shown.left() >= lane.left() - 0.5
     assert "Surprised" in label.toPlainText()
+
+
+def test_every_shortcut_description_is_shown_whole(loaded, qtbot):
+    from emospeaker_studio.app.dialogs import ShortcutsDialog
+
+    dialog = ShortcutsDialog(loaded)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    viewport = table.viewport().rect()
+    for row in range(table.rowCount()):
+        for col in range(table.columnCount()):
+            item = table.item(row, col)
+            rect = table.visualItemRect(item)
+            needed = table.fontMetrics().horizontalAdvance(item.text())
+            assert rect.width() >= needed + 8, item.text()
+            assert rect.right() <= viewport.right(), item.text()
+    dialog.close()
