@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -169,10 +170,15 @@ class MainWindow(QMainWindow):
         self.project_bar = ProjectBar(self.document, self.palette_)
         layout.addWidget(self.project_bar)
         self.banner = Banner()
-        layout.addWidget(self.banner)
         self.preview = PreviewView(self.palette_)
         self.preview.setMinimumSize(320, 240)
-        layout.addWidget(self.preview, 1)
+        # The banner lies over the top of the preview, in the same cell: in a row of its
+        # own, every message shrank the picture and it grew back when the message went.
+        stage = QGridLayout()
+        stage.setContentsMargins(0, 0, 0, 0)
+        stage.addWidget(self.preview, 0, 0)
+        stage.addWidget(self.banner, 0, 0, Qt.AlignTop)
+        layout.addLayout(stage, 1)
         self.face_row = QWidget()
         face_layout = QHBoxLayout(self.face_row)
         face_layout.setContentsMargins(14, 4, 14, 4)

@@ -123,3 +123,14 @@ def test_every_shortcut_description_is_shown_whole(loaded, qtbot):
             assert rect.width() >= needed + 8, item.text()
             assert rect.right() <= viewport.right(), item.text()
     dialog.close()
+
+
+def test_a_banner_does_not_shrink_the_preview(loaded, qtbot):
+    window = loaded
+    before = window.preview.size()
+    window.show_info("Something worth saying, over the picture")
+    qtbot.waitUntil(lambda: window.banner.isVisible())
+    qtbot.wait(50)  # the layout settles
+    assert window.preview.size() == before
+    assert window.banner.geometry().top() <= window.preview.geometry().top() + 1  # over the top of the preview
+    assert window.banner.width() >= window.preview.width() * 0.5
