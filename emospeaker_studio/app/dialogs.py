@@ -52,6 +52,31 @@ def _preset_combo(presets, current, label, current_label=None) -> QComboBox:
     combo.setCurrentIndex(index)
     return combo
 
+def suggested_export_path(project: Project, project_path: str) -> str:
+    """Where the export dialog proposes to write: beside the saved project, named after it;
+    for an unsaved project beside its voice (else its portrait), named after the voice and
+    never over an existing file; the Videos folder when that folder cannot be written."""
+    suffix = project.output.format.suffix if project.output.format is not ExportFormat.PNG else ""
+    if project_path:
+        return str(Path(project_path).with_suffix("")) + suffix
+    source = Path(project.audio or project.portrait or "emospeaker")
+    folder = source.parent if source.parent.is_dir() and os.access(source.parent, os.W_OK) else _videos_folder()
+    stem = f"{source.stem} talking"
+    candidate = folder / (stem + suffix)
+    number = 2
+    while candidate.exists():
+        candidate = folder / f"{stem} {number}{suffix}"
+        number += 1
+    return str(candidate)
+
+
+def _videos_folder() -> Path:
+    from PySide6.QtCore import QStandardPaths
+
+    movies = QStandardPaths.writableLocation(QStandardPaths.MoviesLocation)
+    return Path(movies) if movies and Path(movies).is_dir() else Path.home()
+
+
 class ExportDialog(QDialog):
     """Choose the file, format, size and frame rate; ``result_output()`` / ``result_path()`` after accept."""
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from emospeaker_studio import paths
 from emospeaker_studio.app import keyframe_ops
 from emospeaker_studio.app.banner import Banner
-from emospeaker_studio.app.dialogs import ABOUT_TEXT, ExportDialog, PreferencesDialog, ShortcutsDialog
+from emospeaker_studio.app.dialogs import ABOUT_TEXT, ExportDialog, PreferencesDialog, ShortcutsDialog, suggested_export_path
 from emospeaker_studio.app.document import PROJECT_SUFFIX, DocumentController
 from emospeaker_studio.app.icons import app_icon, icon
 from emospeaker_studio.app.inspector import Inspector
@@ -772,8 +772,7 @@ class MainWindow(QMainWindow):
         if self._export_job is not None:
             self.show_error("an export is already running; wait for it or cancel it")
             return
-        base = Path(self.document.path).with_suffix("") if self.document.path else Path.home() / "emospeaker"
-        dialog = ExportDialog(project, str(base) + project.output.format.suffix, self)
+        dialog = ExportDialog(project, suggested_export_path(project, self.document.path), self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         output = dialog.result_output()

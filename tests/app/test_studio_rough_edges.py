@@ -134,3 +134,27 @@ def test_a_banner_does_not_shrink_the_preview(loaded, qtbot):
     assert window.preview.size() == before
     assert window.banner.geometry().top() <= window.preview.geometry().top() + 1  # over the top of the preview
     assert window.banner.width() >= window.preview.width() * 0.5
+
+
+def test_the_export_of_an_unsaved_project_is_suggested_beside_its_voice(loaded, media, monkeypatch):
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QDialog
+
+    from emospeaker_studio.app import main_window as main_window_module
+
+    window = loaded
+    _portrait, audio = media
+    suggested = []
+
+    def cancel(dialog):
+        suggested.append(Path(dialog.path_edit.text()))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(main_window_module.ExportDialog, "exec", cancel)
+    window.actions_["export"].trigger()
+    first = suggested[-1]
+    assert first.parent == audio.parent and first.suffix == ".mp4" and first.stem.startswith(audio.stem)
+    first.write_bytes(b"an earlier export")
+    window.actions_["export"].trigger()
+    assert suggested[-1] != first and suggested[-1].parent == audio.parent  # never an existing file
