@@ -51,7 +51,7 @@ from emospeaker_studio.app.settings import AppSettings, save_settings
 from emospeaker_studio.app.shortcuts import BY_NAME
 from emospeaker_studio.app.theme import apply_theme, palette_for
 from emospeaker_studio.app.timeline import TimelineWidget
-from emospeaker_studio.app.timeline.timecode import format_timecode
+from emospeaker_studio.app.timeline.timecode import format_duration
 from emospeaker_studio.app.transport import TransportBar
 from emospeaker_studio.app.workers import ExportJob, ExportRequest, RenderWorker
 from emospeaker_studio.core.edits import SetAudio, SetFaceIndex, SetLandmarkOffsets, SetOutput, SetPortrait
@@ -813,7 +813,7 @@ class MainWindow(QMainWindow):
         if progress.fps:
             parts.append(f"{progress.fps:.1f} fps")
         if progress.eta_s is not None:
-            parts.append(f"ETA {format_timecode(progress.eta_s, 1).rsplit(':', 1)[0]}")
+            parts.append(f"ETA {format_duration(progress.eta_s)}")
         self._set_job_text("Export: " + " · ".join(parts))
 
     def _set_job_text(self, text: str) -> None:

@@ -158,3 +158,12 @@ def test_the_export_of_an_unsaved_project_is_suggested_beside_its_voice(loaded, 
     first.write_bytes(b"an earlier export")
     window.actions_["export"].trigger()
     assert suggested[-1] != first and suggested[-1].parent == audio.parent  # never an existing file
+
+
+def test_the_timecode_reads_as_minutes_seconds_and_hundredths(loaded):
+    window = loaded
+    window.seek(2.84)
+    assert window.transport.timecode.text() == "00:02.84"  # the frame at 2.84 s (71 at 25 fps), not "00:02:21"
+    assert window.transport.total.text() == "/ 00:02.96"  # the last frame starts at 2.96 s
+    window.selection.set([_selected_keyframe(window, 1.2).id])
+    assert "00:01.20" in window.inspector.keyframe_title.text()

@@ -155,7 +155,7 @@ def test_click_on_empty_lane_deselects_then_seeks(window):
     assert window.clock.position == 0.0  # deselecting leaves the playhead where it was
     click(window, point(window, 2.2, 0.05))
     assert window.clock.position == pytest.approx(2.2, abs=0.05)
-    assert window.transport.timecode.text() == "00:02:" + window.transport.timecode.text()[-2:]
+    assert window.transport.timecode.text().startswith("00:02.")
 
 
 def test_copy_paste_at_playhead_and_duplicate(window, qtbot):
