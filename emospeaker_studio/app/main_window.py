@@ -51,7 +51,7 @@ from emospeaker_studio.app.settings import AppSettings, save_settings
 from emospeaker_studio.app.shortcuts import BY_NAME
 from emospeaker_studio.app.theme import apply_theme, palette_for
 from emospeaker_studio.app.timeline import TimelineWidget
-from emospeaker_studio.app.timeline.timecode import format_duration
+from emospeaker_studio.app.timeline.timecode import format_duration, format_timecode
 from emospeaker_studio.app.transport import TransportBar
 from emospeaker_studio.app.workers import ExportJob, ExportRequest, RenderWorker
 from emospeaker_studio.core.edits import SetAudio, SetFaceIndex, SetLandmarkOffsets, SetOutput, SetPortrait
@@ -376,6 +376,7 @@ class MainWindow(QMainWindow):
             lambda index, dx, dy: self.preview_controller.preview_landmark_offsets(self._landmark_offsets_with(index, dx, dy)))
         self.preview.landmarkDragFinished.connect(self.preview_controller.end_landmark_preview)
         self.timeline.seekRequested.connect(self._on_timeline_seek)
+        self.timeline.editor.pastEndChanged.connect(self._tell_keyframes_past_end)
         self.timeline.loopChanged.connect(self._on_loop_region)
         pc = self.preview_controller
         pc.info.connect(self._on_preview_info)
@@ -566,6 +567,12 @@ class MainWindow(QMainWindow):
         if notes:
             text = "; ".join(notes)
             self.show_info(f"{text[0].upper()}{text[1:]}.")
+
+    def _tell_keyframes_past_end(self, count: int, end: float) -> None:
+        if count:
+            which = "1 keyframe is" if count == 1 else f"{count} keyframes are"
+            self.show_info(f"{which} after the end of the voice ({format_timecode(end, self._fps())}): kept, shown grey, "
+                           "but nothing plays there; drag them before the end or delete them")
 
     def _on_overlay_toggled(self, on: bool) -> None:
         self.preview.set_show_overlay(on)

@@ -167,3 +167,26 @@ def test_the_timecode_reads_as_minutes_seconds_and_hundredths(loaded):
     assert window.transport.total.text() == "/ 00:02.96"  # the last frame starts at 2.96 s
     window.selection.set([_selected_keyframe(window, 1.2).id])
     assert "00:01.20" in window.inspector.keyframe_title.text()
+
+
+def test_keyframes_after_the_voice_are_kept_greyed_with_a_notice(loaded):
+    from PySide6.QtGui import QColor
+
+    from emospeaker_studio.app.theme import EMOTION_COLORS
+    from emospeaker_studio.core.edits import MoveKeyframe
+    from emospeaker_studio.core.emotions import Emotion
+
+    window = loaded
+    late = Keyframe.new(3.5, "angry", 0.6)
+    window.document.push(AddKeyframe(late))
+    assert late.id in window.document.project.emotions  # kept
+    (diamond,) = window.timeline.editor.diamonds
+    angry = QColor(EMOTION_COLORS[Emotion.ANGRY]).name()
+    assert diamond.colour != angry
+    assert QColor(diamond.colour).saturation() < 40  # grey
+    assert "after the end of the voice" in window.banner.message
+    window.timeline.fit_all()
+    image = window.timeline.emotion_plot.grab().toImage()
+    assert image.pixelColor(window.timeline.emotion_point(3.5, 0.6)).name() == QColor(diamond.colour).name()
+    window.document.push(MoveKeyframe(late.id, time=2.0))
+    assert window.timeline.editor.diamonds[0].colour == EMOTION_COLORS[Emotion.ANGRY]

@@ -108,11 +108,19 @@ class EmotionViewBox(LaneViewBox):
             ev.ignore()
 
 
+#: The colour of a keyframe after the end of the voice: it is kept, but nothing plays there.
+PAST_END_COLOUR = "#6b6f78"
+
+
 class EmotionLaneEditor(QObject):
-    """Draws the track and turns mouse gestures into core edits on ``document``."""
+    """Draws the track and turns mouse gestures into core edits on ``document``.
+
+    ``pastEndChanged(count, end s)``: how many keyframes lie after the end of the voice changed.
+    """
 
     seekRequested = Signal(float, bool)
     scrubFinished = Signal()
+    pastEndChanged = Signal(int, float)
 
     def __init__(
         self,
@@ -139,6 +147,8 @@ class EmotionLaneEditor(QObject):
         self._band_origin: Optional[QPointF] = None
         self._scrubbing = False
         self._duration = 1.0
+        self._audio_end = 0.0  # seconds; 0 while there is no voice (then no keyframe is past its end)
+        self._past_end = 0
         view.editor = self
 
         # Baseline grid at 0 and 1 intensity so the scale reads without an axis.
@@ -209,6 +219,16 @@ class EmotionLaneEditor(QObject):
         self._duration = max(1.0, seconds)
         self.refresh_curves()
 
+    def set_audio_end(self, seconds: float) -> None:
+        """The voice's length: keyframes after it are drawn grey (0: no voice)."""
+        if seconds != self._audio_end:
+            self._audio_end = seconds
+            self.refresh_keyframes()
+
+    def is_past_end(self, time: float) -> bool:
+        # Within half a frame of the end still plays (the last frame starts before the end).
+        return self._audio_end > 0 and time > self._audio_end + 0.5 / self._fps()
+
     def _on_project_changed(self, old, new) -> None:
         if old.emotions != new.emotions:
             self.selection.prune(new.emotions)
@@ -260,15 +280,22 @@ class EmotionLaneEditor(QObject):
         track = self.document.project.emotions
         diamonds = []
         stems_x, stems_y = [], []
+        past_end = 0
         for kf in track:
             selected = kf.id in self.selection
             outline = "#ffffff" if selected else self._palette.window
-            diamonds.append(Diamond(kf.time, kf.intensity, EMOTION_COLORS[kf.emotion], outline, selected))
+            late = self.is_past_end(kf.time)
+            past_end += late
+            colour = PAST_END_COLOUR if late else EMOTION_COLORS[kf.emotion]
+            diamonds.append(Diamond(kf.time, kf.intensity, colour, outline, selected))
             stems_x += [kf.time, kf.time]
             stems_y += [0.0, kf.intensity]
         self._diamonds.set_diamonds(tuple(diamonds))
         self._stems.setData(np.array(stems_x, float), np.array(stems_y, float))
         self._place_labels()
+        if past_end != self._past_end:
+            self._past_end = past_end
+            self.pastEndChanged.emit(past_end, self._audio_end)
 
     def _place_labels(self) -> None:
         """Name each keyframe's emotion above its diamond where there is room for the text."""
@@ -295,11 +322,12 @@ class EmotionLaneEditor(QObject):
                 continue
             last_x = x
             text = kf.emotion.label + (f"  {kf.intensity * 100:.0f}%" if selected else "")
-            look = (text, kf.emotion, selected)
+            colour = PAST_END_COLOUR if self.is_past_end(kf.time) else EMOTION_COLORS[kf.emotion]
+            look = (text, colour, selected)
             if self._label_looks.get(i) != look:
                 # Laying out a label's text is the slow part of a redraw: only when it changed.
                 self._label_looks[i] = look
-                label.setText(text, color=QColor(EMOTION_COLORS[kf.emotion]).lighter(120 if selected else 100))
+                label.setText(text, color=QColor(colour).lighter(120 if selected else 100))
             label.setPos(kf.time, kf.intensity + 0.04)
             anchor = self._label_anchor(label, (kf.time - x0) * px_per_s, width_px)
             if tuple(label.anchor) != anchor:
