@@ -216,8 +216,15 @@ class _ProgressPrinter:
 
 
 def _render(project, args: argparse.Namespace) -> int:
+    from emospeaker_studio.core.project import ExportFormat
+    from emospeaker_studio.engine.export.writer import png_sequence_folder
     from emospeaker_studio.engine.pipeline import render_project
 
+    output = Path(args.output)
+    if project.output.format is ExportFormat.PNG and output.suffix.lower() == ".png":
+        # "-o clip.png" reads like one picture; say where the sequence goes before it is written.
+        print(f"note: {output.name} is a PNG sequence: its frames and audio.wav go into the folder "
+              f"{png_sequence_folder(output)}{os.sep}", file=sys.stderr)
     printer = _ProgressPrinter(args.quiet)
     try:
         out = render_project(

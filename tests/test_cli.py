@@ -194,3 +194,20 @@ def test_bench_emotions_outside_a_source_checkout_says_where_it_runs(capsys, mon
     code, out, err = run_cli(capsys, "bench", "--emotions")
     assert code == 2 and out == ""
     assert_one_error_line(err, "source checkout", "clone the repository")
+
+
+def test_an_output_named_like_one_png_says_it_is_a_folder_of_frames(capsys, tmp_path: Path, monkeypatch) -> None:
+    from emospeaker_studio.engine import pipeline
+
+    image, audio = placeholder_inputs(tmp_path)
+    rendered = []
+
+    def render_project(project, out_path, **kwargs):  # the engine's part is tested in tests/engine/export
+        rendered.append((project.output.format, out_path))
+        return tmp_path / "x"
+
+    monkeypatch.setattr(pipeline, "render_project", render_project)
+    code, out, err = run_cli(capsys, "render", "--portrait", str(image), "--audio", str(audio), "-o", str(tmp_path / "x.png"))
+    assert code == 0
+    assert rendered[0][0].name == "PNG"
+    assert f"note: x.png is a PNG sequence: its frames and audio.wav go into the folder {tmp_path / 'x'}" in err
