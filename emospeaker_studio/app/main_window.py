@@ -383,6 +383,7 @@ class MainWindow(QMainWindow):
         pc.failed.connect(self.show_error)
         pc.status.connect(self.status_info.setText)
         pc.waveform.connect(self._on_waveform)
+        pc.portraitFitted.connect(self._show_fit)
         self.inspector.notice.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.project_bar.importPortrait.connect(self.import_portrait_dialog)
         self.project_bar.importAudio.connect(self.import_audio_dialog)
@@ -544,7 +545,12 @@ class MainWindow(QMainWindow):
         self.timeline.set_speech(info.speech)
         self.timeline.set_audio_duration(info.frame_count / info.fps)
         self.clock.set_duration(self._duration())
-        fit = info.fit
+        self._show_fit(info.fit)
+        self.transport.info.setText(f"{info.size[0]}×{info.size[1]} · {info.fps:g} fps")
+        self._on_time(self.clock.position)
+
+    def _show_fit(self, fit) -> None:
+        """The face fit: its overlay, the choice of face, and what the portrait will show weakly."""
         self.preview.set_landmarks(getattr(fit, "landmarks", None))
         count = int(getattr(fit, "face_count", 1) or 1)
         if self.face_combo.count() != count:  # refilled only when it changes: every re-fit reports it
@@ -554,8 +560,6 @@ class MainWindow(QMainWindow):
         self.face_combo.setCurrentIndex(min(self.document.project.face_index, count - 1))
         self.face_row.setVisible(count > 1)
         self._tell_portrait_limits(fit)
-        self.transport.info.setText(f"{info.size[0]}×{info.size[1]} · {info.fps:g} fps")
-        self._on_time(self.clock.position)
 
     def _tell_portrait_limits(self, fit) -> None:
         """Say once, as soon as the face is fitted, what this portrait will show weakly (closed eyes, ...)."""

@@ -36,7 +36,8 @@ LIVE_EDIT_INTERVAL_MS = 40
 
 class PreviewController(QObject):
     """Signals: info(PreviewInfo), status(str) for the preview's corner, failed(str) for the banner,
-    preparing(Progress), frameShown(frame index, latency ms from request to display)."""
+    preparing(Progress), frameShown(frame index, latency ms from request to display),
+    waveform(WaveformPeaks), portraitFitted(fit) for a portrait that has no voice yet."""
 
     info = Signal(object)
     status = Signal(str)
@@ -44,6 +45,7 @@ class PreviewController(QObject):
     preparing = Signal(object)
     frameShown = Signal(int, float)
     waveform = Signal(object)
+    portraitFitted = Signal(object)
 
     def __init__(self, document: DocumentController, view: PreviewView, worker: RenderWorker, *, device: str = "auto", preview_height: int = 512, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
@@ -79,6 +81,7 @@ class PreviewController(QObject):
         worker.failed.connect(self._on_failed)
         worker.preparing.connect(self._on_preparing)
         worker.waveformReady.connect(self.waveform)
+        worker.portraitFitted.connect(self.portraitFitted)
         document.projectChanged.connect(self._on_project_changed)
 
     # -- state ----------------------------------------------------------------

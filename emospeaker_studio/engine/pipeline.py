@@ -263,6 +263,14 @@ def prepare(project: Project, *, device: str = "auto", progress: Optional[Progre
     return _prepare(project, device, progress, cancel, previous=None)
 
 
+def fit_portrait(project: Project, *, cancel: Optional[CancelToken] = None) -> object:
+    """The portrait's face fit with the user's corrections, before there is a voice: the window
+    shows the fit and what the photo will show weakly as soon as it is opened. UserError for no
+    face or an unreadable photo. The fit is cached per image, so the full preparation reuses it."""
+    portrait, detected = _fit_face(project, _StepReporter(None), cancel or CancelToken())
+    return _with_landmark_offsets(detected, project.landmark_offsets)
+
+
 def _prepare(project: Project, device: str, progress: Optional[ProgressCallback], cancel: Optional[CancelToken],
              previous: Optional[_Stages]) -> PreparedRender:
     cancel = cancel or CancelToken()

@@ -190,3 +190,43 @@ def test_keyframes_after_the_voice_are_kept_greyed_with_a_notice(loaded):
     assert image.pixelColor(window.timeline.emotion_point(3.5, 0.6)).name() == QColor(diamond.colour).name()
     window.document.push(MoveKeyframe(late.id, time=2.0))
     assert window.timeline.editor.diamonds[0].colour == EMOTION_COLORS[Emotion.ANGRY]
+
+
+def _closed_eyes():
+    """Landmarks of a face of the right size whose lids are shut (see expression_limits)."""
+    import numpy as np
+
+    from emospeaker_studio.engine.face import landmarks as lm
+
+    points = np.zeros((478, 3), np.float32)
+    for upper, lower, x0 in ((lm.EYE_LEFT_UPPER, lm.EYE_LEFT_LOWER, 20.0), (lm.EYE_RIGHT_UPPER, lm.EYE_RIGHT_LOWER, 60.0)):
+        points[list(upper), 0] = points[list(lower), 0] = np.linspace(x0, x0 + 30.0, len(upper))
+        points[list(upper), 1], points[list(lower), 1] = 50.0, 51.0
+    points[lm.CHEEK_RIGHT, 0] = 100.0
+    return points
+
+
+def test_a_portrait_without_a_face_is_said_as_soon_as_it_is_opened(make_window, fake_backend, media, qtbot):
+    fake_backend.face_count = 0
+    window = make_window(fake_backend)
+    portrait, _audio = media
+    window.import_portrait(str(portrait))  # no voice yet
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert "no face found in face.png" in window.banner.message
+
+
+def test_closed_eyes_and_a_small_face_are_said_before_there_is_a_voice(make_window, fake_backend, media, qtbot):
+    fake_backend.landmarks = _closed_eyes()
+    fake_backend.face_height = 120.0
+    window = make_window(fake_backend)
+    portrait, audio = media
+    window.import_portrait(str(portrait))
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert "eyes are closed" in window.banner.message and "only 120 px tall" in window.banner.message
+    assert window.preview._landmarks is not None  # the face fit can be shown and corrected already
+    assert fake_backend.prepare_calls == 0
+    window.banner.hide()
+    window.import_audio(str(audio))  # the voice comes: the same notes are not said again
+    qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
+    qtbot.wait(100)
+    assert not window.banner.isVisible()
