@@ -39,6 +39,8 @@ from emospeaker_studio.app import keyframe_ops
 from emospeaker_studio.app.banner import Banner
 from emospeaker_studio.app.dialogs import ABOUT_TEXT, ExportDialog, PreferencesDialog, ShortcutsDialog, suggested_export_path
 from emospeaker_studio.app.document import PROJECT_SUFFIX, DocumentController
+from emospeaker_studio.app.empty_state import EmptyState
+from emospeaker_studio.app.guide import GettingStartedDialog
 from emospeaker_studio.app.icons import app_icon, icon
 from emospeaker_studio.app.inspector import Inspector
 from emospeaker_studio.app.playback import PlaybackClock
@@ -158,6 +160,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self.preview_controller.refresh()
+        self._show_next_step(self.document.project)
         self._on_time(0.0)
 
     # -- construction -----------------------------------------------------------------
@@ -177,7 +180,14 @@ class MainWindow(QMainWindow):
         stage = QGridLayout()
         stage.setContentsMargins(0, 0, 0, 0)
         stage.addWidget(self.preview, 0, 0)
+        self.empty_state = EmptyState()
+        # A transparent holder: its margin lifts the one-line card off the preview's bottom edge.
+        self._empty_holder = QWidget()
+        holder = QVBoxLayout(self._empty_holder)
+        holder.addWidget(self.empty_state)
+        stage.addWidget(self._empty_holder, 0, 0, Qt.AlignCenter)
         stage.addWidget(self.banner, 0, 0, Qt.AlignTop)
+        self._stage = stage
         layout.addLayout(stage, 1)
         self.face_row = QWidget()
         face_layout = QHBoxLayout(self.face_row)
@@ -310,6 +320,7 @@ class MainWindow(QMainWindow):
         a("zoom_fit", "Preview: Zoom to Fit", lambda: self._set_zoom("fit"))
         a("zoom_100", "Preview: 100 %", lambda: self._set_zoom("100"))
         a("preferences", "&Preferences…", self.preferences_dialog)
+        a("guide", "&Getting Started", lambda: GettingStartedDialog(self).exec())
         a("shortcuts", "&Keyboard Shortcuts", lambda: ShortcutsDialog(self).exec())
         a("about", "&About EmoSpeaker Studio", lambda: QMessageBox.about(self, "About EmoSpeaker Studio", ABOUT_TEXT))
 
@@ -347,6 +358,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.timeline_dock.toggleViewAction())
         view.addAction(self.history_dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(acts["guide"])
         help_menu.addAction(acts["shortcuts"])
         help_menu.addAction(acts["about"])
 
@@ -385,6 +397,11 @@ class MainWindow(QMainWindow):
         pc.waveform.connect(self._on_waveform)
         pc.portraitFitted.connect(self._show_fit)
         self.inspector.notice.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        empty = self.empty_state
+        empty.importPortrait.connect(self.import_portrait_dialog)
+        empty.importAudio.connect(self.import_audio_dialog)
+        empty.openDemo.connect(lambda: self.maybe_save() and self.open_demo())
+        empty.showGuide.connect(self.actions_["guide"].trigger)
         self.project_bar.importPortrait.connect(self.import_portrait_dialog)
         self.project_bar.importAudio.connect(self.import_audio_dialog)
         self.project_bar.exportRequested.connect(self.export_dialog)
@@ -503,6 +520,8 @@ class MainWindow(QMainWindow):
 
     # -- project events ----------------------------------------------------------------------
     def _on_project_changed(self, old: Project, new: Project) -> None:
+        if (bool(old.portrait), bool(old.audio)) != (bool(new.portrait), bool(new.audio)):
+            self._show_next_step(new)
         if old.audio != new.audio:
             # The new voice plays once it is decoded (audioReady); until then, none.
             known = self._playback_audio
@@ -519,6 +538,15 @@ class MainWindow(QMainWindow):
             self._load_photo(new.portrait)
         if old.output.fps != new.output.fps:
             self.transport.set_time(self.clock.position, self._duration(), new.output.fps)
+
+    def _show_next_step(self, project: Project) -> None:
+        """The empty state asks for the missing file: a card in the middle while nothing is there,
+        one line at the bottom once the photo shows."""
+        self.empty_state.set_state(bool(project.portrait), bool(project.audio))
+        self._empty_holder.setVisible(self.empty_state.isVisibleTo(self._empty_holder))
+        compact = self.empty_state.compact
+        self._empty_holder.layout().setContentsMargins(0, 0, 0, 18 if compact else 0)
+        self._stage.setAlignment(self._empty_holder, Qt.AlignBottom | Qt.AlignHCenter if compact else Qt.AlignCenter)
 
     def _load_photo(self, path: Optional[str]) -> None:
         if not path:
@@ -581,7 +609,7 @@ class MainWindow(QMainWindow):
     def _on_overlay_toggled(self, on: bool) -> None:
         self.preview.set_show_overlay(on)
         if on:
-            if self.preview_controller.info_ is None or getattr(self.preview_controller.info_.fit, "landmarks", None) is None:
+            if not self.preview.has_landmarks:
                 self.show_info("The face fit appears once the portrait is analysed.")
             else:
                 self.statusBar().showMessage("Face fit: drag a red point (eye and mouth corners, brows, chin, nose tip) to correct it", 8000)

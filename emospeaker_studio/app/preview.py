@@ -124,6 +124,11 @@ class PreviewView(QGraphicsView):
         self.viewport().update()
 
     @property
+    def has_landmarks(self) -> bool:
+        """Whether a face fit is there to draw."""
+        return self._landmarks is not None
+
+    @property
     def has_frame(self) -> bool:
         return self._frame_size is not None
 

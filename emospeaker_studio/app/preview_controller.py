@@ -129,11 +129,11 @@ class PreviewController(QObject):
         self._generation += 1
         self._cache.clear()
         self._requested.clear()
-        if not project.portrait:
-            self.view.set_frame(None)
-            self.view.set_message("Drop a portrait photo and a voice recording here\n(or File ▸ Import Portrait…  /  Import Audio…)")
-        elif not project.audio:
-            self.view.set_message("Now import a voice recording (File ▸ Import Audio…) to animate the portrait")
+        if not project.portrait or not project.audio:
+            # The window's empty state says which file to add next.
+            if not project.portrait:
+                self.view.set_frame(None)
+            self.view.set_message("")
         return True
 
     def _snapshot(self):

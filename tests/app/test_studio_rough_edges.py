@@ -4,7 +4,7 @@ again, deselecting, holds, keyframes past the voice, and the small things around
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 
 from emospeaker_studio.core.edits import AddKeyframe
 from emospeaker_studio.core.keyframes import Keyframe
@@ -230,3 +230,45 @@ def test_closed_eyes_and_a_small_face_are_said_before_there_is_a_voice(make_wind
     qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
     qtbot.wait(100)
     assert not window.banner.isVisible()
+
+
+def test_the_empty_window_says_what_to_do_next_until_both_files_are_there(make_window, fake_backend, media, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window(fake_backend)
+    portrait, audio = media
+    empty = window.empty_state
+    assert empty.isVisible() and not empty.compact
+    assert empty.portrait_button.isVisible() and empty.voice_button.isVisible() and empty.demo_button.isVisible()
+    def in_window(widget):
+        return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+    assert abs(in_window(empty).center().y() - in_window(window.preview).center().y()) < 30  # in the middle
+
+    chosen = iter([str(portrait), str(audio)])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (next(chosen), ""))
+    empty.portrait_button.click()
+    assert window.document.project.portrait == str(portrait)
+    assert empty.isVisible() and empty.compact  # only the voice is missing: one line at the bottom
+    assert empty.voice_button.isVisible() and not empty.portrait_button.isVisible()
+    qtbot.waitUntil(lambda: in_window(empty).bottom() > in_window(window.preview).bottom() - 60, timeout=2000)
+    empty.voice_button.click()
+    assert window.document.project.audio == str(audio)
+    assert not empty.isVisible()
+    window.new_project()
+    assert empty.isVisible() and not empty.compact
+
+
+def test_help_has_a_getting_started_page(loaded, monkeypatch):
+    from emospeaker_studio.app import guide
+
+    shown = []
+    monkeypatch.setattr(guide.GettingStartedDialog, "exec", lambda dialog: shown.append(dialog.page.toPlainText()))
+    help_menu = [a.menu() for a in loaded.menuBar().actions() if a.text() == "&Help"][0]
+    entry = [a for a in help_menu.actions() if a.text() == "&Getting Started"][0]
+    entry.trigger()
+    text = shown[0]
+    for step in ("The portrait", "The voice", "Emotion keyframes", "Preview", "Export"):
+        assert step in text
+    loaded.empty_state.guide_button.click()  # hidden here, but the same page
+    assert len(shown) == 2

@@ -466,7 +466,8 @@ def test_portrait_without_voice_asks_for_the_voice_without_an_error(make_window,
     with qtbot.waitSignal(window.worker.idle, timeout=5000):
         assert window.import_portrait(str(portrait))
     assert not window.banner.isVisible()
-    assert "voice recording" in window.preview._message
+    assert window.empty_state.isVisible() and window.empty_state.voice_button.isVisible()
+    assert "voice recording" in window.empty_state.voice_step.text()
     assert window.project_bar.audio_chip.text() == "+ Add voice"
 
 
