@@ -171,7 +171,21 @@ class PreparedRender:
             notes.append(f"{fit.face_count} faces found in the portrait; animating {which} "
                          "(choose another with --face-index or in the face editor)")
         notes.extend(expression_limits(fit.landmarks, fit.face_height))
+        enlarged = self._enlargement_note()
+        if enlarged:
+            notes.append(enlarged)
         return tuple(notes)
+
+    def _enlargement_note(self) -> str:
+        """Said when the frame needs more pixels than the photo has (the face looks soft)."""
+        from emospeaker_studio.engine.framing import enlargement_note, frame_region
+
+        portrait, size = self._stages.portrait, self.size
+        if self.project.output.width is None:
+            region_height = portrait.height
+        else:
+            region_height = frame_region((portrait.width, portrait.height), self._stages.fit.face_box, size)[3]
+        return enlargement_note(size, region_height, portrait.height)
 
     @property
     def batch_size(self) -> int:
@@ -384,6 +398,11 @@ def _build_renderer(project: Project, portrait, fit, device: str, previous=None)
     from emospeaker_studio.engine.render.renderer import Renderer
 
     width, height = project.output.resolve_size(portrait.width, portrait.height)
+    if project.output.width is not None:
+        # A frame of its own shape (16:9, 9:16 ...): the photo's part around the head, extended where it must be.
+        from emospeaker_studio.engine.framing import framed_portrait
+
+        portrait, fit, _region_height = framed_portrait(portrait, fit, (width, height))
     return Renderer(portrait, fit, height=height, width=width, device=device, previous=previous)
 
 
