@@ -117,6 +117,31 @@ FPS_RANGE = (1.0, 120.0)
 SIZE_PRESETS: dict[str, int] = {"256p": 256, "512p": 512, "720p": 720, "1080p": 1080, "1440p": 1440, "2160p": 2160}
 #: Common frame rates for menus.
 FPS_PRESETS: tuple[float, ...] = (24.0, 25.0, 30.0, 50.0, 60.0)
+#: Frames of the platforms' shapes, for menus: label -> (width, height) in pixels. The frame is
+#: composed around the face (engine/framing.py), extending the photo where it does not cover it.
+FRAME_PRESETS: dict[str, tuple[int, int]] = {
+    "YouTube 16:9 · 1920×1080": (1920, 1080),
+    "YouTube 16:9 · 1280×720": (1280, 720),
+    "Shorts, Reels, TikTok 9:16 · 1080×1920": (1080, 1920),
+    "Square 1:1 · 1080×1080": (1080, 1080),
+    "Portrait 4:5 · 1080×1350": (1080, 1350),
+}
+_ASPECT_RE = re.compile(r"^\s*(\d{1,3})\s*[:x×/]\s*(\d{1,3})\s*$", re.IGNORECASE)
+
+
+def parse_aspect(text: str) -> tuple[int, int]:
+    """A frame shape such as "16:9", "9:16", "1:1" or "4:5" as (width, height) parts."""
+    match = _ASPECT_RE.match(text)
+    if match is None or int(match.group(1)) == 0 or int(match.group(2)) == 0:
+        raise UserError(f"invalid aspect {text.strip()!r}; give width:height such as 16:9, 9:16, 1:1 or 4:5")
+    return int(match.group(1)), int(match.group(2))
+
+
+def frame_for_aspect(aspect: tuple[int, int], height: int) -> tuple[int, int]:
+    """(width, height) of a frame of shape ``aspect`` that is ``height`` pixels high, both even."""
+    width = even(height * aspect[0] / aspect[1])
+    _check_int(f"the width of a {aspect[0]}:{aspect[1]} frame {height} px high", width, *WIDTH_RANGE, " pixels")
+    return width, even(height)
 
 
 def _check_int(name: str, value: object, low: int, high: int, unit: str = "") -> int:
