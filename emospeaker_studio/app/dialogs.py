@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 from emospeaker_studio import __version__
 from emospeaker_studio.app.settings import DEVICES, PREVIEW_HEIGHTS, THEMES, AppSettings
 from emospeaker_studio.app.shortcuts import SHORTCUTS
-from emospeaker_studio.core.project import ExportFormat, OutputSettings, Project
+from emospeaker_studio.app.size_choice import CUSTOM, chosen_size, fill_size_combo
+from emospeaker_studio.core.errors import UserError
+from emospeaker_studio.core.project import ExportFormat, OutputSettings, Project, parse_size
 
 EXPORT_HEIGHTS = (256, 360, 480, 512, 720, 1080, 1440, 2160)
 EXPORT_FPS = (24.0, 25.0, 30.0, 50.0, 60.0)
@@ -80,9 +82,13 @@ def _videos_folder() -> Path:
 class ExportDialog(QDialog):
     """Choose the file, format, size and frame rate; ``result_output()`` / ``result_path()`` after accept."""
 
-    def __init__(self, project: Project, suggested_path: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, project: Project, suggested_path: str, parent: Optional[QWidget] = None, *,
+                 photo_size: Optional[tuple[int, int]] = None, face_box: Optional[tuple] = None) -> None:
+        """``photo_size`` (w, h) and ``face_box`` (x, y, w, h, photo pixels), when known, let the
+        dialog say when a size enlarges the photo beyond its own resolution."""
         super().__init__(parent)
         self.setWindowTitle("Export Video")
+        self._photo_size, self._face_box = photo_size, face_box
         self.setMinimumWidth(520)
         self._project = project
         out = project.output
@@ -102,10 +108,21 @@ class ExportDialog(QDialog):
         self.format_combo.setCurrentIndex(self.format_combo.findData(out.format.value))
         self.format_combo.currentIndexChanged.connect(self._on_format)
         form.addRow("Format", self.format_combo)
-        self.size_combo = _preset_combo(
-            EXPORT_HEIGHTS, out.height, lambda h: f"{h} px high (width follows the photo)", lambda h: f"{h} px high"
-        )
-        form.addRow("Size", self.size_combo)
+        self.size_combo = QComboBox()
+        fill_size_combo(self.size_combo, EXPORT_HEIGHTS, out, custom=True)
+        self.size_combo.currentIndexChanged.connect(self._on_size)
+        self.custom_size = QLineEdit(f"{out.width or 1920}x{out.height}")
+        self.custom_size.setPlaceholderText("width×height, e.g. 1080x1920")
+        self.custom_size.textChanged.connect(self._on_size)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.size_combo, 1)
+        size_row.addWidget(self.custom_size)
+        form.addRow("Size", size_row)
+        # One line: the frame needs more pixels than the photo has (engine/framing.py says how many).
+        self.size_note = QLabel("")
+        self.size_note.setObjectName("Hint")
+        self.size_note.setWordWrap(True)
+        form.addRow("", self.size_note)
         self.fps_combo = _preset_combo(EXPORT_FPS, out.fps, lambda f: f"{f:g} fps")
         form.addRow("Frame rate", self.fps_combo)
         path_row = QHBoxLayout()
@@ -127,6 +144,38 @@ class ExportDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self._on_size()
+
+    def chosen_size(self) -> tuple[Optional[int], int]:
+        """(width or None, height); UserError for a custom size that is not one."""
+        if self.size_combo.currentData() == CUSTOM:
+            width, height = parse_size(self.custom_size.text())
+            if width is None:
+                raise UserError("give the custom size as width×height, e.g. 1080x1920")
+            return width, height
+        return chosen_size(self.size_combo)
+
+    def _on_size(self) -> None:
+        self.custom_size.setVisible(self.size_combo.currentData() == CUSTOM)
+        try:
+            width, height = self.chosen_size()
+        except UserError as exc:
+            self.size_note.setText(str(exc).capitalize())
+            return
+        self.size_note.setText(self._enlargement(width, height))
+
+    def _enlargement(self, width: Optional[int], height: int) -> str:
+        if self._photo_size is None or self._face_box is None:
+            return ""
+        from emospeaker_studio.engine.framing import enlargement_note, frame_region
+
+        photo_w, photo_h = self._photo_size
+        if width is None:
+            width, height, region_height = round(photo_w * height / photo_h), height, photo_h
+        else:
+            region_height = frame_region(self._photo_size, self._face_box, (width, height))[3]
+        note = enlargement_note((width, height), region_height, photo_h)
+        return f"{note[0].upper()}{note[1:]}." if note else ""
 
     def format(self) -> ExportFormat:
         return ExportFormat(self.format_combo.currentData())
@@ -155,16 +204,20 @@ class ExportDialog(QDialog):
         if not folder.is_dir():
             self.error.setText(f"The folder {folder} does not exist; choose another.")
             return
+        try:
+            self.chosen_size()
+        except UserError as exc:
+            self.error.setText(str(exc).capitalize())
+            return
         self.accept()
 
     def result_path(self) -> str:
         return str(Path(self.path_edit.text().strip()).expanduser())
 
     def result_output(self) -> OutputSettings:
-        out = self._project.output
-        height = int(self.size_combo.currentData())
-        width = None if height != out.height else out.width
-        return out.with_(height=height, width=width, fps=float(self.fps_combo.currentData()), format=self.format())
+        width, height = self.chosen_size()
+        return self._project.output.with_(height=height, width=width, fps=float(self.fps_combo.currentData()),
+                                          format=self.format())
 
 
 class PreferencesDialog(QDialog):

@@ -31,6 +31,7 @@ from emospeaker_studio.app.controls import EasingPreview, FineSlider
 from emospeaker_studio.app.document import DocumentController
 from emospeaker_studio.app.icons import emotion_icon
 from emospeaker_studio.app.selection import KeyframeSelection
+from emospeaker_studio.app.size_choice import chosen_size, fill_size_combo, select_size
 from emospeaker_studio.app.theme import EMOTION_COLORS
 from emospeaker_studio.app.timeline.timecode import format_timecode
 from emospeaker_studio.core.easing import PRESETS, Easing
@@ -182,9 +183,8 @@ class Inspector(QScrollArea):
         out_form.setHorizontalSpacing(12)
         out_form.setVerticalSpacing(8)
         self.size_combo = QComboBox()
-        for h in OUTPUT_HEIGHTS:
-            self.size_combo.addItem(f"{h} px high", h)
-        self.size_combo.activated.connect(lambda i: self._push_output(height=int(self.size_combo.itemData(i)), width=None))
+        fill_size_combo(self.size_combo, OUTPUT_HEIGHTS, document.project.output)
+        self.size_combo.activated.connect(lambda _i: self._push_size())
         out_form.addRow(self._field("Size"), self.size_combo)
         self.fps_combo = QComboBox()
         for f in OUTPUT_FPS:
@@ -255,7 +255,7 @@ class Inspector(QScrollArea):
             widget.setChecked(value) if isinstance(widget, QCheckBox) else widget.setValue(value)
             widget.blockSignals(False)
         out = project.output
-        self._select_data(self.size_combo, out.height, f"{out.height} px high")
+        select_size(self.size_combo, out)
         self._select_data(self.fps_combo, out.fps, f"{out.fps:g} fps")
         self._select_data(self.format_combo, out.format.value, out.format.name)
 
@@ -305,6 +305,10 @@ class Inspector(QScrollArea):
     def _push_style(self, field: str, value) -> None:
         if getattr(self.document.project.style, field) != value:
             self.document.push(SetStyle(field, value))
+
+    def _push_size(self) -> None:
+        width, height = chosen_size(self.size_combo)
+        self._push_output(width=width, height=height)
 
     def _push_output(self, **changes) -> None:
         out = self.document.project.output

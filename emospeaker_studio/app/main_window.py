@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         # The voice's waveform, by path: the worker sends it once per file, and the same
         # voice imported again (after File > New, or an undo) must show it again.
         self._waveform_peaks = None
+        self._fit = None  # the portrait's face fit (engine FaceFit) last reported
         self._shuttle_message = ""
         self._portrait_notes: tuple[str, ...] = ()  # what the portrait shows weakly, once said
 
@@ -579,6 +580,7 @@ class MainWindow(QMainWindow):
 
     def _show_fit(self, fit) -> None:
         """The face fit: its overlay, the choice of face, and what the portrait will show weakly."""
+        self._fit = fit
         self.preview.set_landmarks(getattr(fit, "landmarks", None))
         count = int(getattr(fit, "face_count", 1) or 1)
         if self.face_combo.count() != count:  # refilled only when it changes: every re-fit reports it
@@ -811,7 +813,9 @@ class MainWindow(QMainWindow):
         if self._export_job is not None:
             self.show_error("an export is already running; wait for it or cancel it")
             return
-        dialog = ExportDialog(project, suggested_export_path(project, self.document.path), self)
+        fit = self._fit
+        dialog = ExportDialog(project, suggested_export_path(project, self.document.path), self,
+                              photo_size=self.preview.photo_size, face_box=getattr(fit, "face_box", None))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         output = dialog.result_output()

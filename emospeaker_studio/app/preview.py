@@ -124,6 +124,11 @@ class PreviewView(QGraphicsView):
         self.viewport().update()
 
     @property
+    def photo_size(self) -> Optional[tuple[int, int]]:
+        """(width, height) of the portrait as shown (EXIF orientation applied), None without one."""
+        return self._photo_size
+
+    @property
     def has_landmarks(self) -> bool:
         """Whether a face fit is there to draw."""
         return self._landmarks is not None

@@ -272,3 +272,40 @@ def test_help_has_a_getting_started_page(loaded, monkeypatch):
         assert step in text
     loaded.empty_state.guide_button.click()  # hidden here, but the same page
     assert len(shown) == 2
+
+
+def test_the_inspector_offers_the_platforms_frames(loaded):
+    window = loaded
+    combo = window.inspector.size_combo
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert any("9:16 · 1080×1920" in text for text in labels) and any("16:9 · 1920×1080" in text for text in labels)
+    combo.setCurrentIndex(combo.findData("1080x1920"))
+    combo.activated.emit(combo.currentIndex())
+    out = window.document.project.output
+    assert (out.width, out.height) == (1080, 1920)
+    window.actions_["undo"].trigger()
+    assert combo.currentData() == "512"  # back to the photo's shape, and the menu follows
+
+
+def test_the_export_dialog_offers_frames_a_custom_size_and_says_when_the_photo_is_enlarged(loaded, tmp_path):
+    from emospeaker_studio.app.dialogs import ExportDialog
+
+    project = loaded.document.project
+    face_box = (30.0, 30.0, 36.0, 44.0)
+    dialog = ExportDialog(project, str(tmp_path / "clip.mp4"), loaded, photo_size=(96, 128), face_box=face_box)
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("1080x1920"))
+    out = dialog.result_output()
+    assert (out.width, out.height) == (1080, 1920)
+    assert dialog.size_note.text().startswith("The photo is enlarged")  # a 128 px photo for a 1920 px frame
+    assert not dialog.custom_size.isVisibleTo(dialog)
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("custom"))
+    assert dialog.custom_size.isVisibleTo(dialog)
+    dialog.custom_size.setText("720x720")
+    assert (dialog.result_output().width, dialog.result_output().height) == (720, 720)
+    dialog.custom_size.setText("wide")
+    assert "invalid size" in dialog.size_note.text().lower()
+    dialog._accept()
+    assert "invalid size" in dialog.error.text().lower() and dialog.result() != dialog.DialogCode.Accepted
+    roomy = ExportDialog(project, str(tmp_path / "clip.mp4"), loaded, photo_size=(4000, 6000), face_box=(1500, 1200, 1000, 1300))
+    roomy.size_combo.setCurrentIndex(roomy.size_combo.findData("1280x720"))
+    assert roomy.size_note.text() == ""

@@ -392,7 +392,7 @@ def test_export_dialog_builds_the_output_settings(window, tmp_path):
     dialog = ExportDialog(window.document.project, str(tmp_path / "clip.mp4"), window)
     dialog.format_combo.setCurrentIndex(dialog.format_combo.findData(ExportFormat.WEBM))
     assert dialog.path_edit.text().endswith("clip.webm")
-    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData(720))
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("720"))
     dialog.fps_combo.setCurrentIndex(dialog.fps_combo.findData(30.0))
     out = dialog.result_output()
     assert (out.height, out.fps, out.format) == (720, 30.0, ExportFormat.WEBM)
@@ -420,7 +420,7 @@ def test_export_menu_runs_the_dialog_then_the_job(make_window, fake_backend, med
 
     def accept(dialog):
         dialog.path_edit.setText(str(target))
-        dialog.size_combo.setCurrentIndex(dialog.size_combo.findData(720))
+        dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("720"))
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(main_window_module.ExportDialog, "exec", accept)
