@@ -120,7 +120,7 @@ class ExportDialog(QDialog):
         form.addRow("Size", size_row)
         # One line: the frame needs more pixels than the photo has (engine/framing.py says how many).
         self.size_note = QLabel("")
-        self.size_note.setObjectName("Hint")
+        self.size_note.setStyleSheet("color: #f0b429;")
         self.size_note.setWordWrap(True)
         form.addRow("", self.size_note)
         self.fps_combo = _preset_combo(EXPORT_FPS, out.fps, lambda f: f"{f:g} fps")

@@ -539,6 +539,8 @@ class MainWindow(QMainWindow):
             self._load_photo(new.portrait)
         if old.output.fps != new.output.fps:
             self.transport.set_time(self.clock.position, self._duration(), new.output.fps)
+        # A frame of a platform's shape is composed around the face: show what stays clear of its player.
+        self.preview.set_safe_area(new.output.width is not None)
 
     def _show_next_step(self, project: Project) -> None:
         """The empty state asks for the missing file: a card in the middle while nothing is there,

@@ -283,6 +283,9 @@ def test_the_inspector_offers_the_platforms_frames(loaded):
     combo.activated.emit(combo.currentIndex())
     out = window.document.project.output
     assert (out.width, out.height) == (1080, 1920)
+    inspector = window.inspector
+    inspector.widget().adjustSize()
+    assert inspector.widget().sizeHint().width() <= inspector.viewport().width()  # a long name does not cut the panel off
     window.actions_["undo"].trigger()
     assert combo.currentData() == "512"  # back to the photo's shape, and the menu follows
 
@@ -309,3 +312,26 @@ def test_the_export_dialog_offers_frames_a_custom_size_and_says_when_the_photo_i
     roomy = ExportDialog(project, str(tmp_path / "clip.mp4"), loaded, photo_size=(4000, 6000), face_box=(1500, 1200, 1000, 1300))
     roomy.size_combo.setCurrentIndex(roomy.size_combo.findData("1280x720"))
     assert roomy.size_note.text() == ""
+
+
+def test_a_platforms_frame_shows_its_safe_area_in_the_preview(loaded, qtbot):
+    from emospeaker_studio.core.edits import SetOutput
+
+    window = loaded
+    preview = window.preview
+    assert preview.safe_area() is None
+    before = preview.grab().toImage()
+    window.document.push(SetOutput(width=1080, height=1920))
+    qtbot.waitUntil(lambda: preview.safe_area() is not None, timeout=3000)
+    qtbot.wait(100)
+    safe = preview.safe_area()
+    edge = preview.mapFromScene(safe.left(), safe.center().y())
+    image = preview.grab().toImage()
+
+    def lightest(x):  # over a few rows: the line is dashed
+        return max(image.pixelColor(x, edge.y() + dy).lightness() for dy in range(-6, 7))
+
+    assert max(lightest(edge.x() + dx) for dx in (-1, 0, 1)) > lightest(edge.x() + 6) + 30  # the line, over the picture
+    assert before.size() == image.size()
+    window.actions_["undo"].trigger()
+    assert preview.safe_area() is None
