@@ -29,7 +29,7 @@ from emospeaker_studio.app.settings import DEVICES, PREVIEW_HEIGHTS, THEMES, App
 from emospeaker_studio.app.shortcuts import SHORTCUTS
 from emospeaker_studio.app.size_choice import CUSTOM, chosen_size, fill_size_combo
 from emospeaker_studio.core.errors import UserError
-from emospeaker_studio.core.project import ExportFormat, OutputSettings, Project, parse_size
+from emospeaker_studio.core.project import ExportFormat, OutputSettings, Project, even, parse_size
 
 EXPORT_HEIGHTS = (256, 360, 480, 512, 720, 1080, 1440, 2160)
 EXPORT_FPS = (24.0, 25.0, 30.0, 50.0, 60.0)
@@ -162,7 +162,10 @@ class ExportDialog(QDialog):
         except UserError as exc:
             self.size_note.setText(str(exc).capitalize())
             return
-        self.size_note.setText(self._enlargement(width, height))
+        notes = [self._enlargement(width, height)]
+        if height % 2 or (width or 0) % 2:
+            notes.append(f"It will be {even(width) if width else 'W'}×{even(height)}: video encoders need even sizes.")
+        self.size_note.setText(" ".join(n for n in notes if n))
 
     def _enlargement(self, width: Optional[int], height: int) -> str:
         if self._photo_size is None or self._face_box is None:

@@ -174,6 +174,10 @@ class PreparedRender:
         enlarged = self._enlargement_note()
         if enlarged:
             notes.append(enlarged)
+        out, (width, height) = self.project.output, self.size
+        if height != out.height or (out.width is not None and width != out.width):
+            asked = f"{out.width}×{out.height}" if out.width is not None else f"{out.height} px high"
+            notes.append(f"{asked} rounded to {width}×{height}: video encoders need even sizes")
         return tuple(notes)
 
     def _enlargement_note(self) -> str:

@@ -305,6 +305,8 @@ def test_the_export_dialog_offers_frames_a_custom_size_and_says_when_the_photo_i
     assert dialog.custom_size.isVisibleTo(dialog)
     dialog.custom_size.setText("720x720")
     assert (dialog.result_output().width, dialog.result_output().height) == (720, 720)
+    dialog.custom_size.setText("721x720")
+    assert "It will be 722×720: video encoders need even sizes." in dialog.size_note.text()
     dialog.custom_size.setText("wide")
     assert "invalid size" in dialog.size_note.text().lower()
     dialog._accept()

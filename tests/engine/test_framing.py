@@ -97,3 +97,14 @@ def test_the_pipeline_renders_a_wide_frame_around_the_face_and_says_it_enlarges(
     assert not any("enlarged" in note for note in prepared.notes)  # 360 px from the demo photo's pixels
     big = pipeline.prepare(demo.with_(output=demo.output.with_(width=1920, height=1080)), device="cpu")
     assert any(note.startswith("the photo is enlarged") for note in big.notes)
+
+
+def test_an_odd_size_is_rounded_to_even_and_said():
+    from emospeaker_studio import paths
+    from emospeaker_studio.core.projectfile import load_project
+    from emospeaker_studio.engine import pipeline
+
+    demo = load_project(paths.resources_dir() / "demo.esproj")
+    prepared = pipeline.prepare(demo.with_(output=demo.output.with_(width=361, height=641)), device="cpu")
+    assert prepared.size == (362, 642)
+    assert "361×641 rounded to 362×642: video encoders need even sizes" in prepared.notes
