@@ -33,7 +33,7 @@ from emospeaker_studio.app.icons import emotion_icon
 from emospeaker_studio.app.selection import KeyframeSelection
 from emospeaker_studio.app.size_choice import chosen_size, fill_size_combo, select_size
 from emospeaker_studio.app.theme import EMOTION_COLORS
-from emospeaker_studio.app.timeline.timecode import format_timecode
+from emospeaker_studio.app.timeline.timecode import format_seconds
 from emospeaker_studio.core.easing import PRESETS, Easing
 from emospeaker_studio.core.edits import MacroEdit, MoveKeyframe, SetKeyframeIntensity, SetOutput, SetStyle
 from emospeaker_studio.core.emotions import Emotion
@@ -229,7 +229,7 @@ class Inspector(QScrollArea):
         else:
             more = f"  ·  {count} selected" if count > 1 else ""
             what = "these keyframes" if count > 1 else "this keyframe"
-            self.keyframe_title.setText(f"Selected at {format_timecode(keyframe.time, project.output.fps)}{more}. "
+            self.keyframe_title.setText(f"Selected at {format_seconds(keyframe.time)}{more}. "
                                         f"An emotion picked here changes {what} (Esc deselects).")
             emotion = keyframe.emotion
             self._new_emotion = emotion
@@ -279,7 +279,7 @@ class Inspector(QScrollArea):
         if ids and keyframe_ops.set_emotion(self.document, ids, emotion):
             # Said out loud: a click meant to choose the next keyframe's emotion changes the selected one.
             what = f"{len(ids)} keyframes" if len(ids) > 1 else \
-                f"the keyframe at {format_timecode(self.document.project.emotions.get(ids[0]).time, self.document.project.output.fps)}"
+                f"the keyframe at {format_seconds(self.document.project.emotions.get(ids[0]).time)}"
             self.notice.emit(f"Changed {what} to {emotion.label} (Ctrl+Z undoes; Esc deselects)")
 
     def _on_intensity(self, value: float) -> None:

@@ -165,8 +165,8 @@ def test_the_timecode_reads_as_minutes_seconds_and_hundredths(loaded):
     window.seek(2.84)
     assert window.transport.timecode.text() == "00:02.84"  # the frame at 2.84 s (71 at 25 fps), not "00:02:21"
     assert window.transport.total.text() == "/ 00:02.96"  # the last frame starts at 2.96 s
-    window.selection.set([_selected_keyframe(window, 1.2).id])
-    assert "00:01.20" in window.inspector.keyframe_title.text()
+    window.selection.set([_selected_keyframe(window, 1.23).id])
+    assert "00:01.23" in window.inspector.keyframe_title.text()  # a keyframe's own time, between frames too
 
 
 def test_keyframes_after_the_voice_are_kept_greyed_with_a_notice(loaded):

@@ -15,8 +15,12 @@ def format_timecode(seconds: float, fps: float) -> str:
     """
     fps = max(1.0, float(fps))
     frames_total = int(math.floor(max(0.0, seconds) * fps + 1e-6))
-    hundredths = int(round(frames_total / fps * 100))
-    whole_seconds, fraction = divmod(hundredths, 100)
+    return format_seconds(frames_total / fps)
+
+
+def format_seconds(seconds: float) -> str:
+    """``MM:SS.hh`` of ``seconds`` itself (a keyframe's time, which need not start a frame)."""
+    whole_seconds, fraction = divmod(int(round(max(0.0, seconds) * 100)), 100)
     return f"{format_duration(whole_seconds)}.{fraction:02d}"
 
 
