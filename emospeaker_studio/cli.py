@@ -50,6 +50,10 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--size", metavar="H|WxH", help="output height (aspect kept) such as 512 or 1080p, or WxH")
     group.add_argument("--aspect", metavar="W:H", help="frame shape such as 16:9, 9:16, 1:1 or 4:5, composed around the "
                        "face; as high as --size says (default: the project's height)")
+    group.add_argument("--framing", metavar="HOW", help="for a frame of its own shape: full (default), "
+                       "head-and-shoulders or close-up")
+    group.add_argument("--fill", metavar="HOW", help="where the photo does not reach the frame's edges: blur (default), "
+                       "mirror, solid (black) or transparent (WebM, MOV, PNG)")
     group.add_argument("--fps", type=float, help="frames per second (default 25)")
     group.add_argument("--device", choices=DEVICES, default="auto", help="render device (auto picks CUDA when present)")
     group.add_argument("--coefficients-out", metavar="FILE.json", help="also write the per-frame animation coefficients")
@@ -134,7 +138,7 @@ def _apply_overrides(project, args: argparse.Namespace):
     """Return ``project`` with the command line's output and style options applied."""
     from dataclasses import replace
 
-    from emospeaker_studio.core.project import ExportFormat, frame_for_aspect, parse_aspect, parse_size
+    from emospeaker_studio.core.project import ExportFormat, Fill, Framing, frame_for_aspect, parse_aspect, parse_size
 
     output = project.output
     if args.size:
@@ -146,6 +150,14 @@ def _apply_overrides(project, args: argparse.Namespace):
                             "give --aspect with a height (--size 1080) or only --size WxH")
         width, height = frame_for_aspect(parse_aspect(args.aspect), output.height)
         output = replace(output, width=width, height=height)
+    if args.framing:
+        output = replace(output, framing=Framing.parse(args.framing, "--framing"))
+    if args.fill:
+        output = replace(output, fill=Fill.parse(args.fill, "--fill"))
+    if (args.framing or args.fill) and output.width is None:
+        option = "--framing" if args.framing else "--fill"
+        raise UserError(f"{option} is for a frame of its own shape, and this one follows the photo's; "
+                        "add --aspect 9:16 (or 16:9, 1:1, 4:5) or --size WxH")
     if args.fps is not None:
         output = replace(output, fps=args.fps)
     if args.format:

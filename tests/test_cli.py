@@ -231,3 +231,19 @@ def test_bad_framing_is_one_line_exit_2(capsys, monkeypatch, tmp_path: Path, opt
     code, err, seen = _rendered_output(capsys, monkeypatch, tmp_path, *options)
     assert code == 2 and not seen
     assert_one_error_line(err, fragment)
+
+
+def test_framing_and_fill_reach_the_engine(capsys, monkeypatch, tmp_path: Path) -> None:
+    code, err, seen = _rendered_output(capsys, monkeypatch, tmp_path, "--aspect", "9:16", "--framing", "close-up",
+                                       "--fill", "mirror")
+    assert code == 0, err
+    assert (seen[0].framing.value, seen[0].fill.value) == ("close-up", "mirror")
+
+
+@pytest.mark.parametrize("options, fragment", [(("--aspect", "1:1", "--framing", "tight"), "--framing must be one of full"),
+                                               (("--aspect", "1:1", "--fill", "pink"), "--fill must be one of blur"),
+                                               (("--framing", "close-up"), "add --aspect 9:16")])
+def test_bad_framing_or_fill_is_one_line_exit_2(capsys, monkeypatch, tmp_path: Path, options, fragment) -> None:
+    code, err, seen = _rendered_output(capsys, monkeypatch, tmp_path, *options)
+    assert code == 2 and not seen
+    assert_one_error_line(err, fragment)

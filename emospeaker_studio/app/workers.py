@@ -49,7 +49,8 @@ def preview_project(project: Project, preview_height: int) -> Project:
 def preparation_key(project: Project, device: str) -> tuple:
     """What the expensive preparation (face fit, speech analysis, rig) depends on."""
     out = project.output
-    return (project.portrait, project.audio, project.face_index, project.landmark_offsets, out.height, out.width, out.fps, device)
+    return (project.portrait, project.audio, project.face_index, project.landmark_offsets, out.height, out.width,
+            out.framing, out.fill, out.fps, device)
 
 
 def animation_key(project: Project) -> tuple:

@@ -88,6 +88,48 @@ class ExportFormat(str, Enum):
         raise UserError(f"unsupported output suffix {suffix!r} in {text!r}; use one of: {names}")
 
 
+class _Choice(str, Enum):
+    """A named choice whose value is its name in files and on the command line."""
+
+    @classmethod
+    def parse(cls, value: object, what: str):
+        """``value`` (a member or its name) as a member; UserError otherwise."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            for member in cls:
+                if member.value == value.strip().lower():
+                    return member
+        names = ", ".join(m.value for m in cls)
+        raise UserError(f"{what} must be one of {names}, got {value!r}")
+
+
+class Framing(_Choice):
+    """How much of the portrait a frame of its own shape shows around the face."""
+
+    FULL = "full"  # as much of the photo as the frame's shape allows
+    HEAD_AND_SHOULDERS = "head-and-shoulders"
+    CLOSE_UP = "close-up"
+
+    @property
+    def label(self) -> str:
+        return {"full": "Full photo", "head-and-shoulders": "Head and shoulders", "close-up": "Close-up"}[self.value]
+
+
+class Fill(_Choice):
+    """What shows where the photo does not reach the frame's edges."""
+
+    BLUR = "blur"  # the photo blurred and darkened
+    MIRROR = "mirror"  # the photo's edge mirrored
+    SOLID = "solid"  # black
+    TRANSPARENT = "transparent"  # alpha 0 in WebM, MOV and PNG; the blur in the others
+
+    @property
+    def label(self) -> str:
+        return {"blur": "Blurred photo", "mirror": "Mirrored edge", "solid": "Black",
+                "transparent": "Transparent (WebM, MOV, PNG)"}[self.value]
+
+
 _FORMAT_ALIASES = {
     "mpeg4": "mp4",
     "m4v": "mp4",
@@ -175,12 +217,16 @@ class OutputSettings:
 
     ``height``: pixels (16..4320). ``width``: pixels (16..7680) or None to
     follow the portrait's aspect ratio. ``fps``: frames per second (1..120).
+    ``framing`` and ``fill``: how a frame of its own shape (a width given) is
+    composed around the face, and what shows where the photo does not reach.
     """
 
     height: int = 512
     width: Optional[int] = None
     fps: float = 25.0
     format: ExportFormat = ExportFormat.MP4
+    framing: Framing = Framing.FULL
+    fill: Fill = Fill.BLUR
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "height", _check_int("output.height", self.height, *HEIGHT_RANGE, " pixels"))
@@ -191,6 +237,8 @@ class OutputSettings:
             if not isinstance(self.format, str):
                 raise UserError(f"output.format must be a format name, got {self.format!r}")
             object.__setattr__(self, "format", ExportFormat.parse(self.format))
+        object.__setattr__(self, "framing", Framing.parse(self.framing, "output.framing"))
+        object.__setattr__(self, "fill", Fill.parse(self.fill, "output.fill"))
 
     def resolve_size(self, src_w: int, src_h: int) -> tuple[int, int]:
         """The output (width, height) in pixels for a portrait of ``src_w`` x ``src_h``.

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from emospeaker_studio.core.project import Fill, Framing
 from emospeaker_studio.engine.face.fit import FaceFit
 from emospeaker_studio.engine.face.portrait import Portrait
 
@@ -35,12 +36,17 @@ BLUR_FRACTION = 0.04
 EXTENSION_BRIGHTNESS = 0.7
 # Enlarged more than this beyond its own pixels, a photo looks soft: the render says so.
 SOFT_ENLARGEMENT = 1.15
+# How high the region of the tighter framings is, in face-box heights.
+FRAMING_FACE_HEIGHTS = {Framing.HEAD_AND_SHOULDERS: 3.2, Framing.CLOSE_UP: 1.9}
 
 
 def frame_region(photo_size: tuple[int, int], face_box: tuple[float, float, float, float],
-                 frame_size: tuple[int, int]) -> tuple[int, int, int, int]:
+                 frame_size: tuple[int, int], framing: Framing = Framing.FULL) -> tuple[int, int, int, int]:
     """The part of the photo (x, y, w, h in photo pixels) that a frame of ``frame_size``
-    (w, h) shows; it may reach past the photo's edges, and always holds the head."""
+    (w, h) shows; it may reach past the photo's edges, and always holds the head.
+
+    ``framing``: FULL shows as much of the photo as the frame's shape allows; the others
+    show a region so many face heights high (FRAMING_FACE_HEIGHTS), no more than FULL would."""
     src_w, src_h = photo_size
     out_w, out_h = frame_size
     aspect = out_w / out_h
@@ -48,8 +54,11 @@ def frame_region(photo_size: tuple[int, int], face_box: tuple[float, float, floa
     # The head with room around it, as far as the photo has it (nothing is invented past a cut-off head).
     head_x0, head_x1 = max(0.0, fx - SIDE_ROOM * fw), min(float(src_w), fx + fw + SIDE_ROOM * fw)
     head_y0, head_y1 = max(0.0, fy - HEAD_ROOM * fh), min(float(src_h), fy + fh + CHIN_ROOM * fh)
-    # The largest region of the frame's shape inside the photo, grown until the head fits.
+    # The largest region of the frame's shape inside the photo (or a tighter one), grown until the head fits.
     w, h = (src_h * aspect, float(src_h)) if src_w / src_h > aspect else (float(src_w), src_w / aspect)
+    tight = FRAMING_FACE_HEIGHTS.get(framing)
+    if tight is not None and tight * fh < h:
+        w, h = tight * fh * aspect, tight * fh
     grow = max(1.0, (head_x1 - head_x0) / w, (head_y1 - head_y0) / h)
     w, h = w * grow, h * grow
     x = _place(fx + fw / 2 - w / 2, w, src_w, head_x0, head_x1)
@@ -81,39 +90,45 @@ def enlargement_note(frame_size: tuple[int, int], region_height: int, photo_heig
             f"soft; a photo about {sharp} px high, or a smaller size, is sharper")
 
 
-def framed_portrait(portrait: Portrait, fit: FaceFit, frame_size: tuple[int, int]) -> tuple[Portrait, FaceFit, int]:
-    """The region of ``portrait`` a frame of ``frame_size`` shows (extended past the photo where
-    it must be), and ``fit`` moved into it. Returns (portrait, fit, region height in photo pixels)."""
-    x, y, w, h = frame_region((portrait.width, portrait.height), fit.face_box, frame_size)
-    rgb, alpha = _region_pixels(portrait, (x, y, w, h))
+def framed_portrait(portrait: Portrait, fit: FaceFit, frame_size: tuple[int, int], framing: Framing = Framing.FULL,
+                    fill: Fill = Fill.BLUR) -> tuple[Portrait, FaceFit, int]:
+    """The region of ``portrait`` a frame of ``frame_size`` shows (extended past the photo with
+    ``fill`` where it must be), and ``fit`` moved into it. Returns (portrait, fit, region height in photo pixels)."""
+    x, y, w, h = frame_region((portrait.width, portrait.height), fit.face_box, frame_size, framing)
+    rgb, alpha = _region_pixels(portrait, (x, y, w, h), fill)
     moved = fit.landmarks.copy()
     moved[:, 0] -= x
     moved[:, 1] -= y
     fx, fy, fw, fh = fit.face_box
     framed_fit = dataclasses.replace(fit, landmarks=moved, face_box=(fx - x, fy - y, fw, fh), image_size=(w, h))
-    framed = Portrait(rgb=rgb, alpha=alpha, sha256=f"{portrait.sha256}:{x},{y},{w},{h}", path=portrait.path)
+    framed = Portrait(rgb=rgb, alpha=alpha, sha256=f"{portrait.sha256}:{x},{y},{w},{h}:{fill.value}", path=portrait.path)
     return framed, framed_fit, h
 
 
-def _region_pixels(portrait: Portrait, region: tuple[int, int, int, int]) -> tuple[np.ndarray, "np.ndarray | None"]:
-    """The photo's pixels in ``region``; past the photo, its blurred extension (alpha 0 there)."""
+def _region_pixels(portrait: Portrait, region: tuple[int, int, int, int], fill: Fill) -> tuple[np.ndarray, "np.ndarray | None"]:
+    """The photo's pixels in ``region``; past the photo, ``fill`` (and alpha 0 there where there is alpha)."""
     x, y, w, h = region
     src_h, src_w = portrait.rgb.shape[:2]
-    inside = (max(0, x), max(0, y), min(src_w, x + w), min(src_h, y + h))
-    ix0, iy0, ix1, iy1 = inside
+    ix0, iy0, ix1, iy1 = max(0, x), max(0, y), min(src_w, x + w), min(src_h, y + h)
     if (ix0, iy0, ix1, iy1) == (x, y, x + w, y + h):
         alpha = None if portrait.alpha is None else portrait.alpha[y : y + h, x : x + w].copy()
         return np.ascontiguousarray(portrait.rgb[y : y + h, x : x + w]), alpha
-    rgb = _blurred_extension(portrait.rgb, region)
-    weight = _seam_weight((ix0 - x, iy0 - y, ix1 - x, iy1 - y), (w, h), region, (src_w, src_h))
-    photo = np.zeros_like(rgb)
-    photo[iy0 - y : iy1 - y, ix0 - x : ix1 - x] = portrait.rgb[iy0:iy1, ix0:ix1]
-    rgb = (photo * weight[..., None] + rgb * (1.0 - weight[..., None])).round().astype(np.uint8)
+    pads = ((iy0 - y, y + h - iy1), (ix0 - x, x + w - ix1))
+    inside = portrait.rgb[iy0:iy1, ix0:ix1]
+    if fill is Fill.MIRROR:
+        rgb = np.pad(inside, pads + ((0, 0),), mode="symmetric")
+    elif fill is Fill.SOLID:
+        rgb = np.pad(inside, pads + ((0, 0),), mode="constant")
+    else:  # the blur, under a transparent fill too: it is what formats without alpha show
+        weight = _seam_weight((ix0 - x, iy0 - y, ix1 - x, iy1 - y), (w, h), region, (src_w, src_h))
+        photo = np.pad(inside, pads + ((0, 0),), mode="constant").astype(np.float32)
+        backdrop = _blurred_extension(portrait.rgb, region)
+        rgb = (photo * weight[..., None] + backdrop * (1.0 - weight[..., None])).round().astype(np.uint8)
     alpha = None
-    if portrait.alpha is not None:
-        alpha = np.zeros((h, w), np.uint8)  # transparent past the photo, for formats that keep alpha
-        alpha[iy0 - y : iy1 - y, ix0 - x : ix1 - x] = portrait.alpha[iy0:iy1, ix0:ix1]
-    return rgb, alpha
+    if portrait.alpha is not None or fill is Fill.TRANSPARENT:
+        inside_alpha = portrait.alpha[iy0:iy1, ix0:ix1] if portrait.alpha is not None else np.full(inside.shape[:2], 255, np.uint8)
+        alpha = np.pad(inside_alpha, pads, mode="constant")  # transparent past the photo, for formats that keep alpha
+    return np.ascontiguousarray(rgb), alpha
 
 
 def _blurred_extension(rgb: np.ndarray, region: tuple[int, int, int, int]) -> np.ndarray:

@@ -80,8 +80,9 @@ def _speech_key(project: Project) -> tuple:
 
 
 def _renderer_key(project: Project, device: str) -> tuple:
-    """What a renderer is made for, besides the face's landmarks: the face, the size, the device."""
-    return (_source_key(project), project.output.height, project.output.width, device)
+    """What a renderer is made for, besides the face's landmarks: the face, the size and framing, the device."""
+    out = project.output
+    return (_source_key(project), out.height, out.width, out.framing, out.fill, device)
 
 
 def _motion_key(project: Project, speech_key: tuple) -> tuple:
@@ -188,7 +189,8 @@ class PreparedRender:
         if self.project.output.width is None:
             region_height = portrait.height
         else:
-            region_height = frame_region((portrait.width, portrait.height), self._stages.fit.face_box, size)[3]
+            region_height = frame_region((portrait.width, portrait.height), self._stages.fit.face_box, size,
+                                         self.project.output.framing)[3]
         return enlargement_note(size, region_height, portrait.height)
 
     @property
@@ -406,7 +408,8 @@ def _build_renderer(project: Project, portrait, fit, device: str, previous=None)
         # A frame of its own shape (16:9, 9:16 ...): the photo's part around the head, extended where it must be.
         from emospeaker_studio.engine.framing import framed_portrait
 
-        portrait, fit, _region_height = framed_portrait(portrait, fit, (width, height))
+        portrait, fit, _region_height = framed_portrait(portrait, fit, (width, height), project.output.framing,
+                                                        project.output.fill)
     return Renderer(portrait, fit, height=height, width=width, device=device, previous=previous)
 
 

@@ -108,3 +108,31 @@ def test_an_odd_size_is_rounded_to_even_and_said():
     prepared = pipeline.prepare(demo.with_(output=demo.output.with_(width=361, height=641)), device="cpu")
     assert prepared.size == (362, 642)
     assert "361×641 rounded to 362×642: video encoders need even sizes" in prepared.notes
+
+
+def test_tighter_framings_show_less_around_the_same_head():
+    from emospeaker_studio.core.project import Framing
+
+    heights = [frame_region(PHOTO, FACE, (1080, 1920), framing)[3] for framing in
+               (Framing.FULL, Framing.HEAD_AND_SHOULDERS, Framing.CLOSE_UP)]
+    assert heights[0] > heights[1] > heights[2]
+    for framing in Framing:
+        assert _head_is_inside(frame_region(PHOTO, FACE, (1920, 1080), framing))
+
+
+@pytest.mark.parametrize("fill", ["mirror", "solid", "transparent"])
+def test_each_fill_extends_the_photo_its_own_way(fill):
+    from emospeaker_studio.core.project import Fill
+
+    portrait, fit = _portrait(alpha=False)
+    framed, _fit, _h = framed_portrait(portrait, fit, (1920, 1080), fill=Fill(fill))
+    x, y, w, h = frame_region(PHOTO, FACE, (1920, 1080))
+    left = framed.rgb[:, : -x]  # past the photo's left edge
+    if fill == "mirror":
+        assert np.array_equal(left[:, -1], portrait.rgb[y : y + h, 0])  # the edge column, reflected
+        assert framed.alpha is None
+    elif fill == "solid":
+        assert left.max() == 0 and framed.alpha is None
+    else:
+        assert framed.alpha is not None and framed.alpha[:, : -x].max() == 0 and framed.alpha[:, -x:][:, :PHOTO[0]].min() == 255
+        assert left.max() > 0  # the blur under it, for formats without alpha
