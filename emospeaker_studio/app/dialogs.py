@@ -176,7 +176,7 @@ class ExportDialog(QDialog):
         if width is None:
             width, height, region_height = round(photo_w * height / photo_h), height, photo_h
         else:
-            region_height = frame_region(self._photo_size, self._face_box, (width, height))[3]
+            region_height = frame_region(self._photo_size, self._face_box, (width, height), self._project.output.framing)[3]
         note = enlargement_note((width, height), region_height, photo_h)
         return f"{note[0].upper()}{note[1:]}." if note else ""
 

@@ -31,13 +31,13 @@ from emospeaker_studio.app.controls import EasingPreview, FineSlider
 from emospeaker_studio.app.document import DocumentController
 from emospeaker_studio.app.icons import emotion_icon
 from emospeaker_studio.app.selection import KeyframeSelection
-from emospeaker_studio.app.size_choice import chosen_size, fill_size_combo, select_size
+from emospeaker_studio.app.size_choice import chosen_size, fill_size_combo, keep_narrow, select_size
 from emospeaker_studio.app.theme import EMOTION_COLORS
 from emospeaker_studio.app.timeline.timecode import format_seconds
 from emospeaker_studio.core.easing import PRESETS, Easing
 from emospeaker_studio.core.edits import MacroEdit, MoveKeyframe, SetKeyframeIntensity, SetOutput, SetStyle
 from emospeaker_studio.core.emotions import Emotion
-from emospeaker_studio.core.project import ExportFormat
+from emospeaker_studio.core.project import ExportFormat, Fill, Framing
 
 OUTPUT_HEIGHTS = (256, 360, 480, 512, 720, 1080)
 OUTPUT_FPS = (24.0, 25.0, 30.0, 50.0, 60.0)
@@ -186,6 +186,19 @@ class Inspector(QScrollArea):
         fill_size_combo(self.size_combo, OUTPUT_HEIGHTS, document.project.output)
         self.size_combo.activated.connect(lambda _i: self._push_size())
         out_form.addRow(self._field("Size"), self.size_combo)
+        # For a frame of its own shape: how close around the face, and what shows past the photo.
+        self.framing_combo = QComboBox()
+        keep_narrow(self.framing_combo)
+        for framing in Framing:
+            self.framing_combo.addItem(framing.label, framing.value)
+        self.framing_combo.activated.connect(lambda i: self._push_output(framing=Framing(self.framing_combo.itemData(i))))
+        out_form.addRow(self._field("Framing"), self.framing_combo)
+        self.fill_combo = QComboBox()
+        keep_narrow(self.fill_combo)
+        for fill in Fill:
+            self.fill_combo.addItem(fill.label, fill.value)
+        self.fill_combo.activated.connect(lambda i: self._push_output(fill=Fill(self.fill_combo.itemData(i))))
+        out_form.addRow(self._field("Past the photo"), self.fill_combo)
         self.fps_combo = QComboBox()
         for f in OUTPUT_FPS:
             self.fps_combo.addItem(f"{f:g} fps", f)
@@ -256,6 +269,12 @@ class Inspector(QScrollArea):
             widget.blockSignals(False)
         out = project.output
         select_size(self.size_combo, out)
+        own_shape = out.width is not None
+        tip = "" if own_shape else "For a frame of its own shape (16:9, 9:16 …): choose one under Size"
+        for combo, value in ((self.framing_combo, out.framing.value), (self.fill_combo, out.fill.value)):
+            combo.setCurrentIndex(combo.findData(value))
+            combo.setEnabled(own_shape)
+            combo.setToolTip(tip)
         self._select_data(self.fps_combo, out.fps, f"{out.fps:g} fps")
         self._select_data(self.format_combo, out.format.value, out.format.name)
 

@@ -17,12 +17,16 @@ def size_key(width: Optional[int], height: int) -> str:
     return f"{width}x{height}" if width else str(height)
 
 
+def keep_narrow(combo: QComboBox) -> None:
+    """Long entries must not widen the panel that holds the menu (the Inspector was cut off on the right)."""
+    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(14)
+
+
 def fill_size_combo(combo: QComboBox, heights: tuple[int, ...], output: OutputSettings, *, custom: bool = False) -> None:
     """Heights, then the platforms' frames, then (with ``custom``) an entry for any W×H; ``output``'s
     size selected, added as its own entry when it is none of these."""
-    # Long frame names must not widen the panel that holds the menu (the Inspector was cut off on the right).
-    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(14)
+    keep_narrow(combo)
     combo.clear()
     for height in heights:
         combo.addItem(f"{height} px high · the photo's shape", size_key(None, height))

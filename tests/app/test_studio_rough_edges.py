@@ -337,3 +337,19 @@ def test_a_platforms_frame_shows_its_safe_area_in_the_preview(loaded, qtbot):
     assert before.size() == image.size()
     window.actions_["undo"].trigger()
     assert preview.safe_area() is None
+
+
+def test_framing_and_fill_are_chosen_in_the_inspector_for_a_frame_of_its_own_shape(loaded):
+    from emospeaker_studio.core.edits import SetOutput
+
+    window = loaded
+    inspector = window.inspector
+    assert not inspector.framing_combo.isEnabled() and not inspector.fill_combo.isEnabled()  # the photo's shape
+    window.document.push(SetOutput(width=1080, height=1920))
+    assert inspector.framing_combo.isEnabled() and inspector.fill_combo.isEnabled()
+    inspector.framing_combo.activated.emit(inspector.framing_combo.findData("close-up"))
+    inspector.fill_combo.activated.emit(inspector.fill_combo.findData("mirror"))
+    out = window.document.project.output
+    assert (out.framing.value, out.fill.value) == ("close-up", "mirror")
+    window.actions_["undo"].trigger()
+    assert inspector.fill_combo.currentData() == "blur"
