@@ -159,14 +159,15 @@ FPS_RANGE = (1.0, 120.0)
 SIZE_PRESETS: dict[str, int] = {"256p": 256, "512p": 512, "720p": 720, "1080p": 1080, "1440p": 1440, "2160p": 2160}
 #: Common frame rates for menus.
 FPS_PRESETS: tuple[float, ...] = (24.0, 25.0, 30.0, 50.0, 60.0)
-#: Frames of the platforms' shapes, for menus: label -> (width, height) in pixels. The frame is
+#: Frames of the platforms' shapes, for menus (the shape first: it is what a narrow menu shows):
+#: label -> (width, height) in pixels. The frame is
 #: composed around the face (engine/framing.py), extending the photo where it does not cover it.
 FRAME_PRESETS: dict[str, tuple[int, int]] = {
-    "YouTube 16:9 · 1920×1080": (1920, 1080),
-    "YouTube 16:9 · 1280×720": (1280, 720),
-    "Shorts, Reels, TikTok 9:16 · 1080×1920": (1080, 1920),
-    "Square 1:1 · 1080×1080": (1080, 1080),
-    "Portrait 4:5 · 1080×1350": (1080, 1350),
+    "16:9 · 1920×1080 · YouTube": (1920, 1080),
+    "16:9 · 1280×720 · YouTube": (1280, 720),
+    "9:16 · 1080×1920 · Shorts, Reels, TikTok": (1080, 1920),
+    "1:1 · 1080×1080 · square": (1080, 1080),
+    "4:5 · 1080×1350 · Instagram feed": (1080, 1350),
 }
 _ASPECT_RE = re.compile(r"^\s*(\d{1,3})\s*[:x×/]\s*(\d{1,3})\s*$", re.IGNORECASE)
 
