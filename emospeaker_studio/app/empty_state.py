@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 PORTRAIT_STEP = "1   A portrait photo: one face, looking at the camera, eyes open."
 VOICE_STEP = "2   A voice recording in any language (or a video, for its sound)."
+# Once one file is there, the one line that asks for the other.
+PORTRAIT_NEXT = "Next: a portrait photo, one face looking at the camera."
+VOICE_NEXT = "Next: the voice recording, in any language (a video gives its sound)."
 
 
 class EmptyState(QFrame):
@@ -83,8 +86,8 @@ class EmptyState(QFrame):
         for widget in (self.title, self.emotion_step, self.links):
             widget.setVisible(not compact)
         for label, button, missing, full_text, next_text in (
-            (self.portrait_step, self.portrait_button, not has_portrait, PORTRAIT_STEP, "Next: a portrait photo, one face looking at the camera."),
-            (self.voice_step, self.voice_button, not has_audio, VOICE_STEP, "Next: the voice recording, in any language (a video gives its sound)."),
+            (self.portrait_step, self.portrait_button, not has_portrait, PORTRAIT_STEP, PORTRAIT_NEXT),
+            (self.voice_step, self.voice_button, not has_audio, VOICE_STEP, VOICE_NEXT),
         ):
             label.setVisible(missing)
             button.setVisible(missing)
