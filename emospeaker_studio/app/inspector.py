@@ -187,17 +187,9 @@ class Inspector(QScrollArea):
         self.size_combo.activated.connect(lambda _i: self._push_size())
         out_form.addRow(self._field("Size"), self.size_combo)
         # For a frame of its own shape: how close around the face, and what shows past the photo.
-        self.framing_combo = QComboBox()
-        keep_narrow(self.framing_combo)
-        for framing in Framing:
-            self.framing_combo.addItem(framing.label, framing.value)
-        self.framing_combo.activated.connect(lambda i: self._push_output(framing=Framing(self.framing_combo.itemData(i))))
+        self.framing_combo = self._output_choice(Framing, "framing")
         out_form.addRow(self._field("Framing"), self.framing_combo)
-        self.fill_combo = QComboBox()
-        keep_narrow(self.fill_combo)
-        for fill in Fill:
-            self.fill_combo.addItem(fill.label, fill.value)
-        self.fill_combo.activated.connect(lambda i: self._push_output(fill=Fill(self.fill_combo.itemData(i))))
+        self.fill_combo = self._output_choice(Fill, "fill")
         out_form.addRow(self._field("Past the photo"), self.fill_combo)
         self.fps_combo = QComboBox()
         for f in OUTPUT_FPS:
@@ -215,6 +207,15 @@ class Inspector(QScrollArea):
         document.projectChanged.connect(lambda old, new: self.refresh())
         selection.changed.connect(self.refresh)
         self.refresh()
+
+    def _output_choice(self, kind: type, field: str) -> QComboBox:
+        """A menu of ``kind``'s members (named choices of the output) that sets ``field`` of the output."""
+        combo = QComboBox()
+        keep_narrow(combo)
+        for member in kind:
+            combo.addItem(member.label, member.value)
+        combo.activated.connect(lambda i: self._push_output(**{field: kind(combo.itemData(i))}))
+        return combo
 
     @staticmethod
     def _field(text: str) -> QLabel:
