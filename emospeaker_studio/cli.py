@@ -48,6 +48,12 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-o", "--output", required=True, metavar="FILE", help="video file (.mp4 .webm .mov .gif) or folder for a PNG sequence")
     group.add_argument("--format", choices=FORMATS, help="output format (default: from the file suffix, else mp4)")
     group.add_argument("--size", metavar="H|WxH", help="output height (aspect kept) such as 512 or 1080p, or WxH")
+    group.add_argument("--aspect", metavar="W:H", help="frame shape such as 16:9, 9:16, 1:1 or 4:5, composed around the "
+                       "face; as high as --size says (default: the project's height)")
+    group.add_argument("--framing", metavar="HOW", help="for a frame of its own shape: full (default), "
+                       "head-and-shoulders or close-up")
+    group.add_argument("--fill", metavar="HOW", help="where the photo does not reach the frame's edges: blur (default), "
+                       "mirror, solid (black) or transparent (WebM, MOV, PNG)")
     group.add_argument("--fps", type=float, help="frames per second (default 25)")
     group.add_argument("--device", choices=DEVICES, default="auto", help="render device (auto picks CUDA when present)")
     group.add_argument("--coefficients-out", metavar="FILE.json", help="also write the per-frame animation coefficients")
@@ -132,12 +138,26 @@ def _apply_overrides(project, args: argparse.Namespace):
     """Return ``project`` with the command line's output and style options applied."""
     from dataclasses import replace
 
-    from emospeaker_studio.core.project import ExportFormat, parse_size
+    from emospeaker_studio.core.project import ExportFormat, Fill, Framing, frame_for_aspect, parse_aspect, parse_size
 
     output = project.output
     if args.size:
         width, height = parse_size(args.size)
         output = replace(output, width=width, height=height)
+    if args.aspect:
+        if args.size and output.width is not None:
+            raise UserError(f"--aspect {args.aspect} and --size {args.size} both set the width; "
+                            "give --aspect with a height (--size 1080) or only --size WxH")
+        width, height = frame_for_aspect(parse_aspect(args.aspect), output.height)
+        output = replace(output, width=width, height=height)
+    if args.framing:
+        output = replace(output, framing=Framing.parse(args.framing, "--framing"))
+    if args.fill:
+        output = replace(output, fill=Fill.parse(args.fill, "--fill"))
+    if (args.framing or args.fill) and output.width is None:
+        option = "--framing" if args.framing else "--fill"
+        raise UserError(f"{option} is for a frame of its own shape, and this one follows the photo's; "
+                        "add --aspect 9:16 (or 16:9, 1:1, 4:5) or --size WxH")
     if args.fps is not None:
         output = replace(output, fps=args.fps)
     if args.format:
@@ -216,8 +236,15 @@ class _ProgressPrinter:
 
 
 def _render(project, args: argparse.Namespace) -> int:
+    from emospeaker_studio.core.project import ExportFormat
+    from emospeaker_studio.engine.export.writer import png_sequence_folder
     from emospeaker_studio.engine.pipeline import render_project
 
+    output = Path(args.output)
+    if project.output.format is ExportFormat.PNG and output.suffix.lower() == ".png":
+        # "-o clip.png" reads like one picture; say where the sequence goes before it is written.
+        print(f"note: {output.name} is a PNG sequence: its frames and audio.wav go into the folder "
+              f"{png_sequence_folder(output)}{os.sep}", file=sys.stderr)
     printer = _ProgressPrinter(args.quiet)
     try:
         out = render_project(

@@ -194,3 +194,56 @@ def test_bench_emotions_outside_a_source_checkout_says_where_it_runs(capsys, mon
     code, out, err = run_cli(capsys, "bench", "--emotions")
     assert code == 2 and out == ""
     assert_one_error_line(err, "source checkout", "clone the repository")
+
+
+def test_an_output_named_like_one_png_says_it_is_a_folder_of_frames(capsys, tmp_path: Path, monkeypatch) -> None:
+    code, err, seen = _rendered_output(capsys, monkeypatch, tmp_path, out="x.png")
+    assert code == 0
+    assert seen[0].format.name == "PNG"
+    assert f"note: x.png is a PNG sequence: its frames and audio.wav go into the folder {tmp_path / 'x'}" in err
+
+
+def _rendered_output(capsys, monkeypatch, tmp_path: Path, *options: str, out: str = "o.mp4"):
+    """The output settings the render command hands the engine (the engine's part is tested elsewhere)."""
+    from emospeaker_studio.engine import pipeline
+
+    image, audio = placeholder_inputs(tmp_path)
+    seen = []
+    monkeypatch.setattr(pipeline, "render_project", lambda project, out_path, **kwargs: seen.append(project.output) or out_path)
+    code, _out, err = run_cli(capsys, "render", "--portrait", str(image), "--audio", str(audio), *options, "-o", str(tmp_path / out))
+    return code, err, seen
+
+
+@pytest.mark.parametrize("options, size", [(("--aspect", "9:16", "--size", "1920"), (1080, 1920)),
+                                           (("--aspect", "16:9", "--size", "1080p"), (1920, 1080)),
+                                           (("--aspect", "1:1"), (512, 512)),
+                                           (("--size", "1080x1350"), (1080, 1350))])
+def test_aspect_and_size_choose_the_frame(capsys, monkeypatch, tmp_path: Path, options, size) -> None:
+    code, err, seen = _rendered_output(capsys, monkeypatch, tmp_path, *options)
+    assert code == 0, err
+    assert (seen[0].width, seen[0].height) == size
+
+
+@pytest.mark.parametrize("options, fragment", [(("--aspect", "wide"), "invalid aspect 'wide'"),
+                                               (("--aspect", "16:9", "--size", "1280x720"), "both set the width"),
+                                               (("--aspect", "32:1", "--size", "2160"), "must be from 16 to 7680")])
+def test_bad_framing_is_one_line_exit_2(capsys, monkeypatch, tmp_path: Path, options, fragment) -> None:
+    code, err, seen = _rendered_output(capsys, monkeypatch, tmp_path, *options)
+    assert code == 2 and not seen
+    assert_one_error_line(err, fragment)
+
+
+def test_framing_and_fill_reach_the_engine(capsys, monkeypatch, tmp_path: Path) -> None:
+    code, err, seen = _rendered_output(capsys, monkeypatch, tmp_path, "--aspect", "9:16", "--framing", "close-up",
+                                       "--fill", "mirror")
+    assert code == 0, err
+    assert (seen[0].framing.value, seen[0].fill.value) == ("close-up", "mirror")
+
+
+@pytest.mark.parametrize("options, fragment", [(("--aspect", "1:1", "--framing", "tight"), "--framing must be one of full"),
+                                               (("--aspect", "1:1", "--fill", "pink"), "--fill must be one of blur"),
+                                               (("--framing", "close-up"), "add --aspect 9:16")])
+def test_bad_framing_or_fill_is_one_line_exit_2(capsys, monkeypatch, tmp_path: Path, options, fragment) -> None:
+    code, err, seen = _rendered_output(capsys, monkeypatch, tmp_path, *options)
+    assert code == 2 and not seen
+    assert_one_error_line(err, fragment)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -28,7 +27,9 @@ from PySide6.QtWidgets import (
 from emospeaker_studio import __version__
 from emospeaker_studio.app.settings import DEVICES, PREVIEW_HEIGHTS, THEMES, AppSettings
 from emospeaker_studio.app.shortcuts import SHORTCUTS
-from emospeaker_studio.core.project import ExportFormat, OutputSettings, Project
+from emospeaker_studio.app.size_choice import CUSTOM, chosen_size, fill_size_combo
+from emospeaker_studio.core.errors import UserError
+from emospeaker_studio.core.project import ExportFormat, OutputSettings, Project, even, parse_size
 
 EXPORT_HEIGHTS = (256, 360, 480, 512, 720, 1080, 1440, 2160)
 EXPORT_FPS = (24.0, 25.0, 30.0, 50.0, 60.0)
@@ -53,12 +54,41 @@ def _preset_combo(presets, current, label, current_label=None) -> QComboBox:
     combo.setCurrentIndex(index)
     return combo
 
+def suggested_export_path(project: Project, project_path: str) -> str:
+    """Where the export dialog proposes to write: beside the saved project, named after it;
+    for an unsaved project beside its voice (else its portrait), named after the voice and
+    never over an existing file; the Videos folder when that folder cannot be written."""
+    suffix = project.output.format.suffix if project.output.format is not ExportFormat.PNG else ""
+    if project_path:
+        return str(Path(project_path).with_suffix("")) + suffix
+    source = Path(project.audio or project.portrait or "emospeaker")
+    folder = source.parent if source.parent.is_dir() and os.access(source.parent, os.W_OK) else _videos_folder()
+    stem = f"{source.stem} talking"
+    candidate = folder / (stem + suffix)
+    number = 2
+    while candidate.exists():
+        candidate = folder / f"{stem} {number}{suffix}"
+        number += 1
+    return str(candidate)
+
+
+def _videos_folder() -> Path:
+    from PySide6.QtCore import QStandardPaths
+
+    movies = QStandardPaths.writableLocation(QStandardPaths.MoviesLocation)
+    return Path(movies) if movies and Path(movies).is_dir() else Path.home()
+
+
 class ExportDialog(QDialog):
     """Choose the file, format, size and frame rate; ``result_output()`` / ``result_path()`` after accept."""
 
-    def __init__(self, project: Project, suggested_path: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, project: Project, suggested_path: str, parent: Optional[QWidget] = None, *,
+                 photo_size: Optional[tuple[int, int]] = None, face_box: Optional[tuple] = None) -> None:
+        """``photo_size`` (w, h) and ``face_box`` (x, y, w, h, photo pixels), when known, let the
+        dialog say when a size enlarges the photo beyond its own resolution."""
         super().__init__(parent)
         self.setWindowTitle("Export Video")
+        self._photo_size, self._face_box = photo_size, face_box
         self.setMinimumWidth(520)
         self._project = project
         out = project.output
@@ -78,10 +108,21 @@ class ExportDialog(QDialog):
         self.format_combo.setCurrentIndex(self.format_combo.findData(out.format.value))
         self.format_combo.currentIndexChanged.connect(self._on_format)
         form.addRow("Format", self.format_combo)
-        self.size_combo = _preset_combo(
-            EXPORT_HEIGHTS, out.height, lambda h: f"{h} px high (width follows the photo)", lambda h: f"{h} px high"
-        )
-        form.addRow("Size", self.size_combo)
+        self.size_combo = QComboBox()
+        fill_size_combo(self.size_combo, EXPORT_HEIGHTS, out, custom=True)
+        self.size_combo.currentIndexChanged.connect(self._on_size)
+        self.custom_size = QLineEdit(f"{out.width or 1920}x{out.height}")
+        self.custom_size.setPlaceholderText("width×height, e.g. 1080x1920")
+        self.custom_size.textChanged.connect(self._on_size)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.size_combo, 1)
+        size_row.addWidget(self.custom_size)
+        form.addRow("Size", size_row)
+        # One line: the frame needs more pixels than the photo has (engine/framing.py says how many).
+        self.size_note = QLabel("")
+        self.size_note.setStyleSheet("color: #f0b429;")
+        self.size_note.setWordWrap(True)
+        form.addRow("", self.size_note)
         self.fps_combo = _preset_combo(EXPORT_FPS, out.fps, lambda f: f"{f:g} fps")
         form.addRow("Frame rate", self.fps_combo)
         path_row = QHBoxLayout()
@@ -103,6 +144,41 @@ class ExportDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self._on_size()
+
+    def chosen_size(self) -> tuple[Optional[int], int]:
+        """(width or None, height); UserError for a custom size that is not one."""
+        if self.size_combo.currentData() == CUSTOM:
+            width, height = parse_size(self.custom_size.text())
+            if width is None:
+                raise UserError("give the custom size as width×height, e.g. 1080x1920")
+            return width, height
+        return chosen_size(self.size_combo)
+
+    def _on_size(self) -> None:
+        self.custom_size.setVisible(self.size_combo.currentData() == CUSTOM)
+        try:
+            width, height = self.chosen_size()
+        except UserError as exc:
+            self.size_note.setText(str(exc).capitalize())
+            return
+        notes = [self._enlargement(width, height)]
+        if height % 2 or (width or 0) % 2:
+            notes.append(f"It will be {even(width) if width else 'W'}×{even(height)}: video encoders need even sizes.")
+        self.size_note.setText(" ".join(n for n in notes if n))
+
+    def _enlargement(self, width: Optional[int], height: int) -> str:
+        if self._photo_size is None or self._face_box is None:
+            return ""
+        from emospeaker_studio.engine.framing import enlargement_note, frame_region
+
+        photo_w, photo_h = self._photo_size
+        if width is None:
+            width, height, region_height = round(photo_w * height / photo_h), height, photo_h
+        else:
+            region_height = frame_region(self._photo_size, self._face_box, (width, height), self._project.output.framing)[3]
+        note = enlargement_note((width, height), region_height, photo_h)
+        return f"{note[0].upper()}{note[1:]}." if note else ""
 
     def format(self) -> ExportFormat:
         return ExportFormat(self.format_combo.currentData())
@@ -131,16 +207,20 @@ class ExportDialog(QDialog):
         if not folder.is_dir():
             self.error.setText(f"The folder {folder} does not exist; choose another.")
             return
+        try:
+            self.chosen_size()
+        except UserError as exc:
+            self.error.setText(str(exc).capitalize())
+            return
         self.accept()
 
     def result_path(self) -> str:
         return str(Path(self.path_edit.text().strip()).expanduser())
 
     def result_output(self) -> OutputSettings:
-        out = self._project.output
-        height = int(self.size_combo.currentData())
-        width = None if height != out.height else out.width
-        return out.with_(height=height, width=width, fps=float(self.fps_combo.currentData()), format=self.format())
+        width, height = self.chosen_size()
+        return self._project.output.with_(height=height, width=width, fps=float(self.fps_combo.currentData()),
+                                          format=self.format())
 
 
 class PreferencesDialog(QDialog):
@@ -187,7 +267,6 @@ class ShortcutsDialog(QDialog):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard Shortcuts")
-        self.resize(520, 620)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 12)
         table = QTableWidget(len(SHORTCUTS), 3)
@@ -203,10 +282,18 @@ class ShortcutsDialog(QDialog):
                 if col == 1:
                     item.setTextAlignment(Qt.AlignCenter)
                 table.setItem(row, col, item)
-        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        # Every column as wide as its longest text, and the dialog as wide as the table:
+        # a stretched last column in a fixed-size dialog cut the longer descriptions off.
         table.resizeColumnsToContents()
+        for col in range(table.columnCount()):
+            table.setColumnWidth(col, table.columnWidth(col) + 12)
+        table.horizontalHeader().setStretchLastSection(True)
         self.table = table
         layout.addWidget(table)
+        margins = layout.contentsMargins()
+        wanted = (sum(table.columnWidth(c) for c in range(table.columnCount())) + 2 * table.frameWidth()
+                  + table.verticalScrollBar().sizeHint().width() + margins.left() + margins.right())
+        self.resize(max(520, wanted), 620)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

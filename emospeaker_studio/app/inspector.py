@@ -31,12 +31,13 @@ from emospeaker_studio.app.controls import EasingPreview, FineSlider
 from emospeaker_studio.app.document import DocumentController
 from emospeaker_studio.app.icons import emotion_icon
 from emospeaker_studio.app.selection import KeyframeSelection
+from emospeaker_studio.app.size_choice import chosen_size, fill_size_combo, keep_narrow, select_size
 from emospeaker_studio.app.theme import EMOTION_COLORS
-from emospeaker_studio.app.timeline.timecode import format_timecode
+from emospeaker_studio.app.timeline.timecode import format_seconds
 from emospeaker_studio.core.easing import PRESETS, Easing
 from emospeaker_studio.core.edits import MacroEdit, MoveKeyframe, SetKeyframeIntensity, SetOutput, SetStyle
 from emospeaker_studio.core.emotions import Emotion
-from emospeaker_studio.core.project import ExportFormat
+from emospeaker_studio.core.project import ExportFormat, Fill, Framing
 
 OUTPUT_HEIGHTS = (256, 360, 480, 512, 720, 1080)
 OUTPUT_FPS = (24.0, 25.0, 30.0, 50.0, 60.0)
@@ -63,9 +64,11 @@ def easing_preset_name(easing: Easing) -> Optional[str]:
 
 
 class Inspector(QScrollArea):
-    """Signals: ``newEmotionChanged(Emotion)`` when the emotion for new keyframes changes."""
+    """Signals: ``newEmotionChanged(Emotion)`` when the emotion for new keyframes changes;
+    ``notice(str)`` says what a click changed in the document (for the status bar)."""
 
     newEmotionChanged = Signal(object)
+    notice = Signal(str)
 
     def __init__(self, document: DocumentController, selection: KeyframeSelection, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -180,10 +183,14 @@ class Inspector(QScrollArea):
         out_form.setHorizontalSpacing(12)
         out_form.setVerticalSpacing(8)
         self.size_combo = QComboBox()
-        for h in OUTPUT_HEIGHTS:
-            self.size_combo.addItem(f"{h} px high", h)
-        self.size_combo.activated.connect(lambda i: self._push_output(height=int(self.size_combo.itemData(i)), width=None))
+        fill_size_combo(self.size_combo, OUTPUT_HEIGHTS, document.project.output)
+        self.size_combo.activated.connect(lambda _i: self._push_size())
         out_form.addRow(self._field("Size"), self.size_combo)
+        # For a frame of its own shape: how close around the face, and what shows past the photo.
+        self.framing_combo = self._output_choice(Framing, "framing")
+        out_form.addRow(self._field("Framing"), self.framing_combo)
+        self.fill_combo = self._output_choice(Fill, "fill")
+        out_form.addRow(self._field("Past the photo"), self.fill_combo)
         self.fps_combo = QComboBox()
         for f in OUTPUT_FPS:
             self.fps_combo.addItem(f"{f:g} fps", f)
@@ -200,6 +207,15 @@ class Inspector(QScrollArea):
         document.projectChanged.connect(lambda old, new: self.refresh())
         selection.changed.connect(self.refresh)
         self.refresh()
+
+    def _output_choice(self, kind: type, field: str) -> QComboBox:
+        """A menu of ``kind``'s members (named choices of the output) that sets ``field`` of the output."""
+        combo = QComboBox()
+        keep_narrow(combo)
+        for member in kind:
+            combo.addItem(member.label, member.value)
+        combo.activated.connect(lambda i: self._push_output(**{field: kind(combo.itemData(i))}))
+        return combo
 
     @staticmethod
     def _field(text: str) -> QLabel:
@@ -220,13 +236,15 @@ class Inspector(QScrollArea):
         count = len(self.selection)
         self.keyframe_details.setVisible(keyframe is not None)
         if keyframe is None:
-            self.keyframe_title.setText("No keyframe selected. Double-click the emotion lane (or press Ins) "
-                                        "to add one with the emotion picked here.")
+            self.keyframe_title.setText("No keyframe selected: the emotion picked here is for new keyframes. "
+                                        "Double-click the emotion lane (or press Ins) to add one.")
             emotion = self._new_emotion
             self.easing_preview.set_easing(None)
         else:
             more = f"  ·  {count} selected" if count > 1 else ""
-            self.keyframe_title.setText(f"At {format_timecode(keyframe.time, project.output.fps)}{more}")
+            what = "these keyframes" if count > 1 else "this keyframe"
+            self.keyframe_title.setText(f"Selected at {format_seconds(keyframe.time)}{more}. "
+                                        f"An emotion picked here changes {what} (Esc deselects).")
             emotion = keyframe.emotion
             self._new_emotion = emotion
             self.intensity.set_value(keyframe.intensity)
@@ -251,7 +269,13 @@ class Inspector(QScrollArea):
             widget.setChecked(value) if isinstance(widget, QCheckBox) else widget.setValue(value)
             widget.blockSignals(False)
         out = project.output
-        self._select_data(self.size_combo, out.height, f"{out.height} px high")
+        select_size(self.size_combo, out)
+        own_shape = out.width is not None
+        tip = "" if own_shape else "For a frame of its own shape (16:9, 9:16 …): choose one under Size"
+        for combo, value in ((self.framing_combo, out.framing.value), (self.fill_combo, out.fill.value)):
+            combo.setCurrentIndex(combo.findData(value))
+            combo.setEnabled(own_shape)
+            combo.setToolTip(tip)
         self._select_data(self.fps_combo, out.fps, f"{out.fps:g} fps")
         self._select_data(self.format_combo, out.format.value, out.format.name)
 
@@ -272,8 +296,11 @@ class Inspector(QScrollArea):
         self._new_emotion = emotion
         self.newEmotionChanged.emit(emotion)
         ids = self._selected_ids()
-        if ids:
-            keyframe_ops.set_emotion(self.document, ids, emotion)
+        if ids and keyframe_ops.set_emotion(self.document, ids, emotion):
+            # Said out loud: a click meant to choose the next keyframe's emotion changes the selected one.
+            what = f"{len(ids)} keyframes" if len(ids) > 1 else \
+                f"the keyframe at {format_seconds(self.document.project.emotions.get(ids[0]).time)}"
+            self.notice.emit(f"Changed {what} to {emotion.label} (Ctrl+Z undoes; Esc deselects)")
 
     def _on_intensity(self, value: float) -> None:
         ids = self._selected_ids()
@@ -298,6 +325,10 @@ class Inspector(QScrollArea):
     def _push_style(self, field: str, value) -> None:
         if getattr(self.document.project.style, field) != value:
             self.document.push(SetStyle(field, value))
+
+    def _push_size(self) -> None:
+        width, height = chosen_size(self.size_combo)
+        self._push_output(width=width, height=height)
 
     def _push_output(self, **changes) -> None:
         out = self.document.project.output

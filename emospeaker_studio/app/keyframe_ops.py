@@ -12,7 +12,7 @@ from typing import Iterable, Optional
 
 from emospeaker_studio.app.document import DocumentController
 from emospeaker_studio.app.selection import KeyframeSelection
-from emospeaker_studio.core.easing import Easing
+from emospeaker_studio.core.easing import HOLD, LINEAR, Easing
 from emospeaker_studio.core.edits import (
     AddKeyframe,
     MacroEdit,
@@ -121,3 +121,15 @@ def set_easing(doc: DocumentController, ids: Iterable[str], easing: Easing) -> b
     if not edits:
         return False
     return doc.push(edits[0] if len(edits) == 1 else MacroEdit(edits, "Change Keyframe Easings"))
+
+
+def toggle_hold(doc: DocumentController, ids: Iterable[str]) -> bool:
+    """Hold the emotion of keyframes ``ids`` until the next keyframe (then it changes at once);
+    when all of them hold already, blend linearly again. One undo step."""
+    track = doc.project.emotions
+    ids = tuple(i for i in ids if i in track)
+    if not ids:
+        doc.editFailed.emit("select the keyframes whose emotion should hold (click a diamond), then press H")
+        return False
+    all_held = all(track.get(i).easing.is_hold for i in ids)
+    return set_easing(doc, ids, LINEAR if all_held else HOLD)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -36,8 +37,10 @@ from PySide6.QtWidgets import (
 from emospeaker_studio import paths
 from emospeaker_studio.app import keyframe_ops
 from emospeaker_studio.app.banner import Banner
-from emospeaker_studio.app.dialogs import ABOUT_TEXT, ExportDialog, PreferencesDialog, ShortcutsDialog
+from emospeaker_studio.app.dialogs import ABOUT_TEXT, ExportDialog, PreferencesDialog, ShortcutsDialog, suggested_export_path
 from emospeaker_studio.app.document import PROJECT_SUFFIX, DocumentController
+from emospeaker_studio.app.empty_state import EmptyState
+from emospeaker_studio.app.guide import GettingStartedDialog
 from emospeaker_studio.app.icons import app_icon, icon
 from emospeaker_studio.app.inspector import Inspector
 from emospeaker_studio.app.playback import PlaybackClock
@@ -50,7 +53,7 @@ from emospeaker_studio.app.settings import AppSettings, save_settings
 from emospeaker_studio.app.shortcuts import BY_NAME
 from emospeaker_studio.app.theme import apply_theme, palette_for
 from emospeaker_studio.app.timeline import TimelineWidget
-from emospeaker_studio.app.timeline.timecode import format_timecode
+from emospeaker_studio.app.timeline.timecode import format_duration, format_timecode
 from emospeaker_studio.app.transport import TransportBar
 from emospeaker_studio.app.workers import ExportJob, ExportRequest, RenderWorker
 from emospeaker_studio.core.edits import SetAudio, SetFaceIndex, SetLandmarkOffsets, SetOutput, SetPortrait
@@ -128,6 +131,10 @@ class MainWindow(QMainWindow):
         self._loop_range = (0.0, 0.0)
         self._shown_time_frame = -1
         self._playback_audio = None  # the voice decoded for playback (engine PlaybackAudio), by path
+        # The voice's waveform, by path: the worker sends it once per file, and the same
+        # voice imported again (after File > New, or an undo) must show it again.
+        self._waveform_peaks = None
+        self._fit = None  # the portrait's face fit (engine FaceFit) last reported
         self._shuttle_message = ""
         self._portrait_notes: tuple[str, ...] = ()  # what the portrait shows weakly, once said
 
@@ -154,6 +161,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self.preview_controller.refresh()
+        self._show_next_step(self.document.project)
         self._on_time(0.0)
 
     # -- construction -----------------------------------------------------------------
@@ -166,10 +174,22 @@ class MainWindow(QMainWindow):
         self.project_bar = ProjectBar(self.document, self.palette_)
         layout.addWidget(self.project_bar)
         self.banner = Banner()
-        layout.addWidget(self.banner)
         self.preview = PreviewView(self.palette_)
         self.preview.setMinimumSize(320, 240)
-        layout.addWidget(self.preview, 1)
+        # The banner lies over the top of the preview, in the same cell: in a row of its
+        # own, every message shrank the picture and it grew back when the message went.
+        stage = QGridLayout()
+        stage.setContentsMargins(0, 0, 0, 0)
+        stage.addWidget(self.preview, 0, 0)
+        self.empty_state = EmptyState()
+        # A transparent holder: its margin lifts the one-line card off the preview's bottom edge.
+        self._empty_holder = QWidget()
+        holder = QVBoxLayout(self._empty_holder)
+        holder.addWidget(self.empty_state)
+        stage.addWidget(self._empty_holder, 0, 0, Qt.AlignCenter)
+        stage.addWidget(self.banner, 0, 0, Qt.AlignTop)
+        self._stage = stage
+        layout.addLayout(stage, 1)
         self.face_row = QWidget()
         face_layout = QHBoxLayout(self.face_row)
         face_layout.setContentsMargins(14, 4, 14, 4)
@@ -280,6 +300,8 @@ class MainWindow(QMainWindow):
         a("duplicate", "&Duplicate Keyframes", lambda: keyframe_ops.duplicate_keyframes(self.document, self.selection, self._fps()))
         a("delete", "De&lete Keyframes", lambda: keyframe_ops.delete_keyframes(self.document, self.selection))
         a("select_all", "Select &All Keyframes", lambda: self.selection.set(self.document.project.emotions.ids))
+        a("deselect", "Dese&lect Keyframes", self.selection.clear)
+        a("hold", "&Hold Emotion Until Next Keyframe", lambda: keyframe_ops.toggle_hold(self.document, self.selection.ids))
         a("add_keyframe", "Add &Keyframe at Playhead", self.add_keyframe_at_playhead, icon_name="keyframe")
         a("play", "&Play / Pause", self.clock.toggle, icon_name="play")
         a("shuttle_back", "Play Backwards", self._shuttle_back)
@@ -299,6 +321,7 @@ class MainWindow(QMainWindow):
         a("zoom_fit", "Preview: Zoom to Fit", lambda: self._set_zoom("fit"))
         a("zoom_100", "Preview: 100 %", lambda: self._set_zoom("100"))
         a("preferences", "&Preferences…", self.preferences_dialog)
+        a("guide", "&Getting Started", lambda: GettingStartedDialog(self).exec())
         a("shortcuts", "&Keyboard Shortcuts", lambda: ShortcutsDialog(self).exec())
         a("about", "&About EmoSpeaker Studio", lambda: QMessageBox.about(self, "About EmoSpeaker Studio", ABOUT_TEXT))
 
@@ -321,7 +344,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(acts["quit"])
         edit = bar.addMenu("&Edit")
-        for name in ("undo", "redo", None, "copy", "paste", "duplicate", "delete", None, "select_all", "add_keyframe", None, "preferences"):
+        for name in ("undo", "redo", None, "copy", "paste", "duplicate", "delete", None, "select_all", "deselect", None,
+                     "add_keyframe", "hold", None, "preferences"):
             edit.addSeparator() if name is None else edit.addAction(acts[name])
         playback = bar.addMenu("&Playback")
         for name in ("play", "shuttle_back", "shuttle_forward", None, "prev_frame", "next_frame", "back_second", "forward_second",
@@ -335,6 +359,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.timeline_dock.toggleViewAction())
         view.addAction(self.history_dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(acts["guide"])
         help_menu.addAction(acts["shortcuts"])
         help_menu.addAction(acts["about"])
 
@@ -364,12 +389,20 @@ class MainWindow(QMainWindow):
             lambda index, dx, dy: self.preview_controller.preview_landmark_offsets(self._landmark_offsets_with(index, dx, dy)))
         self.preview.landmarkDragFinished.connect(self.preview_controller.end_landmark_preview)
         self.timeline.seekRequested.connect(self._on_timeline_seek)
+        self.timeline.editor.pastEndChanged.connect(self._tell_keyframes_past_end)
         self.timeline.loopChanged.connect(self._on_loop_region)
         pc = self.preview_controller
         pc.info.connect(self._on_preview_info)
         pc.failed.connect(self.show_error)
         pc.status.connect(self.status_info.setText)
         pc.waveform.connect(self._on_waveform)
+        pc.portraitFitted.connect(self._show_fit)
+        self.inspector.notice.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        empty = self.empty_state
+        empty.importPortrait.connect(self.import_portrait_dialog)
+        empty.importAudio.connect(self.import_audio_dialog)
+        empty.openDemo.connect(lambda: self.maybe_save() and self.open_demo())
+        empty.showGuide.connect(self.actions_["guide"].trigger)
         self.project_bar.importPortrait.connect(self.import_portrait_dialog)
         self.project_bar.importAudio.connect(self.import_audio_dialog)
         self.project_bar.exportRequested.connect(self.export_dialog)
@@ -488,17 +521,35 @@ class MainWindow(QMainWindow):
 
     # -- project events ----------------------------------------------------------------------
     def _on_project_changed(self, old: Project, new: Project) -> None:
+        if (bool(old.portrait), bool(old.audio)) != (bool(new.portrait), bool(new.audio)):
+            self._show_next_step(new)
         if old.audio != new.audio:
             # The new voice plays once it is decoded (audioReady); until then, none.
             known = self._playback_audio
             self.clock.set_audio(known if known is not None and known.path == new.audio else None)
-            if not new.audio:
+            self.timeline.set_speech(None)  # the old voice's visemes; the new ones come with its analysis
+            peaks = self._waveform_peaks
+            if peaks is not None and peaks.path == new.audio:
+                self.timeline.set_waveform(peaks)
+            else:
                 self.timeline.set_waveform(None)
                 self.timeline.set_audio_duration(0.0)
+            self.clock.set_duration(self._duration())
         if old.portrait != new.portrait:
             self._load_photo(new.portrait)
         if old.output.fps != new.output.fps:
             self.transport.set_time(self.clock.position, self._duration(), new.output.fps)
+        # A frame of a platform's shape is composed around the face: show what stays clear of its player.
+        self.preview.set_safe_area(new.output.width is not None)
+
+    def _show_next_step(self, project: Project) -> None:
+        """The empty state asks for the missing file: a card in the middle while nothing is there,
+        one line at the bottom once the photo shows."""
+        self.empty_state.set_state(bool(project.portrait), bool(project.audio))
+        self._empty_holder.setVisible(self.empty_state.isVisibleTo(self._empty_holder))
+        compact = self.empty_state.compact
+        self._empty_holder.layout().setContentsMargins(0, 0, 0, 18 if compact else 0)
+        self._stage.setAlignment(self._empty_holder, Qt.AlignBottom | Qt.AlignHCenter if compact else Qt.AlignCenter)
 
     def _load_photo(self, path: Optional[str]) -> None:
         if not path:
@@ -515,6 +566,9 @@ class MainWindow(QMainWindow):
             self.clock.set_audio(audio)
 
     def _on_waveform(self, peaks) -> None:
+        self._waveform_peaks = peaks
+        if peaks.path != self.document.project.audio:
+            return  # a voice already replaced (or removed) while it was decoded
         self.timeline.set_waveform(peaks)
         self.clock.set_duration(max(self._duration(), peaks.duration_s))
 
@@ -522,7 +576,13 @@ class MainWindow(QMainWindow):
         self.timeline.set_speech(info.speech)
         self.timeline.set_audio_duration(info.frame_count / info.fps)
         self.clock.set_duration(self._duration())
-        fit = info.fit
+        self._show_fit(info.fit)
+        self.transport.info.setText(f"{info.size[0]}×{info.size[1]} · {info.fps:g} fps")
+        self._on_time(self.clock.position)
+
+    def _show_fit(self, fit) -> None:
+        """The face fit: its overlay, the choice of face, and what the portrait will show weakly."""
+        self._fit = fit
         self.preview.set_landmarks(getattr(fit, "landmarks", None))
         count = int(getattr(fit, "face_count", 1) or 1)
         if self.face_combo.count() != count:  # refilled only when it changes: every re-fit reports it
@@ -532,8 +592,6 @@ class MainWindow(QMainWindow):
         self.face_combo.setCurrentIndex(min(self.document.project.face_index, count - 1))
         self.face_row.setVisible(count > 1)
         self._tell_portrait_limits(fit)
-        self.transport.info.setText(f"{info.size[0]}×{info.size[1]} · {info.fps:g} fps")
-        self._on_time(self.clock.position)
 
     def _tell_portrait_limits(self, fit) -> None:
         """Say once, as soon as the face is fitted, what this portrait will show weakly (closed eyes, ...)."""
@@ -546,10 +604,16 @@ class MainWindow(QMainWindow):
             text = "; ".join(notes)
             self.show_info(f"{text[0].upper()}{text[1:]}.")
 
+    def _tell_keyframes_past_end(self, count: int, end: float) -> None:
+        if count:
+            which = "1 keyframe is" if count == 1 else f"{count} keyframes are"
+            self.show_info(f"{which} after the end of the voice ({format_timecode(end, self._fps())}): kept, shown grey, "
+                           "but nothing plays there; drag them before the end or delete them")
+
     def _on_overlay_toggled(self, on: bool) -> None:
         self.preview.set_show_overlay(on)
         if on:
-            if self.preview_controller.info_ is None or getattr(self.preview_controller.info_.fit, "landmarks", None) is None:
+            if not self.preview.has_landmarks:
                 self.show_info("The face fit appears once the portrait is analysed.")
             else:
                 self.statusBar().showMessage("Face fit: drag a red point (eye and mouth corners, brows, chin, nose tip) to correct it", 8000)
@@ -590,6 +654,7 @@ class MainWindow(QMainWindow):
             self.document.reset(Project())
             self.selection.clear()
             self.seek(0.0)
+            self.timeline.fit_all()
 
     def open_dialog(self) -> None:
         if not self.maybe_save():
@@ -750,8 +815,9 @@ class MainWindow(QMainWindow):
         if self._export_job is not None:
             self.show_error("an export is already running; wait for it or cancel it")
             return
-        base = Path(self.document.path).with_suffix("") if self.document.path else Path.home() / "emospeaker"
-        dialog = ExportDialog(project, str(base) + project.output.format.suffix, self)
+        fit = self._fit
+        dialog = ExportDialog(project, suggested_export_path(project, self.document.path), self,
+                              photo_size=self.preview.photo_size, face_box=getattr(fit, "face_box", None))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         output = dialog.result_output()
@@ -792,7 +858,7 @@ class MainWindow(QMainWindow):
         if progress.fps:
             parts.append(f"{progress.fps:.1f} fps")
         if progress.eta_s is not None:
-            parts.append(f"ETA {format_timecode(progress.eta_s, 1).rsplit(':', 1)[0]}")
+            parts.append(f"ETA {format_duration(progress.eta_s)}")
         self._set_job_text("Export: " + " · ".join(parts))
 
     def _set_job_text(self, text: str) -> None:

@@ -23,6 +23,8 @@ NOSE = (168, 6, 197, 195, 5, 4, 1, 19, 94, 2)
 CONTOURS = (FACE_OVAL, LIPS_OUTER, LIPS_INNER, LEFT_EYE, RIGHT_EYE, LEFT_BROW, RIGHT_BROW, NOSE)
 #: The points a user would correct: eye corners, mouth corners, chin, brows.
 KEY_POINTS = (33, 133, 362, 263, 61, 291, 152, 70, 107, 336, 300, 1)
+#: The part of a frame kept clear of players' buttons and captions (the broadcast "title safe" 90 %).
+SAFE_AREA = 0.9
 
 
 class PreviewView(QGraphicsView):
@@ -81,6 +83,7 @@ class PreviewView(QGraphicsView):
         self._drag_start: Optional[QPointF] = None
         self._drag_delta = QPointF()
         self._shown_layers: tuple[bool, bool, bool] = (False, False, False)  # photo, frame, overlay
+        self._safe_area = False
 
     # -- content --------------------------------------------------------------------
     def set_palette(self, palette: Palette) -> None:
@@ -122,6 +125,16 @@ class PreviewView(QGraphicsView):
         """Text shown in the middle when there is nothing to show (e.g. "Import a portrait")."""
         self._message = text
         self.viewport().update()
+
+    @property
+    def photo_size(self) -> Optional[tuple[int, int]]:
+        """(width, height) of the portrait as shown (EXIF orientation applied), None without one."""
+        return self._photo_size
+
+    @property
+    def has_landmarks(self) -> bool:
+        """Whether a face fit is there to draw."""
+        return self._landmarks is not None
 
     @property
     def has_frame(self) -> bool:
@@ -295,7 +308,29 @@ class PreviewView(QGraphicsView):
                     painter.fillRect(band, colour)
             painter.restore()
 
+    def set_safe_area(self, on: bool) -> None:
+        """Draw the safe area over frames of a platform's shape: what stays clear of players' buttons and captions."""
+        if on != self._safe_area:
+            self._safe_area = on
+            self.viewport().update()
+
+    def safe_area(self) -> Optional[QRectF]:
+        """The safe area in scene (frame) pixels while it is drawn, else None."""
+        if not self._safe_area or self._frame_size is None or self._show_original:
+            return None
+        w, h = self._frame_size
+        margin = (1.0 - SAFE_AREA) / 2
+        return QRectF(w * margin, h * margin, w * SAFE_AREA, h * SAFE_AREA)
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        safe = self.safe_area()
+        if safe is not None:
+            pen = QPen(QColor(255, 255, 255, 150), 0, Qt.DashLine)  # width 0: one screen pixel at any zoom
+            painter.save()
+            painter.setPen(pen)
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRect(safe)
+            painter.restore()
         if not self._message:
             return
         painter.save()

@@ -36,7 +36,8 @@ LIVE_EDIT_INTERVAL_MS = 40
 
 class PreviewController(QObject):
     """Signals: info(PreviewInfo), status(str) for the preview's corner, failed(str) for the banner,
-    preparing(Progress), frameShown(frame index, latency ms from request to display)."""
+    preparing(Progress), frameShown(frame index, latency ms from request to display),
+    waveform(WaveformPeaks), portraitFitted(fit) for a portrait that has no voice yet."""
 
     info = Signal(object)
     status = Signal(str)
@@ -44,6 +45,7 @@ class PreviewController(QObject):
     preparing = Signal(object)
     frameShown = Signal(int, float)
     waveform = Signal(object)
+    portraitFitted = Signal(object)
 
     def __init__(self, document: DocumentController, view: PreviewView, worker: RenderWorker, *, device: str = "auto", preview_height: int = 512, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
@@ -79,6 +81,7 @@ class PreviewController(QObject):
         worker.failed.connect(self._on_failed)
         worker.preparing.connect(self._on_preparing)
         worker.waveformReady.connect(self.waveform)
+        worker.portraitFitted.connect(self.portraitFitted)
         document.projectChanged.connect(self._on_project_changed)
 
     # -- state ----------------------------------------------------------------
@@ -110,6 +113,10 @@ class PreviewController(QObject):
     # -- events ---------------------------------------------------------------------
     def _on_project_changed(self, old, new) -> None:
         self._fps = new.output.fps
+        if (old.audio, old.portrait) != (new.audio, new.portrait):
+            # The frame count and the speech described the old files: until the new ones
+            # are analysed there are none (the timeline and the clock ask frame_count).
+            self._info = None
         if self._check_render_key():
             self._request_around(self._position)
 
@@ -122,11 +129,11 @@ class PreviewController(QObject):
         self._generation += 1
         self._cache.clear()
         self._requested.clear()
-        if not project.portrait:
-            self.view.set_frame(None)
-            self.view.set_message("Drop a portrait photo and a voice recording here\n(or File ▸ Import Portrait…  /  Import Audio…)")
-        elif not project.audio:
-            self.view.set_message("Now import a voice recording (File ▸ Import Audio…) to animate the portrait")
+        if not project.portrait or not project.audio:
+            # The window's empty state says which file to add next.
+            if not project.portrait:
+                self.view.set_frame(None)
+            self.view.set_message("")
         return True
 
     def _snapshot(self):
@@ -271,9 +278,9 @@ class PreviewController(QObject):
             if self._live_offsets is not None:
                 self._info, self._held_info = info, info
             return
-        if info.generation != self._generation:
-            # Prepared for an older state; the frames requested since will follow.
-            pass
+        project = self.document.project
+        if not project.portrait or not project.audio:
+            return  # a preparation of files the project no longer has (File > New while it ran)
         self._live_generations.clear()
         self._info = info
         self._fps = info.fps

@@ -32,6 +32,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("paste", ("Ctrl+V",), "Paste keyframes at the playhead", "Keyframes"),
     Shortcut("duplicate", ("Ctrl+D",), "Duplicate the selected keyframes", "Keyframes"),
     Shortcut("select_all", ("Ctrl+A",), "Select all keyframes", "Keyframes"),
+    Shortcut("deselect", ("Esc",), "Deselect the keyframes", "Keyframes"),
+    Shortcut("hold", ("H",), "Hold the selected keyframes' emotion until the next keyframe (again: blend)", "Keyframes"),
     Shortcut("undo", ("Ctrl+Z",), "Undo", "Edit"),
     Shortcut("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "Edit"),
     Shortcut("new", ("Ctrl+N",), "New project", "File"),

@@ -49,7 +49,8 @@ def preview_project(project: Project, preview_height: int) -> Project:
 def preparation_key(project: Project, device: str) -> tuple:
     """What the expensive preparation (face fit, speech analysis, rig) depends on."""
     out = project.output
-    return (project.portrait, project.audio, project.face_index, project.landmark_offsets, out.height, out.width, out.fps, device)
+    return (project.portrait, project.audio, project.face_index, project.landmark_offsets, out.height, out.width,
+            out.framing, out.fill, out.fps, device)
 
 
 def animation_key(project: Project) -> tuple:
@@ -133,6 +134,8 @@ class PreviewBackend(Protocol):
 
     def prepare(self, project: Project, device: str, progress: Callable[[Progress], None], cancel: CancelToken, previous: Any = None) -> Any: ...
 
+    def fit_portrait(self, project: Project, cancel: CancelToken) -> Any: ...
+
     def reanimate(self, prepared: Any, project: Project, cancel: CancelToken) -> Any: ...
 
     def render(self, prepared: Any, start: int, stop: int) -> np.ndarray: ...
@@ -149,6 +152,7 @@ class RenderWorker(QThread):
         waveformReady(WaveformPeaks)
         preparing(Progress): preparation progress (fit, speech...)
         prepared(PreviewInfo): the project is ready to render
+        portraitFitted(fit): the portrait's face fit, while there is no voice yet (engine object)
         frameReady(generation, frame index, QImage)
         failed(str): a one-line message for the window
         idle(): nothing left to do
@@ -158,6 +162,7 @@ class RenderWorker(QThread):
     waveformReady = Signal(object)
     preparing = Signal(object)
     prepared = Signal(object)
+    portraitFitted = Signal(object)
     frameReady = Signal(int, int, QImage)
     failed = Signal(str)
     idle = Signal()
@@ -177,6 +182,7 @@ class RenderWorker(QThread):
         self._anim_key: Optional[tuple] = None
         self._waveform_path: Optional[str] = None
         self._failed_key: Optional[tuple] = None
+        self._fitted_key: Optional[tuple] = None  # the portrait fitted alone last (no voice yet)
 
     # -- called from the GUI thread ---------------------------------------------
     def submit(self, request: PreviewRequest) -> None:
@@ -263,6 +269,8 @@ class RenderWorker(QThread):
                 self.waveformReady.emit(waveform_peaks(audio))
             except UserError as exc:
                 self.failed.emit(str(exc))
+        if project.portrait and not project.audio:
+            self._fit_portrait_alone(project, cancel)
         if not project.portrait or not project.audio:
             return  # the window asks for the missing file; nothing to render yet
         cancel.raise_if_cancelled()
@@ -297,6 +305,21 @@ class RenderWorker(QThread):
                 continue
             frames = self._backend.render(self._prepared, index, index + 1)
             self.frameReady.emit(request.generation, index, frames_to_images(frames)[0])
+
+    def _fit_portrait_alone(self, project: Project, cancel: CancelToken) -> None:
+        """Fit the face of a portrait that has no voice yet, once per photo, face and corrections:
+        a photo without a face, or with closed eyes, is said when it is opened, not after the voice."""
+        key = (project.portrait, project.face_index, project.landmark_offsets)
+        if key == self._fitted_key:
+            return
+        cancel.raise_if_cancelled()
+        try:
+            fit = self._backend.fit_portrait(project, cancel)
+        except UserError:
+            self._fitted_key = key  # said once (the caller reports it), not again on every request
+            raise
+        self._fitted_key = key
+        self.portraitFitted.emit(fit)
 
     def _announce(self, request: PreviewRequest) -> None:
         p = self._prepared

@@ -88,6 +88,48 @@ class ExportFormat(str, Enum):
         raise UserError(f"unsupported output suffix {suffix!r} in {text!r}; use one of: {names}")
 
 
+class _Choice(str, Enum):
+    """A named choice whose value is its name in files and on the command line."""
+
+    @classmethod
+    def parse(cls, value: object, what: str):
+        """``value`` (a member or its name) as a member; UserError otherwise."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            for member in cls:
+                if member.value == value.strip().lower():
+                    return member
+        names = ", ".join(m.value for m in cls)
+        raise UserError(f"{what} must be one of {names}, got {value!r}")
+
+
+class Framing(_Choice):
+    """How much of the portrait a frame of its own shape shows around the face."""
+
+    FULL = "full"  # as much of the photo as the frame's shape allows
+    HEAD_AND_SHOULDERS = "head-and-shoulders"
+    CLOSE_UP = "close-up"
+
+    @property
+    def label(self) -> str:
+        return {"full": "Full photo", "head-and-shoulders": "Head and shoulders", "close-up": "Close-up"}[self.value]
+
+
+class Fill(_Choice):
+    """What shows where the photo does not reach the frame's edges."""
+
+    BLUR = "blur"  # the photo blurred and darkened
+    MIRROR = "mirror"  # the photo's edge mirrored
+    SOLID = "solid"  # black
+    TRANSPARENT = "transparent"  # alpha 0 in WebM, MOV and PNG; the blur in the others
+
+    @property
+    def label(self) -> str:
+        return {"blur": "Blurred photo", "mirror": "Mirrored edge", "solid": "Black",
+                "transparent": "Transparent (WebM, MOV, PNG)"}[self.value]
+
+
 _FORMAT_ALIASES = {
     "mpeg4": "mp4",
     "m4v": "mp4",
@@ -117,6 +159,32 @@ FPS_RANGE = (1.0, 120.0)
 SIZE_PRESETS: dict[str, int] = {"256p": 256, "512p": 512, "720p": 720, "1080p": 1080, "1440p": 1440, "2160p": 2160}
 #: Common frame rates for menus.
 FPS_PRESETS: tuple[float, ...] = (24.0, 25.0, 30.0, 50.0, 60.0)
+#: Frames of the platforms' shapes, for menus (the shape first: it is what a narrow menu shows):
+#: label -> (width, height) in pixels. The frame is
+#: composed around the face (engine/framing.py), extending the photo where it does not cover it.
+FRAME_PRESETS: dict[str, tuple[int, int]] = {
+    "16:9 · 1920×1080 · YouTube": (1920, 1080),
+    "16:9 · 1280×720 · YouTube": (1280, 720),
+    "9:16 · 1080×1920 · Shorts, Reels, TikTok": (1080, 1920),
+    "1:1 · 1080×1080 · square": (1080, 1080),
+    "4:5 · 1080×1350 · Instagram feed": (1080, 1350),
+}
+_ASPECT_RE = re.compile(r"^\s*(\d{1,3})\s*[:x×/]\s*(\d{1,3})\s*$", re.IGNORECASE)
+
+
+def parse_aspect(text: str) -> tuple[int, int]:
+    """A frame shape such as "16:9", "9:16", "1:1" or "4:5" as (width, height) parts."""
+    match = _ASPECT_RE.match(text)
+    if match is None or int(match.group(1)) == 0 or int(match.group(2)) == 0:
+        raise UserError(f"invalid aspect {text.strip()!r}; give width:height such as 16:9, 9:16, 1:1 or 4:5")
+    return int(match.group(1)), int(match.group(2))
+
+
+def frame_for_aspect(aspect: tuple[int, int], height: int) -> tuple[int, int]:
+    """(width, height) of a frame of shape ``aspect`` that is ``height`` pixels high, both even."""
+    width = even(height * aspect[0] / aspect[1])
+    _check_int(f"the width of a {aspect[0]}:{aspect[1]} frame {height} px high", width, *WIDTH_RANGE, " pixels")
+    return width, even(height)
 
 
 def _check_int(name: str, value: object, low: int, high: int, unit: str = "") -> int:
@@ -150,12 +218,16 @@ class OutputSettings:
 
     ``height``: pixels (16..4320). ``width``: pixels (16..7680) or None to
     follow the portrait's aspect ratio. ``fps``: frames per second (1..120).
+    ``framing`` and ``fill``: how a frame of its own shape (a width given) is
+    composed around the face, and what shows where the photo does not reach.
     """
 
     height: int = 512
     width: Optional[int] = None
     fps: float = 25.0
     format: ExportFormat = ExportFormat.MP4
+    framing: Framing = Framing.FULL
+    fill: Fill = Fill.BLUR
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "height", _check_int("output.height", self.height, *HEIGHT_RANGE, " pixels"))
@@ -166,6 +238,8 @@ class OutputSettings:
             if not isinstance(self.format, str):
                 raise UserError(f"output.format must be a format name, got {self.format!r}")
             object.__setattr__(self, "format", ExportFormat.parse(self.format))
+        object.__setattr__(self, "framing", Framing.parse(self.framing, "output.framing"))
+        object.__setattr__(self, "fill", Fill.parse(self.fill, "output.fill"))
 
     def resolve_size(self, src_w: int, src_h: int) -> tuple[int, int]:
         """The output (width, height) in pixels for a portrait of ``src_w`` x ``src_h``.

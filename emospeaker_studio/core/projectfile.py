@@ -55,6 +55,8 @@ from emospeaker_studio.core.project import (
     STYLE_RANGES,
     WIDTH_RANGE,
     ExportFormat,
+    Fill,
+    Framing,
     OutputSettings,
     Project,
     StyleSettings,
@@ -247,6 +249,8 @@ def project_to_dict(project: Project, base_dir: Optional[PathLike] = None) -> di
             "width": output.width,
             "fps": output.fps,
             "format": output.format.value,
+            "framing": output.framing.value,
+            "fill": output.fill.value,
         },
         "style": {
             "head_motion": style.head_motion,
@@ -331,6 +335,14 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise self.fail(path, f"a whole number {low}..{high}", value)
         return value
+
+    def choice(self, parent: dict[str, Any], key: str, path: str, kind: type, default: Any) -> Any:
+        """A named choice (an enum's value); ``default`` when the key is absent (files before it existed)."""
+        value = parent.get(key, default.value)
+        names = [member.value for member in kind]
+        if not isinstance(value, str) or value not in names:
+            raise self.fail(path, f"one of {', '.join(names)}", value)
+        return kind(value)
 
     def boolean(self, parent: dict[str, Any], key: str, path: str, default: object = _MISSING) -> bool:
         value = parent.get(key, default)
@@ -480,6 +492,8 @@ def _project_from_current(data: dict[str, Any], base_dir: Optional[PathLike]) ->
         width=None if width_value is None else reader.integer(output_data, "width", "output.width", *WIDTH_RANGE),
         fps=reader.number(output_data, "fps", "output.fps", *FPS_RANGE, default=25.0),
         format=ExportFormat(format_value.lower()),
+        framing=reader.choice(output_data, "framing", "output.framing", Framing, Framing.FULL),
+        fill=reader.choice(output_data, "fill", "output.fill", Fill, Fill.BLUR),
     )
     style_data = reader.obj(data, "style", "style")
     defaults = StyleSettings()

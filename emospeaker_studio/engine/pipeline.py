@@ -80,8 +80,9 @@ def _speech_key(project: Project) -> tuple:
 
 
 def _renderer_key(project: Project, device: str) -> tuple:
-    """What a renderer is made for, besides the face's landmarks: the face, the size, the device."""
-    return (_source_key(project), project.output.height, project.output.width, device)
+    """What a renderer is made for, besides the face's landmarks: the face, the size and framing, the device."""
+    out = project.output
+    return (_source_key(project), out.height, out.width, out.framing, out.fill, device)
 
 
 def _motion_key(project: Project, speech_key: tuple) -> tuple:
@@ -171,7 +172,26 @@ class PreparedRender:
             notes.append(f"{fit.face_count} faces found in the portrait; animating {which} "
                          "(choose another with --face-index or in the face editor)")
         notes.extend(expression_limits(fit.landmarks, fit.face_height))
+        enlarged = self._enlargement_note()
+        if enlarged:
+            notes.append(enlarged)
+        out, (width, height) = self.project.output, self.size
+        if height != out.height or (out.width is not None and width != out.width):
+            asked = f"{out.width}×{out.height}" if out.width is not None else f"{out.height} px high"
+            notes.append(f"{asked} rounded to {width}×{height}: video encoders need even sizes")
         return tuple(notes)
+
+    def _enlargement_note(self) -> str:
+        """Said when the frame needs more pixels than the photo has (the face looks soft)."""
+        from emospeaker_studio.engine.framing import enlargement_note, frame_region
+
+        portrait, size = self._stages.portrait, self.size
+        if self.project.output.width is None:
+            region_height = portrait.height
+        else:
+            region_height = frame_region((portrait.width, portrait.height), self._stages.fit.face_box, size,
+                                         self.project.output.framing)[3]
+        return enlargement_note(size, region_height, portrait.height)
 
     @property
     def batch_size(self) -> int:
@@ -261,6 +281,14 @@ def prepare(project: Project, *, device: str = "auto", progress: Optional[Progre
     unreadable files; Cancelled when ``cancel`` fires between steps.
     """
     return _prepare(project, device, progress, cancel, previous=None)
+
+
+def fit_portrait(project: Project, *, cancel: Optional[CancelToken] = None) -> object:
+    """The portrait's face fit with the user's corrections, before there is a voice: the window
+    shows the fit and what the photo will show weakly as soon as it is opened. UserError for no
+    face or an unreadable photo. The fit is cached per image, so the full preparation reuses it."""
+    portrait, detected = _fit_face(project, _StepReporter(None), cancel or CancelToken())
+    return _with_landmark_offsets(detected, project.landmark_offsets)
 
 
 def _prepare(project: Project, device: str, progress: Optional[ProgressCallback], cancel: Optional[CancelToken],
@@ -376,6 +404,12 @@ def _build_renderer(project: Project, portrait, fit, device: str, previous=None)
     from emospeaker_studio.engine.render.renderer import Renderer
 
     width, height = project.output.resolve_size(portrait.width, portrait.height)
+    if project.output.width is not None:
+        # A frame of its own shape (16:9, 9:16 ...): the photo's part around the head, extended where it must be.
+        from emospeaker_studio.engine.framing import framed_portrait
+
+        portrait, fit, _region_height = framed_portrait(portrait, fit, (width, height), project.output.framing,
+                                                        project.output.fill)
     return Renderer(portrait, fit, height=height, width=width, device=device, previous=previous)
 
 

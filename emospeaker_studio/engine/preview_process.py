@@ -110,6 +110,11 @@ class PreviewProcess:
         self._ensure_started()
         return self._prepared(self._call(("prepare", project, device), progress, cancel))
 
+    def fit_portrait(self, project: Project, cancel: CancelToken) -> Any:
+        """The portrait's face fit alone (there is no voice yet); UserError when it has no face."""
+        self._ensure_started()
+        return self._call(("fit", project), None, cancel)
+
     def reanimate(self, prepared: RemotePreparation, project: Project, cancel: CancelToken) -> RemotePreparation:
         """Only the animation re-runs (an emotion or style edit)."""
         return self._prepared(self._call(("reanimate", self._number(prepared), project), None, cancel))
@@ -211,7 +216,7 @@ class PreviewProcess:
 
 
 def _outcome(kind: str, payload: Any) -> Any:
-    if kind in ("prepared", "frames"):
+    if kind in ("prepared", "frames", "fitted"):
         return payload
     if kind == "cancelled":
         raise Cancelled()
@@ -294,6 +299,11 @@ class _Server:
             if kind == "prepare":
                 project, device = args
                 return "prepared", self._adopt(self._prepare(project, device, progress, token))
+            if kind == "fit":
+                from emospeaker_studio.engine import pipeline
+
+                (project,) = args
+                return "fitted", pipeline.fit_portrait(project, cancel=token)
             if kind == "reanimate":
                 number, project = args
                 if number != self.number or self.prepared is None:

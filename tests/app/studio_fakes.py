@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.engine.playback_audio import PlaybackAudio
 from emospeaker_studio.engine.speech.track import VISEMES, SpeechTrack
 
@@ -38,6 +39,7 @@ class FakeBackend:
     def __init__(self, seconds: float = 3.0, fps: float = 25.0, size=(64, 48)) -> None:
         self.seconds, self.fps, self.size = seconds, fps, size
         self.prepare_calls = 0
+        self.fit_calls = 0  # fits of a portrait alone (no voice yet)
         self.reanimate_calls = 0
         self.rendered: list[int] = []
         self.hold_at: int | None = None
@@ -63,10 +65,19 @@ class FakeBackend:
         probs[:, 0] = 1
         probs[frames // 4 : frames // 2, VISEMES.index("aa")] = 2
         speech = SpeechTrack(project.output.fps, probs, {})
-        fit = SimpleNamespace(landmarks=self.landmarks, face_height=self.face_height, face_count=self.face_count,
-                              face_index=project.face_index)
+        fit = self._fit(project)
         return SimpleNamespace(frame_count=frames, fps=project.output.fps, size=self.size, speech=speech, fit=fit, project=project,
                                tint=tint_of(project))
+
+    def _fit(self, project):
+        if self.face_count == 0:
+            raise UserError(f"no face found in {Path(project.portrait).name}; use a photo where one face is clearly visible")
+        return SimpleNamespace(landmarks=self.landmarks, face_height=self.face_height, face_count=self.face_count,
+                               face_index=project.face_index)
+
+    def fit_portrait(self, project, cancel):
+        self.fit_calls += 1
+        return self._fit(project)
 
     def prepare(self, project, device, progress, cancel, previous=None):
         self.prepare_calls += 1

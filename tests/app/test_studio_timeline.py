@@ -146,14 +146,16 @@ def test_click_selects_and_ctrl_click_adds(window):
     assert window.document.project.emotions.get(a.id).time == 1.0
 
 
-def test_click_on_empty_lane_seeks_and_clears_selection(window):
+def test_click_on_empty_lane_deselects_then_seeks(window):
     kf = Keyframe.new(1.0, "happy", 0.5)
     window.document.push(AddKeyframe(kf))
     window.selection.set([kf.id])
     click(window, point(window, 2.2, 0.05))
     assert window.selection.ids == ()
+    assert window.clock.position == 0.0  # deselecting leaves the playhead where it was
+    click(window, point(window, 2.2, 0.05))
     assert window.clock.position == pytest.approx(2.2, abs=0.05)
-    assert window.transport.timecode.text() == "00:02:" + window.transport.timecode.text()[-2:]
+    assert window.transport.timecode.text().startswith("00:02.")
 
 
 def test_copy_paste_at_playhead_and_duplicate(window, qtbot):
@@ -360,3 +362,22 @@ def test_the_same_speech_again_keeps_the_viseme_drawing(window, monkeypatch):
     probs[20:30, 2], probs[20:30, 1] = 0.0, 1.0
     item.set_speech(labels, probs, 25.0)
     assert drawn and item.segments == [(0.4, 1.2, "PP")]
+
+
+def test_keyframes_added_after_the_timeline_grew_are_drawn(make_window, fake_backend, media, qtbot):
+    """A project that starts without keyframes (a portrait opened, File > New) shows 0-1 s; once
+    the voice makes it longer, a keyframe later than 1 s still gets its diamond."""
+    from PySide6.QtGui import QColor
+
+    from emospeaker_studio.app.theme import EMOTION_COLORS
+
+    window = make_window(fake_backend)
+    portrait, audio = media
+    window.import_portrait(str(portrait))
+    window.document.push(AddKeyframe(Keyframe.new(0.3, "happy", 0.5)))
+    window.import_audio(str(audio))
+    qtbot.waitUntil(lambda: window.timeline.duration > 2.5, timeout=5000)
+    late = Keyframe.new(2.5, "sad", 0.6)
+    window.document.push(AddKeyframe(late))
+    image = window.timeline.emotion_plot.grab().toImage()
+    assert image.pixelColor(point(window, late.time, late.intensity)).name() == QColor(EMOTION_COLORS[Emotion.SAD]).name()

@@ -169,7 +169,7 @@ def test_play_follows_the_clock_and_pause_stops(make_window, fake_backend, media
     with qtbot.waitSignal(window.clock.playingChanged, timeout=2000):
         window.actions_["play"].trigger()
     stopped = window.clock.position
-    assert window.transport.timecode.text() != "00:00:00"
+    assert window.transport.timecode.text() != "00:00.00"
     assert window.timeline._playhead == pytest.approx(stopped)
     window.actions_["next_frame"].trigger()
     assert window.preview_controller.frame_index(window.clock.position) == window.preview_controller.frame_index(stopped) + 1
@@ -392,7 +392,7 @@ def test_export_dialog_builds_the_output_settings(window, tmp_path):
     dialog = ExportDialog(window.document.project, str(tmp_path / "clip.mp4"), window)
     dialog.format_combo.setCurrentIndex(dialog.format_combo.findData(ExportFormat.WEBM))
     assert dialog.path_edit.text().endswith("clip.webm")
-    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData(720))
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("720"))
     dialog.fps_combo.setCurrentIndex(dialog.fps_combo.findData(30.0))
     out = dialog.result_output()
     assert (out.height, out.fps, out.format) == (720, 30.0, ExportFormat.WEBM)
@@ -420,7 +420,7 @@ def test_export_menu_runs_the_dialog_then_the_job(make_window, fake_backend, med
 
     def accept(dialog):
         dialog.path_edit.setText(str(target))
-        dialog.size_combo.setCurrentIndex(dialog.size_combo.findData(720))
+        dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("720"))
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(main_window_module.ExportDialog, "exec", accept)
@@ -466,7 +466,8 @@ def test_portrait_without_voice_asks_for_the_voice_without_an_error(make_window,
     with qtbot.waitSignal(window.worker.idle, timeout=5000):
         assert window.import_portrait(str(portrait))
     assert not window.banner.isVisible()
-    assert "voice recording" in window.preview._message
+    assert window.empty_state.isVisible() and window.empty_state.voice_button.isVisible()
+    assert "voice recording" in window.empty_state.voice_step.text()
     assert window.project_bar.audio_chip.text() == "+ Add voice"
 
 
@@ -570,7 +571,7 @@ def test_the_timecode_shows_whole_as_it_grows_past_an_hour(qtbot):
     bar.set_time(2.0, 70.0, 25.0)
     short_width = bar.timecode.width()
     bar.set_time(3725.0, 4000.0, 25.0)  # past an hour: the timecode gains its hours
-    assert bar.timecode.text() == "1:02:05:00"
+    assert bar.timecode.text() == "1:02:05.00"
     assert bar.timecode.width() > short_width
     assert bar.timecode.width() >= bar.timecode.sizeHint().width()
     assert bar.total.width() >= bar.total.sizeHint().width()

@@ -565,3 +565,19 @@ def test_huge_numbers(tmp_path: Path, field: str) -> None:
 def test_deeply_nested_json(tmp_path: Path) -> None:
     with pytest.raises(ProjectFileError):
         load_project(write(tmp_path, "[" * 100000 + "]" * 100000))
+
+
+def test_framing_and_fill_are_saved_and_a_file_without_them_gets_the_defaults(tmp_path: Path) -> None:
+    from emospeaker_studio.core.project import Fill, Framing
+
+    framed = Project(output=OutputSettings(height=1920, width=1080, framing=Framing.CLOSE_UP, fill=Fill.MIRROR))
+    path = tmp_path / "short.esproj"
+    save_project(framed, path)
+    assert load_project(path).output == framed.output
+    data = project_to_dict(framed)
+    del data["output"]["framing"], data["output"]["fill"]  # a file saved before these existed
+    older = project_from_dict(data)
+    assert (older.output.framing, older.output.fill) == (Framing.FULL, Fill.BLUR)
+    data["output"]["fill"] = "glitter"
+    with pytest.raises(ProjectFileError, match="output.fill: expected one of blur, mirror, solid, transparent"):
+        project_from_dict(data)

@@ -82,3 +82,14 @@ def test_a_child_that_dies_is_reported_and_the_next_preparation_starts_a_new_one
     prepared = _prepare(engine, project)
     assert engine.pid not in (None, first)
     assert engine.render(prepared, 5, 7).shape[0] == 2
+
+
+def test_a_portrait_is_fitted_alone_before_there_is_a_voice(engine, project, tmp_path):
+    from PIL import Image
+
+    fit = engine.fit_portrait(project.with_(audio=None), CancelToken())
+    assert fit.landmarks.shape[0] >= 468 and fit.face_height > 100 and fit.face_count >= 1
+    blank = tmp_path / "wall.png"
+    Image.new("RGB", (256, 256), (200, 190, 180)).save(blank)
+    with pytest.raises(UserError, match="no face found in wall.png"):
+        engine.fit_portrait(project.with_(portrait=str(blank), audio=None), CancelToken())

@@ -53,6 +53,9 @@ class KeyframeDiamonds(pg.GraphicsObject):
 
     def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's name: a zoom, pan or resize
         # The bounds are the visible part of the lane (the markers keep their size in pixels).
+        # pyqtgraph's own handler forgets the cached visible rect: without it the bounds
+        # stayed those of the first view (0-1 s in a new project) and later markers were not drawn.
+        super().viewTransformChanged()
         self.prepareGeometryChange()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name

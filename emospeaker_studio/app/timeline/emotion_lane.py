@@ -6,7 +6,8 @@ emotion's colour, so a cross-fade between two emotions shows as one area
 falling while the other rises; the total is a bright line; keyframes are
 diamonds coloured by emotion at their intensity.
 
-Editing: click selects (Ctrl toggles), drag moves the selection in time
+Editing: click selects (Ctrl toggles; a click beside the keyframes deselects them,
+with none selected it seeks), drag moves the selection in time
 (snapping to frames, the playhead and other keyframes; Shift turns snapping
 off) and in intensity; drag on empty space draws a rubber band; double-click
 adds a keyframe; right-click opens the keyframe menu. A drag is one undo step.
@@ -107,11 +108,19 @@ class EmotionViewBox(LaneViewBox):
             ev.ignore()
 
 
+#: The colour of a keyframe after the end of the voice: it is kept, but nothing plays there.
+PAST_END_COLOUR = "#6b6f78"
+
+
 class EmotionLaneEditor(QObject):
-    """Draws the track and turns mouse gestures into core edits on ``document``."""
+    """Draws the track and turns mouse gestures into core edits on ``document``.
+
+    ``pastEndChanged(count, end s)``: how many keyframes lie after the end of the voice changed.
+    """
 
     seekRequested = Signal(float, bool)
     scrubFinished = Signal()
+    pastEndChanged = Signal(int, float)
 
     def __init__(
         self,
@@ -138,6 +147,8 @@ class EmotionLaneEditor(QObject):
         self._band_origin: Optional[QPointF] = None
         self._scrubbing = False
         self._duration = 1.0
+        self._audio_end = 0.0  # seconds; 0 while there is no voice (then no keyframe is past its end)
+        self._past_end = 0
         view.editor = self
 
         # Baseline grid at 0 and 1 intensity so the scale reads without an axis.
@@ -208,6 +219,16 @@ class EmotionLaneEditor(QObject):
         self._duration = max(1.0, seconds)
         self.refresh_curves()
 
+    def set_audio_end(self, seconds: float) -> None:
+        """The voice's length: keyframes after it are drawn grey (0: no voice)."""
+        if seconds != self._audio_end:
+            self._audio_end = seconds
+            self.refresh_keyframes()
+
+    def is_past_end(self, time: float) -> bool:
+        # Within half a frame of the end still plays (the last frame starts before the end).
+        return self._audio_end > 0 and time > self._audio_end + 0.5 / self._fps()
+
     def _on_project_changed(self, old, new) -> None:
         if old.emotions != new.emotions:
             self.selection.prune(new.emotions)
@@ -259,15 +280,22 @@ class EmotionLaneEditor(QObject):
         track = self.document.project.emotions
         diamonds = []
         stems_x, stems_y = [], []
+        past_end = 0
         for kf in track:
             selected = kf.id in self.selection
             outline = "#ffffff" if selected else self._palette.window
-            diamonds.append(Diamond(kf.time, kf.intensity, EMOTION_COLORS[kf.emotion], outline, selected))
+            late = self.is_past_end(kf.time)
+            past_end += late
+            colour = PAST_END_COLOUR if late else EMOTION_COLORS[kf.emotion]
+            diamonds.append(Diamond(kf.time, kf.intensity, colour, outline, selected))
             stems_x += [kf.time, kf.time]
             stems_y += [0.0, kf.intensity]
         self._diamonds.set_diamonds(tuple(diamonds))
         self._stems.setData(np.array(stems_x, float), np.array(stems_y, float))
         self._place_labels()
+        if past_end != self._past_end:
+            self._past_end = past_end
+            self.pastEndChanged.emit(past_end, self._audio_end)
 
     def _place_labels(self) -> None:
         """Name each keyframe's emotion above its diamond where there is room for the text."""
@@ -278,6 +306,8 @@ class EmotionLaneEditor(QObject):
             self.view.addItem(label, ignoreBounds=True)
             self._labels.append(label)
         px_per_s = max(1e-9, self.view.pixels_per_second())
+        (x0, _x1), _ = self.view.viewRange()
+        width_px = self.view.width()
         last_x = -1e9
         for i, label in enumerate(self._labels):
             if i >= len(track):
@@ -292,12 +322,31 @@ class EmotionLaneEditor(QObject):
                 continue
             last_x = x
             text = kf.emotion.label + (f"  {kf.intensity * 100:.0f}%" if selected else "")
-            look = (text, kf.emotion, selected)
+            colour = PAST_END_COLOUR if self.is_past_end(kf.time) else EMOTION_COLORS[kf.emotion]
+            look = (text, colour, selected)
             if self._label_looks.get(i) != look:
                 # Laying out a label's text is the slow part of a redraw: only when it changed.
                 self._label_looks[i] = look
-                label.setText(text, color=QColor(EMOTION_COLORS[kf.emotion]).lighter(120 if selected else 100))
+                label.setText(text, color=QColor(colour).lighter(120 if selected else 100))
             label.setPos(kf.time, kf.intensity + 0.04)
+            anchor = self._label_anchor(label, (kf.time - x0) * px_per_s, width_px)
+            if tuple(label.anchor) != anchor:
+                label.setAnchor(anchor)
+
+    @staticmethod
+    def _label_anchor(label: pg.TextItem, x_px: float, width_px: float) -> tuple[float, float]:
+        """Centred over the diamond, unless that would cut the text off at either edge of the lane."""
+        half = label.boundingRect().width() / 2
+        if x_px < half:
+            return (0.0, 1.0)
+        if x_px > width_px - half:
+            return (1.0, 1.0)
+        return (0.5, 1.0)
+
+    @property
+    def labels(self) -> tuple[pg.TextItem, ...]:
+        """The emotion names drawn over the keyframes (hidden ones where there is no room)."""
+        return tuple(self._labels)
 
     # -- geometry --------------------------------------------------------------------
     def scene_pos_of(self, time: float, intensity: float) -> QPointF:
@@ -335,8 +384,11 @@ class EmotionLaneEditor(QObject):
             else:
                 self.selection.set([hit], hit)
             return True
-        if not ev.modifiers() & Qt.ControlModifier:
+        if not ev.modifiers() & Qt.ControlModifier and len(self.selection):
+            # A click beside the keyframes deselects them and leaves the playhead where it is;
+            # with nothing selected, a click seeks (as on the ruler).
             self.selection.clear()
+            return True
         self.seekRequested.emit(self._time_intensity(pos)[0], False)
         return True
 
@@ -450,6 +502,11 @@ class EmotionLaneEditor(QObject):
                 action = QAction(emotion_icon(emotion), emotion.label, emotions)
                 action.triggered.connect(lambda _=False, e=emotion: keyframe_ops.set_emotion(doc, sel.ids, e))
                 emotions.addAction(action)
+            held = all(doc.project.emotions.get(i).easing.is_hold for i in sel.ids if i in doc.project.emotions)
+            hold = menu.addAction("Hold Until Next Keyframe")
+            hold.setCheckable(True)
+            hold.setChecked(held)
+            hold.triggered.connect(lambda: keyframe_ops.toggle_hold(doc, sel.ids))
             easings = menu.addMenu("Easing")
             for name, easing in PRESETS.items():
                 action = easings.addAction(name.replace("-", " ").capitalize())

@@ -8,16 +8,29 @@ import pyqtgraph as pg
 
 
 def format_timecode(seconds: float, fps: float) -> str:
-    """``MM:SS:FF`` (``H:MM:SS:FF`` past an hour) at ``fps``; negative times clamp to 0."""
+    """``MM:SS.hh`` (``H:MM:SS.hh`` past an hour): the start of the frame at ``seconds`` in
+    minutes, seconds and hundredths; negative times clamp to 0.
+
+    Hundredths, not frames: ``00:04:21`` read as four minutes and twenty-one seconds.
+    """
     fps = max(1.0, float(fps))
     frames_total = int(math.floor(max(0.0, seconds) * fps + 1e-6))
-    per_second = int(round(fps))
-    whole_seconds, frame = divmod(frames_total, per_second) if per_second > 0 else (0, 0)
-    minutes, secs = divmod(whole_seconds, 60)
+    return format_seconds(frames_total / fps)
+
+
+def format_seconds(seconds: float) -> str:
+    """``MM:SS.hh`` of ``seconds`` itself (a keyframe's time, which need not start a frame)."""
+    whole_seconds, fraction = divmod(int(round(max(0.0, seconds) * 100)), 100)
+    return f"{format_duration(whole_seconds)}.{fraction:02d}"
+
+
+def format_duration(seconds: float) -> str:
+    """Whole seconds as ``MM:SS`` (``H:MM:SS`` past an hour), e.g. for a time left."""
+    minutes, secs = divmod(int(max(0.0, seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}:{frame:02d}"
-    return f"{minutes:02d}:{secs:02d}:{frame:02d}"
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
 
 
 def format_ruler_label(seconds: float, spacing: float) -> str:

@@ -259,6 +259,7 @@ class TimelineWidget(QWidget):
 
     def set_audio_duration(self, seconds: float) -> None:
         self._audio_duration = max(0.0, seconds)
+        self.editor.set_audio_end(self._audio_duration)
         self._update_duration()
 
     def _update_duration(self) -> None:
