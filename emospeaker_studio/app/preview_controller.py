@@ -36,12 +36,11 @@ LIVE_EDIT_INTERVAL_MS = 40
 
 class PreviewController(QObject):
     """Signals: info(PreviewInfo), status(str) for the preview's corner, failed(str) for the banner,
-    preparing(Progress), frameShown(frame index, latency ms from request to display)."""
+    frameShown(frame index, latency ms from request to display), waveform(WaveformPeaks)."""
 
     info = Signal(object)
     status = Signal(str)
     failed = Signal(str)
-    preparing = Signal(object)
     frameShown = Signal(int, float)
     waveform = Signal(object)
 
@@ -271,9 +270,7 @@ class PreviewController(QObject):
             if self._live_offsets is not None:
                 self._info, self._held_info = info, info
             return
-        if info.generation != self._generation:
-            # Prepared for an older state; the frames requested since will follow.
-            pass
+        # An info prepared for an older document state is taken too: the frames requested since will follow.
         self._live_generations.clear()
         self._info = info
         self._fps = info.fps
@@ -281,7 +278,6 @@ class PreviewController(QObject):
         self.status.emit(f"Preview {info.size[0]}×{info.size[1]} · {info.frame_count} frames")
 
     def _on_preparing(self, progress: Progress) -> None:
-        self.preparing.emit(progress)
         step = progress.stage.split(":", 1)[-1].strip()
         names = {"portrait": "Loading the portrait", "face fit": "Fitting the face", "audio": "Decoding the audio",
                  "speech": "Analysing the speech", "animation": "Animating", "renderer": "Building the face rig", "prepare": "Ready"}
