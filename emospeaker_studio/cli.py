@@ -277,7 +277,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     if args.output is None:
         # Never into the current folder (often a source checkout) unasked: the user's videos folder.
-        args.output = str(paths.demo_video_path())
+        from emospeaker_studio.core.project import ExportFormat
+
+        default = paths.demo_video_path()
+        if args.format:
+            default = default.with_suffix(ExportFormat[args.format.upper()].suffix)
+        args.output = str(default)
         try:
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

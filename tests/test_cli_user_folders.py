@@ -53,6 +53,14 @@ def test_demo_without_output_writes_the_videos_folder_and_says_where(capsys, tmp
     assert f"wrote {target}" in out
 
 
+def test_demo_without_output_names_the_file_after_the_format(capsys, tmp_path, monkeypatch):
+    videos = _videos_folder(tmp_path, monkeypatch)
+    rendered = []
+    monkeypatch.setattr(cli, "_render", lambda project, args: rendered.append((Path(args.output), project.output.format)) or 0)
+    assert cli.main(["demo", "--format", "webm"]) == 0
+    assert rendered[0][0] == videos / "emospeaker-demo.webm" and rendered[0][1].name == "WEBM"
+
+
 def _run_cli(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"),
                PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))

@@ -6,7 +6,9 @@ Lite XNNPACK delegate for CPU") from C++ threads straight to file descriptor 2,
 where no Python logging filter sees them. While such a library runs, fd 2
 points at ``paths.log_file()``; it points back at the terminal afterwards, so
 the command line's own lines (progress, notes, ``error:``) and tracebacks
-still reach the user.
+still reach the user. fd 2 belongs to the whole process: what another thread
+writes to stderr meanwhile lands in the log too, so keep the block around the
+native work only (the command line reports progress from the thread that fits).
 """
 
 from __future__ import annotations
