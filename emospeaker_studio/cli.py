@@ -23,7 +23,6 @@ EXIT_INTERRUPTED = 130
 
 DEVICES = ("auto", "cpu", "cuda")
 FORMATS = ("mp4", "webm", "mov", "png", "gif")
-DEFAULT_HEADLESS_DEMO = "emospeaker-demo.mp4"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,9 +42,11 @@ def _add_style_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, help="random seed for blinks, gaze and sway (default 0)")
 
 
-def _add_output_options(parser: argparse.ArgumentParser) -> None:
+def _add_output_options(parser: argparse.ArgumentParser, output_help: Optional[str] = None) -> None:
+    """``output_help``: the -o option is optional and this says what happens without it."""
     group = parser.add_argument_group("output")
-    group.add_argument("-o", "--output", required=True, metavar="FILE", help="video file (.mp4 .webm .mov .gif) or folder for a PNG sequence")
+    group.add_argument("-o", "--output", required=output_help is None, metavar="FILE",
+                       help="video file (.mp4 .webm .mov .gif) or folder for a PNG sequence" + (output_help or ""))
     group.add_argument("--format", choices=FORMATS, help="output format (default: from the file suffix, else mp4)")
     group.add_argument("--size", metavar="H|WxH", help="output height (aspect kept) such as 512 or 1080p, or WxH")
     group.add_argument("--aspect", metavar="W:H", help="frame shape such as 16:9, 9:16, 1:1 or 4:5, composed around the "
@@ -87,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(handler=_cmd_render)
 
     demo = sub.add_parser("demo", help="render the bundled demo", description="Render the bundled demo portrait, voice and emotion arc.")
-    _add_output_options(demo)
+    _add_output_options(demo, f" (default: {paths.demo_video_path()})")
     _add_style_options(demo)
     demo.set_defaults(handler=_cmd_demo)
 
@@ -301,6 +302,19 @@ def demo_project_path() -> Path:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from emospeaker_studio.core.projectfile import load_project
 
+    if args.output is None:
+        # Never into the current folder (often a source checkout) unasked: the user's videos folder.
+        from emospeaker_studio.core.project import ExportFormat
+
+        default = paths.demo_video_path()
+        if args.format:
+            default = default.with_suffix(ExportFormat[args.format.upper()].suffix)
+        args.output = str(default)
+        try:
+            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot create {Path(args.output).parent} for the demo video ({exc.strerror}); "
+                            "name a file with -o") from None
     project = load_project(demo_project_path())
     return _render(_apply_overrides(project, args), args)
 
@@ -406,9 +420,8 @@ def _open_gui(file: Optional[str]) -> int:
         # screen, render the demo to a file instead of failing to open a window.
         if file:
             raise UserError("no display to open the Studio window; use 'emospeaker-studio render' on a machine without a screen")
-        print(f"no display found: rendering the demo to {DEFAULT_HEADLESS_DEMO} instead of opening the window", file=sys.stderr)
-        args = build_parser().parse_args(["demo", "-o", DEFAULT_HEADLESS_DEMO])
-        return _cmd_demo(args)
+        print(f"no display found: rendering the demo to {paths.demo_video_path()} instead of opening the window", file=sys.stderr)
+        return _cmd_demo(build_parser().parse_args(["demo"]))
     if file and not Path(file).exists():
         raise UserError(f"{file} does not exist; check the path")
     from emospeaker_studio.app import run_gui

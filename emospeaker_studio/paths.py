@@ -54,3 +54,13 @@ def user_log_dir() -> Path:
 
 def user_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def log_file() -> Path:
+    """The log file: what native libraries print (engine/native_log.py) goes here, not to the terminal."""
+    return user_log_dir() / "emospeaker-studio.log"
+
+
+def demo_video_path() -> Path:
+    """Where the demo renders when no output file is named: the user's videos folder, never the current folder."""
+    return Path(platformdirs.user_videos_dir()) / "emospeaker-demo.mp4"

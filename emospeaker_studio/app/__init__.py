@@ -10,11 +10,6 @@ import os
 import sys
 from typing import Optional
 
-from emospeaker_studio.app.qt_compat import guard_singleton_refcounts
-
-# Before any Qt call: see qt_compat for the PySide6 6.12 / Python 3.11 bug this avoids.
-guard_singleton_refcounts()
-
 
 def run_gui(path: Optional[str] = None) -> int:
     """Open the Studio window (with ``path``: that project, portrait or audio file) and run until it closes.

@@ -36,13 +36,12 @@ LIVE_EDIT_INTERVAL_MS = 40
 
 class PreviewController(QObject):
     """Signals: info(PreviewInfo), status(str) for the preview's corner, failed(str) for the banner,
-    preparing(Progress), frameShown(frame index, latency ms from request to display),
-    waveform(WaveformPeaks), portraitFitted(fit) for a portrait that has no voice yet."""
+    frameShown(frame index, latency ms from request to display), waveform(WaveformPeaks),
+    portraitFitted(fit) for a portrait that has no voice yet."""
 
     info = Signal(object)
     status = Signal(str)
     failed = Signal(str)
-    preparing = Signal(object)
     frameShown = Signal(int, float)
     waveform = Signal(object)
     portraitFitted = Signal(object)
@@ -281,6 +280,7 @@ class PreviewController(QObject):
         project = self.document.project
         if not project.portrait or not project.audio:
             return  # a preparation of files the project no longer has (File > New while it ran)
+        # An info prepared for an older document state is taken too: the frames requested since will follow.
         self._live_generations.clear()
         self._info = info
         self._fps = info.fps
@@ -288,7 +288,6 @@ class PreviewController(QObject):
         self.status.emit(f"Preview {info.size[0]}×{info.size[1]} · {info.frame_count} frames")
 
     def _on_preparing(self, progress: Progress) -> None:
-        self.preparing.emit(progress)
         step = progress.stage.split(":", 1)[-1].strip()
         names = {"portrait": "Loading the portrait", "face fit": "Fitting the face", "audio": "Decoding the audio",
                  "speech": "Analysing the speech", "animation": "Animating", "renderer": "Building the face rig", "prepare": "Ready"}

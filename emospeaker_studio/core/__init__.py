@@ -5,6 +5,7 @@ tests/test_layers.py and tests/core/test_core_purity.py enforce it.
 
 Modules: ``easing`` (segment curves), ``keyframes`` (keyframes, the track,
 ``emotion_at``), ``project`` (the document and its settings), ``edits``
-(undoable edits and ``UndoStack``), ``projectfile`` (the ``.esproj`` format,
-migrations, atomic save), ``emotion_spec`` (the command line's emotion spec).
+(undoable edits; the Studio keeps them on a ``QUndoStack``), ``projectfile``
+(the ``.esproj`` format, migrations, atomic save), ``emotion_spec`` (the
+command line's emotion spec).
 """

@@ -1,23 +1,21 @@
-"""Undoable edits of a :class:`Project` and the undo stack.
+"""Undoable edits of a :class:`Project`.
 
 An :class:`Edit` is built from what the user asked for ("move keyframe k to
 2.5 s"); ``apply(project)`` returns the changed project and remembers what it
 replaced, so ``revert(project)`` can put it back. Apply -> revert -> apply
-gives the same projects every time, so an edit works standalone (the GUI
-wraps each one in a ``QUndoCommand``) or inside :class:`UndoStack`.
+gives the same projects every time; the Studio wraps each edit in a
+``QUndoCommand`` (app/document.py).
 
 An edit object remembers its last application (what it replaced), so give
-each push its own object (:class:`UndoStack` copies one pushed twice).
+each push its own object.
 
-Edits made while dragging share a ``merge_key``; the stack merges
-consecutive ones into one undo step until :meth:`UndoStack.close_merge` (the
-GUI calls it on mouse release).
+Edits made while dragging share a ``merge_key``; the Studio merges the edits
+of one gesture (a drag, a slider move) into one undo step with :meth:`Edit.merge`.
 """
 
 from __future__ import annotations
 
-import copy
-from typing import Callable, Hashable, Iterable, Mapping, Optional, Sequence
+from typing import Hashable, Iterable, Mapping, Optional, Sequence
 
 from emospeaker_studio.core.easing import Easing
 from emospeaker_studio.core.emotions import Emotion
@@ -496,155 +494,3 @@ class MacroEdit(Edit):
         for edit in reversed(self.edits):
             project = edit.revert(project)
         return project
-
-
-# -- the stack ---------------------------------------------------------------
-
-Listener = Callable[[Project, Optional[Edit]], None]
-
-
-class UndoStack:
-    """The project with its undo history.
-
-    ``push`` applies an edit (merging it into the previous one when their
-    merge keys match and :meth:`close_merge` was not called in between);
-    ``undo``/``redo`` move through the history. Listeners are called as
-    ``callback(project, edit)`` after every change (``edit`` is None after
-    :meth:`reset`). ``limit`` caps the number of undo steps (None = no cap).
-    """
-
-    def __init__(self, project: Project, *, limit: Optional[int] = None) -> None:
-        self._project = project
-        self._edits: list[Edit] = []
-        self._index = 0  # edits[:index] are applied
-        self._clean_index: Optional[int] = 0
-        self._merge_open = False
-        self._limit = limit
-        self._listeners: list[Listener] = []
-
-    @property
-    def project(self) -> Project:
-        """The current project."""
-        return self._project
-
-    @property
-    def index(self) -> int:
-        """How many edits are applied."""
-        return self._index
-
-    def __len__(self) -> int:
-        return len(self._edits)
-
-    def push(self, edit: Edit) -> Project:
-        """Apply ``edit`` and record it; returns the new project. UserError leaves everything unchanged.
-
-        An edit object remembers one application; pushing the same object
-        twice records a copy the second time.
-        """
-        if any(edit is recorded for recorded in self._edits):
-            edit = copy.deepcopy(edit)
-        project = edit.apply(self._project)
-        del self._edits[self._index :]
-        if self._clean_index is not None and self._clean_index > self._index:
-            self._clean_index = None  # the saved state was undone and is now overwritten
-        top = self._edits[-1] if self._edits else None
-        key = edit.merge_key
-        if (
-            self._merge_open
-            and top is not None
-            and key is not None
-            and top.merge_key == key
-            and self._clean_index != self._index
-        ):
-            self._edits[-1] = top.merge(edit)
-        else:
-            self._edits.append(edit)
-            self._index += 1
-            if self._limit is not None and len(self._edits) > self._limit:
-                del self._edits[0]
-                self._index -= 1
-                if self._clean_index is not None:
-                    self._clean_index = self._clean_index - 1 if self._clean_index > 0 else None
-        self._merge_open = True
-        self._project = project
-        self._notify(edit)
-        return project
-
-    def close_merge(self) -> None:
-        """End the current merge run (mouse release): the next edit starts a new undo step."""
-        self._merge_open = False
-
-    @property
-    def can_undo(self) -> bool:
-        return self._index > 0
-
-    @property
-    def can_redo(self) -> bool:
-        return self._index < len(self._edits)
-
-    @property
-    def undo_text(self) -> str:
-        """Description of the edit :meth:`undo` would revert ("" if none)."""
-        return self._edits[self._index - 1].description if self.can_undo else ""
-
-    @property
-    def redo_text(self) -> str:
-        """Description of the edit :meth:`redo` would apply ("" if none)."""
-        return self._edits[self._index].description if self.can_redo else ""
-
-    def undo(self) -> Project:
-        """Revert the last applied edit (no-op when there is none); returns the project."""
-        self._merge_open = False
-        if not self.can_undo:
-            return self._project
-        edit = self._edits[self._index - 1]
-        self._project = edit.revert(self._project)
-        self._index -= 1
-        self._notify(edit)
-        return self._project
-
-    def redo(self) -> Project:
-        """Apply the next undone edit again (no-op when there is none); returns the project."""
-        self._merge_open = False
-        if not self.can_redo:
-            return self._project
-        edit = self._edits[self._index]
-        self._project = edit.apply(self._project)
-        self._index += 1
-        self._notify(edit)
-        return self._project
-
-    @property
-    def is_clean(self) -> bool:
-        """True when the project is as last saved (no unsaved changes)."""
-        return self._clean_index == self._index
-
-    def mark_clean(self) -> None:
-        """Record the current state as saved; also ends a merge run."""
-        self._clean_index = self._index
-        self._merge_open = False
-
-    def reset(self, project: Project) -> None:
-        """Start over with ``project`` (a file was opened): empty history, clean."""
-        self._project = project
-        self._edits.clear()
-        self._index = 0
-        self._clean_index = 0
-        self._merge_open = False
-        self._notify(None)
-
-    def history(self) -> list[str]:
-        """Descriptions of all recorded edits, oldest first (for a History panel)."""
-        return [edit.description for edit in self._edits]
-
-    def add_listener(self, callback: Listener) -> Listener:
-        """Call ``callback(project, edit)`` after every change; returns the callback."""
-        self._listeners.append(callback)
-        return callback
-
-    def remove_listener(self, callback: Listener) -> None:
-        self._listeners.remove(callback)
-
-    def _notify(self, edit: Optional[Edit]) -> None:
-        for callback in list(self._listeners):
-            callback(self._project, edit)

@@ -436,8 +436,6 @@ class _StepReporter:
 # --- one call: project -> file -----------------------------------------------
 
 
-
-
 def output_format_for(out_path: Path, project: Project) -> ExportFormat:
     """The format ``out_path``'s suffix names, else the project's output format."""
     suffix = Path(out_path).suffix.lower()

@@ -14,7 +14,6 @@ import time
 
 os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)
 
-import emospeaker_studio.app  # noqa: E402,F401  (applies the Qt compatibility guard)
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 

@@ -12,25 +12,13 @@ from emospeaker_studio.core.edits import (
     AddKeyframe,
     MoveKeyframes,
     RemoveKeyframes,
-    SetAudio,
     SetEmotionTrack,
     SetKeyframeEasing,
     SetKeyframeEmotion,
     SetKeyframeIntensity,
-    SetPortrait,
 )
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.keyframes import EmotionTrack, Keyframe, emotion_at
-
-
-@pytest.fixture
-def window(make_window, fake_backend, media, qtbot):
-    window = make_window(fake_backend)
-    portrait, audio = media
-    window.document.push(SetPortrait(str(portrait)))
-    window.document.push(SetAudio(str(audio)))
-    qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
-    return window
 
 
 def _track() -> EmotionTrack:

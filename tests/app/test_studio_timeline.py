@@ -7,19 +7,15 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from emospeaker_studio.core.edits import AddKeyframe, SetAudio, SetPortrait
+from emospeaker_studio.core.edits import AddKeyframe
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.keyframes import Keyframe
 
 
 @pytest.fixture
-def window(make_window, fake_backend, media, qtbot):
-    window = make_window(fake_backend)
-    portrait, audio = media
-    window.document.push(SetPortrait(str(portrait)))
-    window.document.push(SetAudio(str(audio)))
-    window.document.reset(window.document.project)  # start clean, as after opening a file
-    qtbot.waitUntil(lambda: window.preview.has_frame, timeout=5000)
+def window(window):
+    """conftest's window, started clean as after opening a file, its whole voice in view."""
+    window.document.reset(window.document.project)
     window.timeline.fit_all()
     return window
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shiboken6
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -16,15 +17,6 @@ from emospeaker_studio.core.edits import AddKeyframe, SetAudio, SetLandmarkOffse
 from emospeaker_studio.core.keyframes import EmotionTrack, Keyframe
 from emospeaker_studio.core.project import Project
 from emospeaker_studio.engine.jobs import Progress
-
-
-@pytest.fixture
-def window(make_window, fake_backend, media):
-    window = make_window(fake_backend)
-    portrait, audio = media
-    window.document.push(SetPortrait(str(portrait)))
-    window.document.push(SetAudio(str(audio)))
-    return window
 
 
 def test_title_shows_name_and_unsaved_star(window, tmp_path):
@@ -284,9 +276,9 @@ def test_a_portrait_with_closed_eyes_is_said_once_as_soon_as_it_is_fitted(make_w
     assert "eyes are closed" in window.banner.message
     # A re-fit of the same face (a key-point move) does not say it again.
     window.banner.hide()
-    window.document.push(SetLandmarkOffsets(((lm.CHIN, 1.0, 0.0),)))
-    qtbot.waitUntil(lambda: fake_backend.prepare_calls >= 2, timeout=5000)
-    qtbot.wait(200)
+    with qtbot.waitSignal(window.preview_controller.info, timeout=5000):  # the re-fitted face, reported
+        window.document.push(SetLandmarkOffsets(((lm.CHIN, 1.0, 0.0),)))
+    assert fake_backend.prepare_calls == 2
     assert not window.banner.isVisible()
 
 
@@ -493,9 +485,10 @@ def test_an_export_started_as_the_last_one_ends_keeps_running(make_window, fake_
     second = []
     window.exportFinished.connect(lambda path: second.append(window.start_export(str(tmp_path / "b.mp4"))) if not second else None)
     with qtbot.waitSignal(window.exportFinished, timeout=5000):
-        window.start_export(str(tmp_path / "a.mp4"))
+        first = window.start_export(str(tmp_path / "a.mp4"))
     qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)
-    qtbot.wait(100)  # the first export's thread has finished by now
+    # The first export's thread has finished and the window has handled it (deleted the job).
+    qtbot.waitUntil(lambda: not shiboken6.isValid(first), timeout=5000)
     assert second[0].isRunning() and window._export_job is second[0]
     assert window.job_cancel.isVisible() and not window.actions_["export"].isEnabled()
     with qtbot.waitSignal(window.exportFinished, timeout=5000) as blocker:

@@ -1,8 +1,8 @@
-"""Edits (apply -> revert -> apply round trips, merging) and the undo stack."""
+"""Edits: apply -> revert -> apply round trips, and merging the edits of one gesture."""
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Iterable
 
 import pytest
 from hypothesis import given, settings
@@ -27,7 +27,6 @@ from emospeaker_studio.core.edits import (
     SetOutput,
     SetPortrait,
     SetStyle,
-    UndoStack,
 )
 from emospeaker_studio.core.emotions import Emotion
 from emospeaker_studio.core.errors import UserError
@@ -94,14 +93,15 @@ def test_apply_revert_apply_round_trip(name: str) -> None:
     assert edit.description and edit.description != "Edit" or name == "macro"
 
 
-@pytest.mark.parametrize("name", sorted(EDITS))
-def test_every_edit_works_in_the_stack(name: str) -> None:
-    project = base_project()
-    stack = UndoStack(project)
-    after = stack.push(EDITS[name]())
-    assert stack.can_undo and not stack.can_redo and not stack.is_clean
-    assert stack.undo() == project and stack.is_clean
-    assert stack.redo() == after
+def gesture(project: Project, edits: Iterable[Edit]) -> tuple[Edit, Project]:
+    """Apply ``edits`` in turn and merge them into one, as the Studio does with the edits of
+    one drag (app/document.py: EditCommand.mergeWith); returns the merged edit and the project."""
+    merged = None
+    for edit in edits:
+        project = edit.apply(project)
+        merged = edit if merged is None else merged.merge(edit)
+    assert merged is not None
+    return merged, project
 
 
 def test_specific_effects() -> None:
@@ -118,7 +118,6 @@ def test_specific_effects() -> None:
 
 def test_refused_edits_raise_user_error_and_change_nothing() -> None:
     project = base_project()
-    stack = UndoStack(project)
     for edit in (
         MoveKeyframe("b", time=4.0),  # onto c
         AddKeyframe(Keyframe("d", 1.5, Emotion.SAD)),
@@ -127,8 +126,10 @@ def test_refused_edits_raise_user_error_and_change_nothing() -> None:
         SetOutput(fps=0.0),
     ):
         with pytest.raises(UserError):
-            stack.push(edit)
-    assert stack.project is project and not stack.can_undo and stack.is_clean
+            edit.apply(project)
+        with pytest.raises(RuntimeError):  # a refused edit was never applied
+            edit.revert(project)
+    assert project == base_project()
     with pytest.raises(UserError, match="unknown style setting"):
         SetStyle("volume", 1)
     with pytest.raises(UserError, match="unknown output setting"):
@@ -148,79 +149,66 @@ def test_revert_before_apply_is_a_bug() -> None:
 
 def test_drag_is_one_undo_step() -> None:
     project = base_project()
-    stack = UndoStack(project)
-    for i in range(10):
-        stack.push(MoveKeyframe("b", time=1.5 + 0.1 * i, intensity=0.8 - 0.05 * i, drag_id=42))
-    stack.close_merge()
-    assert len(stack) == 1 and stack.undo_text == "Move Keyframe"
-    moved = stack.project.emotions.get("b")
+    edits = [MoveKeyframe("b", time=1.5 + 0.1 * i, intensity=0.8 - 0.05 * i, drag_id=42) for i in range(10)]
+    assert len({edit.merge_key for edit in edits}) == 1
+    merged, dragged = gesture(project, edits)
+    assert merged.description == "Move Keyframe"
+    moved = dragged.emotions.get("b")
     assert moved.time == pytest.approx(2.4) and moved.intensity == pytest.approx(0.35)
-    assert stack.undo() == project
-    assert stack.redo().emotions.get("b").time == pytest.approx(2.4)
+    assert merged.revert(dragged) == project
+    assert merged.apply(project) == dragged
 
 
-def test_merge_respects_close_merge_drag_id_and_keyframe() -> None:
-    stack = UndoStack(base_project())
-    stack.push(MoveKeyframe("b", time=2.0, drag_id=1))
-    stack.push(MoveKeyframe("b", time=2.1, drag_id=1))
-    stack.close_merge()
-    stack.push(MoveKeyframe("b", time=2.2, drag_id=1))  # same key, but the drag was released
-    stack.push(MoveKeyframe("b", time=2.3, drag_id=2))  # another drag
-    stack.push(MoveKeyframe("c", time=5.0, drag_id=2))  # another keyframe
-    stack.push(MoveKeyframe("c", time=5.5))  # no drag id: never merges
-    stack.push(MoveKeyframe("c", time=6.0))
-    assert len(stack) == 6
+def test_merge_keys_follow_the_drag_and_the_keyframe() -> None:
+    key = MoveKeyframe("b", time=2.0, drag_id=1).merge_key
+    assert key is not None and MoveKeyframe("b", time=2.1, drag_id=1).merge_key == key
+    assert MoveKeyframe("b", time=2.3, drag_id=2).merge_key != key  # another drag
+    assert MoveKeyframe("c", time=5.0, drag_id=1).merge_key != key  # another keyframe
+    assert MoveKeyframe("c", time=5.5).merge_key is None  # no drag id: never merges
+    with pytest.raises(ValueError):
+        MoveKeyframe("b", time=2.0, drag_id=1).merge(MoveKeyframe("b", time=2.3, drag_id=2))
 
 
 def test_block_move_slides_past_its_own_members() -> None:
     project = base_project()  # a=0, b=1.5, c=4
-    stack = UndoStack(project)
     # shifting a and b by 1.5 s puts a where b was: fine, because b moves too
-    for step in (0.5, 1.0, 1.5):
-        stack.push(MoveKeyframes({"a": (0.0 + step, None), "b": (1.5 + step, None)}, drag_id="band"))
-    assert len(stack) == 1 and stack.undo_text == "Move Keyframes"
-    assert stack.project.emotions.times == (1.5, 3.0, 4.0)
+    merged, moved = gesture(
+        project, [MoveKeyframes({"a": (0.0 + step, None), "b": (1.5 + step, None)}, drag_id="band") for step in (0.5, 1.0, 1.5)]
+    )
+    assert merged.description == "Move Keyframes"
+    assert moved.emotions.times == (1.5, 3.0, 4.0)
     with pytest.raises(UserError, match="different time"):
-        stack.push(MoveKeyframes({"a": (4.0, None)}))
+        MoveKeyframes({"a": (4.0, None)}).apply(moved)
     with pytest.raises(KeyError):
-        stack.push(MoveKeyframes({"zz": (4.5, None)}))
-    assert stack.undo() == project
+        MoveKeyframes({"zz": (4.5, None)}).apply(moved)
+    assert merged.revert(moved) == project
 
 
 def test_track_replacements_of_one_drag_merge() -> None:
     project = base_project()
-    stack = UndoStack(project)
-    for t in (2.0, 2.5, 3.0):
-        stack.push(SetEmotionTrack(project.emotions.moved("b", t), "Move Keyframes", drag_id=9))
-    assert len(stack) == 1
-    assert stack.project.emotions.get("b").time == 3.0
-    assert stack.undo() == project
+    merged, dragged = gesture(
+        project, [SetEmotionTrack(project.emotions.moved("b", t), "Move Keyframes", drag_id=9) for t in (2.0, 2.5, 3.0)]
+    )
+    assert dragged.emotions.get("b").time == 3.0
+    assert merged.revert(dragged) == project
 
 
 def test_merged_edit_moves_time_then_intensity() -> None:
     project = base_project()
-    stack = UndoStack(project)
-    stack.push(MoveKeyframe("b", time=2.0, drag_id=1))
-    stack.push(MoveKeyframe("b", intensity=0.2, drag_id=1))
-    assert len(stack) == 1
-    b = stack.project.emotions.get("b")
+    merged, dragged = gesture(project, [MoveKeyframe("b", time=2.0, drag_id=1), MoveKeyframe("b", intensity=0.2, drag_id=1)])
+    b = dragged.emotions.get("b")
     assert (b.time, b.intensity) == (2.0, 0.2)
-    assert stack.undo() == project
+    assert merged.revert(dragged) == project
+    assert merged.apply(project) == dragged
 
 
 def test_style_changes_of_one_field_merge() -> None:
     project = base_project()
-    stack = UndoStack(project)
-    for value in (0.1, 0.2, 0.3):
-        stack.push(SetStyle("head_motion", value))
-    stack.push(SetStyle("blink_rate", 2.0))
-    stack.push(SetStyle("blink_rate", 3.0))
-    assert stack.history() == ["Change Head Motion", "Change Blink Rate"]
-    assert stack.project.style.blink_rate == 3.0
-    stack.undo()
-    assert stack.project.style == project.style.with_(head_motion=0.3)
-    stack.undo()
-    assert stack.project == project
+    merged, changed = gesture(project, [SetStyle("head_motion", value) for value in (0.1, 0.2, 0.3)])
+    assert merged.description == "Change Head Motion"
+    assert SetStyle("blink_rate", 2.0).merge_key not in (None, merged.merge_key)
+    assert changed.style == project.style.with_(head_motion=0.3)
+    assert merged.revert(changed) == project
 
 
 def test_merge_of_unrelated_edits_is_refused() -> None:
@@ -244,80 +232,6 @@ def test_standalone_merge_like_a_qundocommand() -> None:
     assert merged.apply(project) == p2
 
 
-def test_undo_redo_texts_and_flags() -> None:
-    stack = UndoStack(base_project())
-    assert (stack.can_undo, stack.can_redo, stack.undo_text, stack.redo_text) == (False, False, "", "")
-    stack.push(RemoveKeyframes(["a", "b"]))
-    assert stack.undo_text == "Delete Keyframes"
-    stack.undo()
-    assert stack.redo_text == "Delete Keyframes" and stack.can_redo
-    # undo/redo with nothing to do is a no-op
-    project = stack.project
-    assert stack.undo() is project
-
-
-def test_push_after_undo_drops_redo() -> None:
-    stack = UndoStack(base_project())
-    stack.push(SetAudio(None))
-    stack.push(SetStyle("seed", 3))
-    stack.undo()
-    stack.push(SetFaceIndex(0))
-    assert not stack.can_redo and stack.history() == ["Remove Audio", "Choose Face"]
-
-
-def test_clean_state() -> None:
-    stack = UndoStack(base_project())
-    assert stack.is_clean
-    stack.push(SetStyle("seed", 1))
-    assert not stack.is_clean
-    stack.mark_clean()
-    assert stack.is_clean
-    stack.push(SetStyle("seed", 2))  # same field: would merge, but saving closed the merge
-    assert len(stack) == 2 and not stack.is_clean
-    stack.undo()
-    assert stack.is_clean and stack.project.style.seed == 1
-    stack.undo()
-    assert not stack.is_clean
-    stack.redo()
-    assert stack.is_clean
-    # saved state undone and then overwritten: it can never come back
-    stack.undo()
-    stack.push(SetAudio(None))
-    assert not stack.is_clean
-    stack.undo()
-    assert not stack.is_clean
-
-
-def test_listeners_hear_every_change() -> None:
-    stack = UndoStack(base_project())
-    heard: list[tuple[Project, Optional[Edit]]] = []
-    callback = stack.add_listener(lambda project, edit: heard.append((project, edit)))
-    edit = SetAudio(None)
-    stack.push(edit)
-    stack.undo()
-    stack.redo()
-    assert [e for _, e in heard] == [edit, edit, edit]
-    assert [p.audio for p, _ in heard] == [None, "/media/voice.wav", None]
-    stack.remove_listener(callback)
-    stack.undo()
-    assert len(heard) == 3
-
-
-def test_reset_and_limit() -> None:
-    stack = UndoStack(base_project(), limit=3)
-    for seed in range(1, 6):
-        stack.push(SetStyle("seed", seed))
-        stack.close_merge()
-    assert len(stack) == 3 and not stack.is_clean
-    while stack.can_undo:
-        stack.undo()
-    assert stack.project.style.seed == 2  # the oldest steps were dropped
-    assert not stack.is_clean  # the clean state was dropped with them
-    fresh = Project()
-    stack.reset(fresh)
-    assert stack.project is fresh and stack.is_clean and not stack.can_undo and not stack.can_redo
-
-
 # -- property: random edit sequences undo back to the start ------------------------
 
 _ids = st.sampled_from(["a", "b", "c", "x"])
@@ -335,36 +249,33 @@ _random_edits = st.one_of(
 )
 
 
-def test_pushing_the_same_edit_object_twice() -> None:
-    start = base_project()
-    stack = UndoStack(start)
-    edit = SetStyle("seed", 5)
-    stack.push(edit)
-    stack.close_merge()
-    stack.push(edit)
-    stack.undo()
-    stack.undo()
-    assert stack.project == start
-
-
 @settings(max_examples=100)
 @given(st.lists(st.tuples(_random_edits, st.booleans()), max_size=25))
-def test_random_edits_undo_to_start_and_redo_to_end(steps: list) -> None:
+def test_random_edits_revert_to_start_and_apply_to_end(steps: list) -> None:
+    """Random edits, merged while a drag lasts (``release`` ends it), as undo steps: reverted
+    in reverse order they give the start again, applied again in order the end."""
     start = base_project()
-    stack = UndoStack(start)
+    project = start
+    undo_steps: list[Edit] = []
+    merging = False
     for edit, release in steps:
         try:
-            stack.push(edit)
+            project = edit.apply(project)
         except (UserError, KeyError):
-            pass  # refused (keyframe missing or time taken): nothing changed
-        if release:
-            stack.close_merge()
-        track = stack.project.emotions
+            merging = merging and not release
+            continue  # refused (keyframe missing or time taken): nothing changed
+        top = undo_steps[-1] if undo_steps else None
+        if merging and top is not None and edit.merge_key is not None and top.merge_key == edit.merge_key:
+            undo_steps[-1] = top.merge(edit)
+        else:
+            undo_steps.append(edit)
+        merging = not release
+        track = project.emotions
         assert list(track.times) == sorted(track.times)
-    end = stack.project
-    while stack.can_undo:
-        stack.undo()
-    assert stack.project == start and stack.is_clean
-    while stack.can_redo:
-        stack.redo()
-    assert stack.project == end
+    end = project
+    for step in reversed(undo_steps):
+        project = step.revert(project)
+    assert project == start
+    for step in undo_steps:
+        project = step.apply(project)
+    assert project == end

@@ -542,9 +542,13 @@ def test_loader_raises_only_its_own_error(tmp_path: Path, raw: bytes) -> None:
 @given(json_values)
 def test_any_json_value_as_the_file(value: Any) -> None:
     try:
-        project_from_dict(value)
-    except ProjectFileError:
-        pass
+        project = project_from_dict(value)
+    except ProjectFileError as exc:
+        message = str(exc)
+        assert message and "\n" not in message
+    else:  # whatever loads is a project that saves and loads as itself
+        assert isinstance(value, dict) and isinstance(project, Project)
+        assert project_from_dict(project_to_dict(project)) == project
 
 
 @pytest.mark.parametrize("field", ["time", "intensity"])

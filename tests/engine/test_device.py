@@ -112,3 +112,18 @@ def test_a_thread_keeps_its_count_while_another_thread_sets_its_own(two_threads_
     for t in threads:
         t.join(30)
     assert results == {"preview": 1, "other_job": 2}
+
+
+def test_openmp_waits_passively_whichever_module_loads_torch_first():
+    """The wait policy is read once, when torch loads: the package sets it before any layer can."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    script = ("import emospeaker_studio.engine.render.renderer, os, sys, torch\n"
+              "assert 'torch' in sys.modules\n"
+              "print(os.environ.get('OMP_WAIT_POLICY'))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "PASSIVE"

@@ -21,6 +21,7 @@ from emospeaker_studio.engine.atomic import atomic_write_text
 from emospeaker_studio.engine.face import landmarks as lm
 from emospeaker_studio.engine.face.expression import estimate_photo_expression
 from emospeaker_studio.engine.face.portrait import Portrait
+from emospeaker_studio.engine.native_log import native_output_to_log
 
 FIT_LONG_SIDE = 960  # the copy the mesh sees; MediaPipe works at 192-256 px inside anyway
 MIN_FACE_PX = 96  # forehead-to-chin height in the portrait below which a face is too small
@@ -170,16 +171,17 @@ def detect_faces(rgb: np.ndarray) -> list[np.ndarray]:
     """
     height, width = rgb.shape[:2]
     found: list[tuple[np.ndarray, float]] = []  # landmarks, face height / searched side
-    for x0, y0, side in _search_windows(width, height):
-        for points in _mesh_in_window(rgb, x0, y0, side):
-            face_height = _face_height(points)
-            same = [i for i, (other, _) in enumerate(found) if _same_face(points, other)]
-            if same:
-                i = same[0]
-                if face_height / side > found[i][1]:
-                    found[i] = (points, face_height / side)
-            else:
-                found.append((points, face_height / side))
+    with native_output_to_log("face mesh"):  # MediaPipe's own warnings go to the log file
+        for x0, y0, side in _search_windows(width, height):
+            for points in _mesh_in_window(rgb, x0, y0, side):
+                face_height = _face_height(points)
+                same = [i for i, (other, _) in enumerate(found) if _same_face(points, other)]
+                if same:
+                    i = same[0]
+                    if face_height / side > found[i][1]:
+                        found[i] = (points, face_height / side)
+                else:
+                    found.append((points, face_height / side))
     faces = [points for points, _ in found]
     faces.sort(key=lambda p: -float(np.ptp(p[:, 0]) * np.ptp(p[:, 1])))
     return faces

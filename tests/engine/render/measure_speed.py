@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--portrait", default=None)
     args = parser.parse_args()
 
-    # The renderer package sets OpenMP's wait policy; import it before torch.
+    # The package sets OpenMP's wait policy (emospeaker_studio/__init__.py); import it before torch.
     from emospeaker_studio.engine.render.renderer import Renderer
 
     import torch
