@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from emospeaker_studio import __version__, paths
-from emospeaker_studio.core.errors import Cancelled, UserError
-from emospeaker_studio.core.files import check_input_file, check_output_path
+from emospeaker_studio.core.errors import Cancelled, OutputError, UserError
+from emospeaker_studio.core.files import check_input_file, check_output_path, same_file
 from emospeaker_studio.core.numbers import show_number
 from emospeaker_studio.core.project import FACE_INDEX_RANGE, FPS_RANGE, SEED_RANGE, STYLE_RANGES
 
@@ -150,7 +150,7 @@ def _apply_overrides(project, args: argparse.Namespace):
     from emospeaker_studio.core.project import ExportFormat, parse_size
 
     output = project.output
-    if args.size:
+    if args.size is not None:
         width, height = parse_size(args.size)
         output = replace(output, width=width, height=height)
     if args.fps is not None:
@@ -267,7 +267,13 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if args.project:
         from emospeaker_studio.core.projectfile import load_project
 
-        project = load_project(check_input_file(args.project, "project file", option="--project"))
+        project_file = check_input_file(args.project, "project file", option="--project")
+        for output in (args.output, args.coefficients_out):
+            # render_project compares its outputs with the portrait and audio; the project file is ours.
+            if output and same_file(output, project_file):
+                raise OutputError(f"output {output} is the project file {project_file}; writing it would destroy "
+                                  "that input; choose another output name")
+        project = load_project(project_file)
         if args.portrait:
             project = replace(project, portrait=str(check_input_file(args.portrait, "portrait", option="--portrait")))
         if args.audio:

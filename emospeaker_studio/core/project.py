@@ -73,9 +73,11 @@ class ExportFormat(str, Enum):
         sequence in that folder. UserError for an unknown or missing suffix.
         """
         text = os.fspath(path)
-        if text.endswith(("/", os.sep)) or os.path.isdir(text):
-            return ExportFormat.PNG
         suffix = PurePath(text).suffix.lower()
+        is_video_name = suffix in (f.suffix for f in ExportFormat if not f.is_sequence)
+        # A folder named like a video (clip.mp4/) is refused as an output, not filled with frames.
+        if text.endswith(("/", os.sep)) or (os.path.isdir(text) and not is_video_name):
+            return ExportFormat.PNG
         names = ", ".join(f.suffix for f in ExportFormat)
         if not suffix:
             raise UserError(

@@ -35,7 +35,7 @@ from emospeaker_studio.core.files import check_input_file, check_output_path, co
 from emospeaker_studio.core.project import ExportFormat, Project
 from emospeaker_studio.engine.controls import CoefficientTrack
 from emospeaker_studio.engine.device import TorchJob, use_torch_threads
-from emospeaker_studio.engine.export import ExportQuality, export_frames, png_sequence_folder
+from emospeaker_studio.engine.export import ExportQuality, check_frame_folder_replaceable, export_frames, png_sequence_folder
 from emospeaker_studio.engine.jobs import CancelToken, Progress, ProgressCallback
 from emospeaker_studio.engine.speech.track import SpeechTrack
 
@@ -482,6 +482,7 @@ def check_render_outputs(project: Project, out_path: Path, fmt: ExportFormat,
     inputs = {"portrait": project.portrait, "audio file": project.audio}
     video = png_sequence_folder(Path(out_path)) if fmt is ExportFormat.PNG else Path(out_path)
     video = check_output_path(video, inputs=inputs, folder_output=fmt is ExportFormat.PNG)
+    check_frame_folder_replaceable(video, is_folder=fmt is ExportFormat.PNG)
     if coefficients_out is None:
         return video, None
     coefficients = check_output_path(coefficients_out, inputs=inputs, what="coefficients output")

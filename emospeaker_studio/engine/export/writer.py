@@ -73,7 +73,7 @@ def export_frames(
     out_path = Path(out_path).absolute()
     target = png_sequence_folder(out_path) if fmt_name == "PNG" else out_path
     target = check_output_path(target, inputs={"audio file": audio_path}, folder_output=fmt_name == "PNG")
-    _check_target_replaceable(target, is_folder=fmt_name == "PNG")
+    check_frame_folder_replaceable(target, is_folder=fmt_name == "PNG")
     if frame_count <= 0:
         raise OutputError("nothing to export: the video has no frames; check the audio length and fps")
     cancel = cancel or CancelToken()
@@ -207,7 +207,7 @@ def _ffmpeg_args(fmt_name: str, temp: Path, *, channels: int, alpha: bool, fps: 
     return args + video + ["-t", duration, str(temp)]
 
 
-def _check_target_replaceable(target: Path, *, is_folder: bool) -> None:
+def check_frame_folder_replaceable(target: Path, *, is_folder: bool = True) -> None:
     """A PNG sequence replaces a whole folder: only one that holds nothing but an earlier sequence."""
     if is_folder and target.exists() and not _is_frame_folder(target):
         raise OutputError(f"folder {target} holds other files; give a new folder name for the PNG frames, e.g. {target / 'frames'}")
