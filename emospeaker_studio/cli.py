@@ -403,8 +403,8 @@ def _open_gui(file: Optional[str]) -> int:
         print(f"no display found: rendering the demo to {DEFAULT_HEADLESS_DEMO} instead of opening the window", file=sys.stderr)
         args = build_parser().parse_args(["demo", "-o", DEFAULT_HEADLESS_DEMO])
         return _cmd_demo(args)
-    if file and not Path(file).exists():
-        raise UserError(f"{file} does not exist; check the path")
+    if file:
+        check_input_file(file, "file")  # a FIFO or a folder is refused here, not in the window
     from emospeaker_studio.app import run_gui
 
     return int(run_gui(file))

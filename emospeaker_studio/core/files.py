@@ -314,6 +314,22 @@ def stale_temps(target: PathLike) -> list[Path]:
     return found
 
 
+def remove_stale_temps_in(folder: PathLike) -> int:
+    """Remove every temporary file or folder of a dead process in ``folder``, whatever its target
+    (for a folder the app alone writes in, such as the autosave folder); returns how many."""
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    for name in names:
+        match = re.search(r"\.(\d+)-[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(\..*)?$", name)
+        if name.startswith(".") and match and not _process_alive(int(match.group(1))):
+            remove_quietly(Path(folder) / name)
+            removed += 1
+    return removed
+
+
 def remove_stale_temps(target: PathLike) -> int:
     """Remove what killed runs left beside ``target``; returns how many were removed."""
     removed = 0

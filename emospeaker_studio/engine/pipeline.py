@@ -30,12 +30,13 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
-from emospeaker_studio.core.errors import InputError, OutputError, UserError
-from emospeaker_studio.core.files import check_input_file, check_output_path, commit_temp, remove_quietly, same_file, write_temp
+from emospeaker_studio.core.errors import InputError, UserError
+from emospeaker_studio.core.export_paths import check_export_paths
+from emospeaker_studio.core.files import check_input_file, commit_temp, remove_quietly, write_temp
 from emospeaker_studio.core.project import ExportFormat, Project
 from emospeaker_studio.engine.controls import CoefficientTrack
 from emospeaker_studio.engine.device import TorchJob, use_torch_threads
-from emospeaker_studio.engine.export import ExportQuality, check_frame_folder_replaceable, export_frames, png_sequence_folder
+from emospeaker_studio.engine.export import ExportQuality, check_frame_folder_replaceable, export_frames
 from emospeaker_studio.engine.jobs import CancelToken, Progress, ProgressCallback
 from emospeaker_studio.engine.speech.track import SpeechTrack
 
@@ -476,17 +477,8 @@ def render_project(project: Project, out_path: Path, *, device: str = "auto", fm
 
 def check_render_outputs(project: Project, out_path: Path, fmt: ExportFormat,
                          coefficients_out: Optional[Path] = None) -> tuple[Path, Optional[Path]]:
-    """Where a render of ``project`` writes (the video, or the PNG folder; the coefficients),
-    checked before any work: OutputError when an output would replace an input or a
-    non-file, or its folder cannot take it."""
-    inputs = {"portrait": project.portrait, "audio file": project.audio}
-    video = png_sequence_folder(Path(out_path)) if fmt is ExportFormat.PNG else Path(out_path)
-    video = check_output_path(video, inputs=inputs, folder_output=fmt is ExportFormat.PNG)
+    """Where a render of ``project`` writes (the video or PNG folder; the coefficients), checked
+    before any work (core.export_paths), and that a PNG folder holds only an earlier sequence."""
+    video, coefficients = check_export_paths(project, out_path, fmt, coefficients_out)
     check_frame_folder_replaceable(video, is_folder=fmt is ExportFormat.PNG)
-    if coefficients_out is None:
-        return video, None
-    coefficients = check_output_path(coefficients_out, inputs=inputs, what="coefficients output")
-    if same_file(video, coefficients) or (fmt is ExportFormat.PNG and str(coefficients).startswith(str(video) + os.sep)):
-        raise OutputError(f"--coefficients-out {coefficients} would be written over or inside the video output "
-                          f"{video}; give it its own name")
     return video, coefficients

@@ -17,19 +17,19 @@ import errno
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
 from emospeaker_studio.core.errors import Cancelled, OutputError
+from emospeaker_studio.core.export_paths import export_target
 from emospeaker_studio.core.files import check_output_path, remove_quietly, temp_path_for, write_error
+from emospeaker_studio.core.project import ExportFormat
 from emospeaker_studio.engine.export import formats
 from emospeaker_studio.engine.export.ffmpeg_pipe import FfmpegPipe
 from emospeaker_studio.engine.export.formats import ExportQuality
 from emospeaker_studio.engine.jobs import CancelToken, ProgressCallback, RateMeter
 
-if TYPE_CHECKING:
-    from emospeaker_studio.core.project import ExportFormat
 
 # The progress callback is called at most this often (and at the end): a GUI
 # signal or a terminal line per frame would cost more than the frame.
@@ -39,15 +39,14 @@ _QUEUE_BYTES = 128 * 1024 * 1024
 
 def png_sequence_folder(out_path: Path) -> Path:
     """Where a PNG sequence for ``out_path`` goes: ``clip.png`` -> folder ``clip/``."""
-    out_path = Path(out_path)
-    return out_path.with_suffix("") if out_path.suffix.lower() == ".png" else out_path
+    return export_target(out_path, ExportFormat.PNG)
 
 
 def export_frames(
     frames: Iterable[np.ndarray],
     *,
     out_path: Path,
-    fmt: "ExportFormat",
+    fmt: ExportFormat,
     fps: float,
     size: tuple[int, int],
     frame_count: int,
