@@ -24,8 +24,9 @@ import re
 import secrets
 import shutil
 import stat
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Mapping, Optional, Union
+from typing import Iterator, Mapping, Optional, Union
 
 from emospeaker_studio.core.errors import InputError, OutputError
 
@@ -37,7 +38,10 @@ TEMP_MARK = ".partial"
 # A temporary name holds at most this many bytes of its target's name, so a
 # long but valid target name still leaves room for the marks.
 _TEMP_NAME_BYTES = 120
-_TEMP_TAIL = re.compile(r"^(\d+)-[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(\..*)?$")
+# What follows ".<name>." in a temporary name: "<pid>-<8 hex digits>.partial", maybe a format suffix.
+_TEMP_ID = r"(\d+)-[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(\..*)?$"
+_TEMP_TAIL = re.compile("^" + _TEMP_ID)
+_TEMP_ANYWHERE = re.compile(r"\." + _TEMP_ID)
 
 
 # -- messages for OS errors ----------------------------------------------------
@@ -209,10 +213,7 @@ def check_output_path(path: PathLike, *, inputs: Mapping[str, Optional[PathLike]
         folder_ok = folder.is_dir()
     except OSError as exc:
         raise write_error(target, exc) from None
-    if not folder_ok:
-        raise OutputError(f"output folder {folder} does not exist; create it or choose another path")
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"output folder {folder} is not writable; choose another path")
+    _check_folder(folder, folder_ok)
     try:
         info: Optional[os.stat_result] = os.stat(target)
     except FileNotFoundError:
@@ -323,7 +324,7 @@ def remove_stale_temps_in(folder: PathLike) -> int:
     except OSError:
         return 0
     for name in names:
-        match = re.search(r"\.(\d+)-[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(\..*)?$", name)
+        match = _TEMP_ANYWHERE.search(name)
         if name.startswith(".") and match and not _process_alive(int(match.group(1))):
             remove_quietly(Path(folder) / name)
             removed += 1
@@ -377,25 +378,26 @@ def write_temp(target: PathLike, data: bytes, mode: Optional[int] = None) -> Pat
             mode = os.stat(target).st_mode & 0o7777
         except OSError:
             mode = new_file_mode()
-    try:
+    with _removed_on_failure(temp, target):
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-    except OSError as exc:
-        remove_quietly(temp)
-        raise write_error(target, exc) from None
-    except BaseException:
-        remove_quietly(temp)
-        raise
     return temp
 
 
 def commit_temp(temp: PathLike, target: PathLike) -> None:
     """Rename a finished temporary file over ``target``; OutputError (temp removed) on failure."""
-    try:
+    with _removed_on_failure(temp, target):
         os.replace(temp, target)
+
+
+@contextmanager
+def _removed_on_failure(temp: Path, target: PathLike) -> Iterator[None]:
+    """Remove ``temp`` when the block fails; an OSError becomes the OutputError that names ``target``."""
+    try:
+        yield
     except OSError as exc:
         remove_quietly(temp)
         raise write_error(target, exc) from None
@@ -424,7 +426,11 @@ def check_output_folder(path: PathLike) -> None:
     """OutputError unless the folder ``path`` goes into exists and is writable (for outputs
     that are checked further where they are written, such as a benchmark's report folder)."""
     folder = Path(os.fspath(path)).expanduser().absolute().parent
-    if not folder.is_dir():
+    _check_folder(folder, folder.is_dir())
+
+
+def _check_folder(folder: Path, exists: bool) -> None:
+    if not exists:
         raise OutputError(f"output folder {folder} does not exist; create it or choose another path")
     if not os.access(folder, os.W_OK):
         raise OutputError(f"output folder {folder} is not writable; choose another path")

@@ -66,6 +66,18 @@ def fake_backend():
 
 
 @pytest.fixture
+def window(make_window, fake_backend, media):
+    """A window on the fake backend with ``media``'s portrait and voice imported."""
+    from emospeaker_studio.core.edits import SetAudio, SetPortrait
+
+    window = make_window(fake_backend)
+    portrait, audio = media
+    window.document.push(SetPortrait(str(portrait)))
+    window.document.push(SetAudio(str(audio)))
+    return window
+
+
+@pytest.fixture
 def make_window(qtbot, tmp_path):
     """Build a MainWindow with a fake (or given) backend; closes and stops it at teardown."""
     from emospeaker_studio.app.main_window import MainWindow

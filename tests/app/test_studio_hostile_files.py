@@ -15,19 +15,9 @@ from pathlib import Path
 import pytest
 
 from emospeaker_studio.core import files
-from emospeaker_studio.core.edits import AddKeyframe, SetAudio, SetPortrait
-from emospeaker_studio.core.keyframes import Keyframe
+from emospeaker_studio.core.edits import SetAudio, SetPortrait
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def window(make_window, fake_backend, media):
-    window = make_window(fake_backend)
-    portrait, audio = media
-    window.document.push(SetPortrait(str(portrait)))
-    window.document.push(SetAudio(str(audio)))
-    return window
 
 
 def _bomb_png(path: Path) -> Path:
@@ -140,4 +130,3 @@ def test_kill_9_during_autosaves_keeps_the_recovery_offer_and_leaves_no_temporar
     assert len(window.document.project.emotions) == 30 and window.document.is_dirty
     leftovers = [name for name in os.listdir(folder) if files.TEMP_MARK in name]
     assert leftovers == []
-    window.document.push(AddKeyframe(Keyframe.new(100.0, "happy")))

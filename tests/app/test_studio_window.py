@@ -18,15 +18,6 @@ from emospeaker_studio.core.project import Project
 from emospeaker_studio.engine.jobs import Progress
 
 
-@pytest.fixture
-def window(make_window, fake_backend, media):
-    window = make_window(fake_backend)
-    portrait, audio = media
-    window.document.push(SetPortrait(str(portrait)))
-    window.document.push(SetAudio(str(audio)))
-    return window
-
-
 def test_title_shows_name_and_unsaved_star(window, tmp_path):
     assert window.windowTitle().startswith("Untitled*")
     path = tmp_path / "scene.esproj"
