@@ -470,7 +470,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     _STOP.keep_after_command = program
     try:
         return _run(argv)
-    except (KeyboardInterrupt, Cancelled):
+    except BaseException as exc:
+        # After a stop signal, whatever ends the command is the interruption: a
+        # KeyboardInterrupt raised inside a native module's import comes back as
+        # an ImportError, a cancelled worker as Cancelled.
+        if _STOP.received is None and not isinstance(exc, (KeyboardInterrupt, Cancelled)):
+            raise
         print("\ninterrupted; nothing was written", file=sys.stderr)
         return _STOP.exit_code
     finally:

@@ -185,3 +185,15 @@ def test_json_outputs_are_readable_by_others_like_any_new_file(tmp_path: Path) -
     finally:
         os.umask(old)
     assert written.stat().st_mode & 0o777 == 0o644
+
+
+def test_ffmpeg_failures_read_as_one_plain_line() -> None:
+    """A full disk during a PNG sequence ended with 'Last message repeated 1 times'; NaN audio
+    with '[aac @ 0x55...]': the line shown names the cause without ffmpeg's noise."""
+    from emospeaker_studio.engine.export.ffmpeg_pipe import _clean, telling_line
+
+    full_disk = ["[image2 @ 0x5581c0a3e2c0] Could not open file : frame_000123.png", "av_interleaved_write_frame(): No space left on device",
+                 "Last message repeated 1 times", "Conversion failed!"]
+    assert telling_line([_clean(line) for line in full_disk]) == "av_interleaved_write_frame(): No space left on device"
+    nan_audio = ["[aac @ 0x55d0c3a1b2c0] Input contains (near) NaN/+-inf", "Error while encoding", "Conversion failed!"]
+    assert telling_line([_clean(line) for line in nan_audio]) == "Input contains (near) NaN/+-inf"
