@@ -467,6 +467,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     has finished is ignored, the work being done, instead of killing the exit."""
     program = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
+    _STOP.received = None
     _STOP.keep_after_command = program
     try:
         return _run(argv)

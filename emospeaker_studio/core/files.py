@@ -257,19 +257,6 @@ def _holds(folder: Path, source: PathLike) -> bool:
     return False
 
 
-def check_distinct_outputs(outputs: Mapping[str, Optional[PathLike]]) -> None:
-    """OutputError when two outputs of one command name the same file."""
-    seen: list[tuple[str, PathLike]] = []
-    for label, path in outputs.items():
-        if not path:
-            continue
-        for other_label, other in seen:
-            if same_file(path, other):
-                raise OutputError(f"{label} and {other_label} both name {os.fspath(path)}; "
-                                  "give each output its own name")
-        seen.append((label, path))
-
-
 # -- temporary names and atomic writes ------------------------------------------
 
 
