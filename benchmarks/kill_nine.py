@@ -57,7 +57,7 @@ def kill_saves(count: int, rng: random.Random) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="kill9-save-"))
     path = folder / "p.esproj"
     save_project(Project(), path)
-    unloadable = left_by_kill = left_after_next = 0
+    unloadable = left_by_kill = kills_leaving_files = left_after_next = 0
     for _ in range(count):
         child = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP, str(path)], env=_env(), stdout=subprocess.PIPE, text=True)
         child.stdout.readline()
