@@ -1,7 +1,8 @@
 """The command line: the GUI launcher plus render, demo, analyze, fit and bench.
 
 Exit status: 0 success, 2 bad input (one ``error: …`` line on stderr that says
-what is wrong and how to fix it), 130 interrupted (Ctrl-C) or cancelled.
+what is wrong and how to fix it), 130 interrupted (Ctrl-C) or cancelled, 143
+terminated (SIGTERM). File checks live in ``core/files.py``.
 Engine modules are imported inside each command so ``--help`` stays instant.
 """
 
@@ -246,7 +247,7 @@ def _render(project, args: argparse.Namespace) -> int:
             fmt=project.output.format,
             progress=printer,
             cancel=cancel,
-            coefficients_out=Path(args.coefficients_out) if args.coefficients_out else None,
+            coefficients_out=None if args.coefficients_out is None else Path(args.coefficients_out),
             notice=lambda text: print(f"note: {text}", file=sys.stderr),
         )
     finally:

@@ -82,6 +82,7 @@ for command, base, suffix in (
     ]
 OUTPUT_KINDS += [
     case("render-o-empty", render(out=""), "output"),
+    case("coefficients-out-empty", render("--coefficients-out="), "coefficients output"),
     case("render-png-into-folder-with-other-files", render(out="notes/"), "holds other files"),
     case("render-png-onto-a-file", render(out="plainfile/"), "not a folder"),
     case("render-o-unknown-suffix", render(out="out.avi"), ".avi"),
