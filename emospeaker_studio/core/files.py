@@ -38,10 +38,8 @@ TEMP_MARK = ".partial"
 # A temporary name holds at most this many bytes of its target's name, so a
 # long but valid target name still leaves room for the marks.
 _TEMP_NAME_BYTES = 120
-# What follows ".<name>." in a temporary name: "<pid>-<8 hex digits>.partial", maybe a format suffix.
-_TEMP_ID = r"(\d+)-[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(\..*)?$"
-_TEMP_TAIL = re.compile("^" + _TEMP_ID)
-_TEMP_ANYWHERE = re.compile(r"\." + _TEMP_ID)
+# How a temporary name ends: ".<pid>-<8 hex digits>.partial", maybe then a format suffix.
+_TEMP_ID = re.compile(r"\.(\d+)-[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(\..*)?$")
 
 
 # -- messages for OS errors ----------------------------------------------------
@@ -284,47 +282,43 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def stale_temps(target: PathLike) -> list[Path]:
-    """Temporary files and folders beside ``target`` left by runs that are no longer alive."""
-    target = Path(target)
-    prefix = _temp_stem(target) + "."
+def _stale_in(folder: Path, prefix: str) -> list[Path]:
+    """Temporary files and folders in ``folder`` whose names start with ``prefix``, of dead processes."""
     try:
-        names = os.listdir(target.parent)
+        names = os.listdir(folder)
     except OSError:
         return []
     found = []
     for name in names:
-        if not name.startswith(prefix):
-            continue
-        match = _TEMP_TAIL.match(name[len(prefix):])
+        match = _TEMP_ID.search(name) if name.startswith(prefix) else None
         if match and not _process_alive(int(match.group(1))):
-            found.append(target.parent / name)
+            found.append(folder / name)
     return found
+
+
+def stale_temps(target: PathLike) -> list[Path]:
+    """Temporary files and folders beside ``target`` left by runs that are no longer alive: its
+    own and those of files named after it (a project's ``.bak``, whose write a kill can interrupt
+    while the project itself stays as it was)."""
+    target = Path(target)
+    return _stale_in(target.parent, _temp_stem(target) + ".")
 
 
 def remove_stale_temps_in(folder: PathLike) -> int:
     """Remove every temporary file or folder of a dead process in ``folder``, whatever its target
     (for a folder the app alone writes in, such as the autosave folder); returns how many."""
-    removed = 0
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return 0
-    for name in names:
-        match = _TEMP_ANYWHERE.search(name)
-        if name.startswith(".") and match and not _process_alive(int(match.group(1))):
-            remove_quietly(Path(folder) / name)
-            removed += 1
-    return removed
+    return _remove_all(_stale_in(Path(folder), "."))
 
 
 def remove_stale_temps(target: PathLike) -> int:
     """Remove what killed runs left beside ``target``; returns how many were removed."""
-    removed = 0
-    for path in stale_temps(target):
+    return _remove_all(stale_temps(target))
+
+
+def _remove_all(paths: list[Path]) -> int:
+    for path in paths:
         remove_quietly(path)
-        removed += 1
-    return removed
+    return len(paths)
 
 
 def remove_quietly(path: PathLike) -> None:

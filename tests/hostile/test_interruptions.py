@@ -99,6 +99,7 @@ import sys
 from emospeaker_studio.core.project import Project
 from emospeaker_studio.core.projectfile import save_project
 seed = 0
+save_project(Project(), sys.argv[1])  # a project exists before the first kill can come
 print("ready", flush=True)
 while True:
     seed += 1
@@ -128,9 +129,10 @@ def test_stale_temporary_files_of_dead_runs_are_removed_and_live_ones_kept(tmp_p
     dead.wait()
     stale = tmp_path / f".clip.mp4.{dead.pid}-0123abcd{files.TEMP_MARK}"
     stale_folder = tmp_path / f".clip.mp4.{dead.pid}-89abcdef{files.TEMP_MARK}"
+    stale_backup = tmp_path / f".clip.mp4.bak.{dead.pid}-456789ab{files.TEMP_MARK}"  # a sibling's, as a .bak's
     live = tmp_path / f".clip.mp4.{os.getpid()}-00000000{files.TEMP_MARK}"
     other = tmp_path / ".clip.mp4.notes"
-    for path in (stale, live, other):
+    for path in (stale, stale_backup, live, other):
         path.write_bytes(b"x")
     stale_folder.mkdir()
     (stale_folder / "frame_000001.png").write_bytes(b"x")
