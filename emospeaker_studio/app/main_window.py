@@ -58,6 +58,8 @@ from emospeaker_studio.app.transport import TransportBar
 from emospeaker_studio.app.workers import ExportJob, ExportRequest, RenderWorker
 from emospeaker_studio.core.edits import SetAudio, SetFaceIndex, SetLandmarkOffsets, SetOutput, SetPortrait
 from emospeaker_studio.core.errors import UserError
+from emospeaker_studio.core.export_paths import check_export_paths
+from emospeaker_studio.core.files import check_input_file
 from emospeaker_studio.core.project import Project
 from emospeaker_studio.engine.face.limits import expression_limits
 
@@ -729,17 +731,30 @@ class MainWindow(QMainWindow):
             self.import_audio(path)
 
     def import_portrait(self, path: str) -> bool:
-        if not os.path.isfile(path):
-            self.show_error(f"{path} does not exist; check the path")
+        # The engine's checks, before the path enters the document: a regular file
+        # (a FIFO would stall the preview), its size, then the header's pixel count.
+        from emospeaker_studio.engine.face.portrait import MAX_PORTRAIT_BYTES, MAX_PORTRAIT_PIXELS
+
+        try:
+            check_input_file(path, "portrait", max_bytes=MAX_PORTRAIT_BYTES, choose="a JPEG, PNG, WebP, TIFF or BMP photo")
+        except UserError as exc:
+            self.show_error(str(exc))
             return False
-        if QImageReader(path).size().isEmpty():
+        size = QImageReader(path).size()
+        if size.isEmpty():
             self.show_error(f"{Path(path).name} is not an image the Studio can read; use a JPEG, PNG, WebP, TIFF or BMP photo")
+            return False
+        if size.width() * size.height() > MAX_PORTRAIT_PIXELS:
+            self.show_error(f"portrait {Path(path).name} is {size.width()}x{size.height()} pixels, over the limit of "
+                            f"{MAX_PORTRAIT_PIXELS // 1_000_000} megapixels; scale it down first")
             return False
         return self.document.push(SetPortrait(os.path.abspath(path)))
 
     def import_audio(self, path: str) -> bool:
-        if not os.path.isfile(path):
-            self.show_error(f"{path} does not exist; check the path")
+        try:
+            check_input_file(path, "audio file", choose="an audio or video file")
+        except UserError as exc:
+            self.show_error(str(exc))
             return False
         return self.document.push(SetAudio(os.path.abspath(path)))
 
@@ -824,6 +839,11 @@ class MainWindow(QMainWindow):
         if output != project.output:
             changes = {k: getattr(output, k) for k in ("height", "width", "fps", "format") if getattr(output, k) != getattr(project.output, k)}
             self.document.push(SetOutput(**changes))
+        try:  # the engine checks again; this answers at once, before an export process starts
+            check_export_paths(self.document.project, dialog.result_path(), output.format)
+        except UserError as exc:
+            self.show_error(str(exc))
+            return
         self.start_export(dialog.result_path())
 
     def start_export(self, out_path: str) -> ExportJob:

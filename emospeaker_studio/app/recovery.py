@@ -22,6 +22,7 @@ from typing import List, Optional
 
 from emospeaker_studio import paths
 from emospeaker_studio.app.settings import atomic_write_text
+from emospeaker_studio.core import files
 from emospeaker_studio.core.project import Project
 
 SUFFIX = ".esproj"
@@ -92,6 +93,8 @@ class RecoveryStore:
 
     def leftovers(self) -> List[Recovery]:
         """Slots not held by another running Studio, newest first."""
+        # What a Studio killed during an autosave left half-written (never a slot).
+        files.remove_stale_temps_in(self.folder)
         found = []
         for project_file in self.folder.glob(f"*{SUFFIX}"):
             slot = project_file.name[: -len(SUFFIX)]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from emospeaker_studio import paths
-from emospeaker_studio.engine import atomic as engine_atomic
+from emospeaker_studio.core import files
 
 SCHEMA_VERSION = 2
 DEVICES = ("auto", "cpu", "cuda")
@@ -119,7 +119,7 @@ def save_settings(settings: AppSettings, path: Optional[Path] = None) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically, creating its folder first (raises OutputError)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine_atomic.atomic_write_text(path, text)
+    files.atomic_write_text(path, text)
 
 
 def _backup(path: Path, suffix: str) -> None:

@@ -73,9 +73,11 @@ class ExportFormat(str, Enum):
         sequence in that folder. UserError for an unknown or missing suffix.
         """
         text = os.fspath(path)
-        if text.endswith(("/", os.sep)) or os.path.isdir(text):
-            return ExportFormat.PNG
         suffix = PurePath(text).suffix.lower()
+        is_video_name = suffix in (f.suffix for f in ExportFormat if not f.is_sequence)
+        # A folder named like a video (clip.mp4/) is refused as an output, not filled with frames.
+        if text.endswith(("/", os.sep)) or (os.path.isdir(text) and not is_video_name):
+            return ExportFormat.PNG
         names = ", ".join(f.suffix for f in ExportFormat)
         if not suffix:
             raise UserError(
@@ -154,6 +156,8 @@ _FORMAT_LABELS = {
 HEIGHT_RANGE = (16, 4320)
 WIDTH_RANGE = (16, 7680)
 FPS_RANGE = (1.0, 120.0)
+#: Which face of a portrait (0 = the largest).
+FACE_INDEX_RANGE = (0, 1000)
 
 #: Common sizes for menus: label -> height in pixels.
 SIZE_PRESETS: dict[str, int] = {"256p": 256, "512p": 512, "720p": 720, "1080p": 1080, "1440p": 1440, "2160p": 2160}
@@ -382,7 +386,7 @@ class Project:
                 object.__setattr__(self, "emotions", EmotionTrack(tuple(self.emotions)))
             else:
                 raise UserError(f"emotions must be an EmotionTrack, got {self.emotions!r}")
-        object.__setattr__(self, "face_index", _check_int("face_index", self.face_index, 0, 1000))
+        object.__setattr__(self, "face_index", _check_int("face_index", self.face_index, *FACE_INDEX_RANGE))
         object.__setattr__(self, "landmark_offsets", _check_landmark_offsets(self.landmark_offsets))
 
     def with_(self, **changes: object) -> "Project":

@@ -37,7 +37,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tempfile
 import uuid
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any, Callable, Optional, Union
@@ -46,9 +45,19 @@ from emospeaker_studio import __version__
 from emospeaker_studio.core.easing import Easing, EasingKind, parse_easing
 from emospeaker_studio.core.emotions import Emotion, parse_emotion
 from emospeaker_studio.core.errors import InputError, OutputError, UserError
+from emospeaker_studio.core.files import (
+    atomic_write_bytes,
+    check_output_path,
+    commit_temp,
+    new_file_mode,
+    open_input,
+    remove_quietly,
+    write_temp,
+)
 from emospeaker_studio.core.keyframes import MAX_TIME, TIME_EPSILON, EmotionTrack, Keyframe
 from emospeaker_studio.core.numbers import is_finite_number, show_number
 from emospeaker_studio.core.project import (
+    FACE_INDEX_RANGE,
     FPS_RANGE,
     HEIGHT_RANGE,
     SEED_RANGE,
@@ -513,7 +522,7 @@ def _project_from_current(data: dict[str, Any], base_dir: Optional[PathLike]) ->
             output=output,
             style=style,
             emotions=emotions,
-            face_index=reader.integer(data, "face_index", "face_index", 0, 1000, default=0),
+            face_index=reader.integer(data, "face_index", "face_index", *FACE_INDEX_RANGE, default=0),
             landmark_offsets=_read_landmark_offsets(data),
         )
     except UserError as exc:  # a rule the field checks above do not know about
@@ -550,20 +559,9 @@ def load_project(path: PathLike) -> Project:
     path = Path(path)
     name = path.name or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES and path.is_file():
-            raise ProjectFileError(
-                f"{path} is {size // 1_000_000} MB, too large to be a project file; choose a {FILE_SUFFIX} file"
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectFileError(f"project file {path} not found; check the name and folder") from None
-    except IsADirectoryError:
-        raise ProjectFileError(f"{path} is a folder, not a project file; choose a {FILE_SUFFIX} file") from None
-    except PermissionError:
-        raise ProjectFileError(f"cannot read {path}: permission denied; check the file's permissions") from None
-    except OSError as exc:
-        raise ProjectFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raw = open_input(path, "project file", max_bytes=MAX_FILE_BYTES)
+    except InputError as exc:
+        raise ProjectFileError(str(exc)) from None
     data = parse_project_bytes(raw, name)
     try:
         return project_from_dict(data, base_dir=path.absolute().parent)
@@ -583,56 +581,6 @@ def _good_schema_version(raw: bytes) -> Optional[int]:
     if isinstance(version, bool) or not isinstance(version, int):
         return None
     return version
-
-
-def _new_file_mode() -> int:
-    """The permissions a newly created file gets (0o666 minus the umask), read without changing it."""
-    umask = 0o022
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    umask = int(line.split()[1], 8)
-                    break
-    except (OSError, ValueError):
-        pass
-    return 0o666 & ~umask
-
-
-def _write_temp(folder: Path, name: str, data: bytes, mode: Optional[int] = None) -> str:
-    """Write ``data`` to a new temporary file in ``folder`` (flushed to disk); returns its path.
-
-    ``mode``: permission bits for the file (mkstemp makes it private, 0o600;
-    a project file should get the same permissions as the file it replaces).
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    try:
-        if mode is not None and os.name == "posix":
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    return tmp
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _atomic_write(path: Path, data: bytes, mode: Optional[int]) -> None:
-    tmp = _write_temp(path.parent, path.name, data, mode)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
 
 
 def backup_path(path: PathLike) -> Path:
@@ -655,39 +603,37 @@ def save_project(project: Project, path: PathLike) -> None:
     if it had an older schema, once more as ``<path>.v<N>.bak``). If anything
     fails, the file at ``path`` is left as it was and OutputError is raised.
     """
-    path = Path(path).absolute()
-    if path.is_symlink():
-        path = path.resolve()  # write through the link, keep the link
+    path = check_output_path(path, what="project file",
+                             inputs={"portrait": project.portrait, "audio file": project.audio})
     folder = path.parent
-    if not folder.is_dir():
-        raise OutputError(f"folder {folder} does not exist; create it or save somewhere else")
-    if path.is_dir():
-        raise OutputError(f"{path} is a folder; choose a file name ending in {FILE_SUFFIX}")
     text = json.dumps(project_to_dict(project, base_dir=folder), indent=2, ensure_ascii=False) + "\n"
     new_bytes = text.encode("utf-8")
     try:
-        mode = (path.stat().st_mode & 0o7777) if path.exists() else _new_file_mode()
-        tmp = _write_temp(folder, path.name, new_bytes, mode)
-        try:
-            if path.exists():
-                old_bytes = path.read_bytes()
-                version = _good_schema_version(old_bytes)
-                if version is not None:  # never overwrite a good .bak with a corrupt file
-                    if version < SCHEMA_VERSION:
-                        original = version_backup_path(path, version)
-                        if not original.exists():
-                            _atomic_write(original, old_bytes, mode)
-                    if old_bytes != new_bytes:
-                        _atomic_write(backup_path(path), old_bytes, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            _unlink_quietly(tmp)
-            raise
-    except OSError as exc:
-        raise OutputError(
-            f"could not save {path}: {exc.strerror or exc}; the previous file is unchanged "
-            "(check free space and permissions, or save elsewhere)"
-        ) from None
+        mode = path.stat().st_mode & 0o7777  # a saved project keeps its permissions, and so do its backups
+    except OSError:
+        mode = new_file_mode()
+    tmp = None
+    try:
+        tmp = write_temp(path, new_bytes, mode)
+        if path.exists():
+            old_bytes = open_input(path, "project file", max_bytes=MAX_FILE_BYTES)
+            version = _good_schema_version(old_bytes)
+            if version is not None:  # never overwrite a good .bak with a corrupt file
+                if version < SCHEMA_VERSION:
+                    original = version_backup_path(path, version)
+                    if not original.exists():
+                        atomic_write_bytes(original, old_bytes, mode=mode)
+                if old_bytes != new_bytes:
+                    atomic_write_bytes(backup_path(path), old_bytes, mode=mode)
+        commit_temp(tmp, path)
+    except UserError as exc:
+        if tmp is not None:
+            remove_quietly(tmp)
+        raise OutputError(f"{exc}; the previous file is unchanged") from None
+    except BaseException:
+        if tmp is not None:
+            remove_quietly(tmp)
+        raise
     _fsync_folder(folder)
 
 

@@ -21,6 +21,7 @@ from typing import Iterator
 import numpy as np
 
 from emospeaker_studio.core.errors import InputError
+from emospeaker_studio.core.files import check_input_file
 
 DEFAULT_SAMPLE_RATE = 16000
 _BYTES_PER_SAMPLE = 4  # float32
@@ -50,12 +51,17 @@ def ffmpeg_exe() -> str:
 
 
 def _check_input_file(path: Path) -> Path:
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"audio file {path} does not exist; check the path")
-    if not path.is_file():
-        raise InputError(f"audio path {path} is not a file; give an audio or video file")
-    return path
+    # A regular file only: ffmpeg would wait forever on a FIFO and never finish /dev/zero.
+    return check_input_file(path, "audio file", choose="an audio or video file")
+
+
+def _check_finite(path: Path, samples: np.ndarray) -> np.ndarray:
+    """The samples, or InputError when a float recording holds NaN or infinite values
+    (which no encoder accepts and which would turn every later number into NaN)."""
+    if not np.isfinite(samples).all():
+        raise InputError(f"{path.name} contains invalid samples (NaN or infinity), a damaged float recording; "
+                         "re-export it as 16-bit PCM WAV or FLAC")
+    return samples
 
 
 def _check_sample_rate(sample_rate: int) -> int:
@@ -105,7 +111,7 @@ def load_audio(path: Path | str, sample_rate: int = DEFAULT_SAMPLE_RATE) -> Audi
     samples = np.frombuffer(proc.stdout[:usable], dtype="<f4").astype(np.float32)
     if samples.size == 0:
         raise _empty_error(path)
-    return AudioClip.from_samples(samples, sample_rate)
+    return AudioClip.from_samples(_check_finite(path, samples), sample_rate)
 
 
 def iter_audio_blocks(
@@ -138,7 +144,7 @@ def iter_audio_blocks(
             usable = len(chunk) - len(chunk) % _BYTES_PER_SAMPLE
             if usable:
                 total += usable // _BYTES_PER_SAMPLE
-                yield np.frombuffer(chunk[:usable], dtype="<f4").astype(np.float32)
+                yield _check_finite(path, np.frombuffer(chunk[:usable], dtype="<f4").astype(np.float32))
         stderr = proc.stderr.read().decode("utf-8", "replace")
         if proc.wait() != 0:
             raise _error_from_stderr(path, stderr)

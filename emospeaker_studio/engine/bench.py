@@ -287,7 +287,7 @@ def run_benchmark(*, out_json: Optional[Path] = None, device: str = "auto", quic
 
     say = progress or (lambda message: None)
     if out_json is not None:
-        from emospeaker_studio.engine.atomic import check_output_folder
+        from emospeaker_studio.core.files import check_output_folder
 
         check_output_folder(Path(out_json))
     n_render = 16 if quick else 150
@@ -378,7 +378,7 @@ def run_benchmark(*, out_json: Optional[Path] = None, device: str = "auto", quic
     if out_json is not None:
         import json
 
-        from emospeaker_studio.engine.atomic import atomic_write_text
+        from emospeaker_studio.core.files import atomic_write_text
 
         atomic_write_text(Path(out_json), json.dumps(figures, indent=2))
     return figures

@@ -31,11 +31,12 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from emospeaker_studio.core.errors import InputError, UserError
+from emospeaker_studio.core.export_paths import check_export_paths
+from emospeaker_studio.core.files import check_input_file, commit_temp, remove_quietly, write_temp
 from emospeaker_studio.core.project import ExportFormat, Project
-from emospeaker_studio.engine.atomic import atomic_write_text, check_output_folder
 from emospeaker_studio.engine.controls import CoefficientTrack
 from emospeaker_studio.engine.device import TorchJob, use_torch_threads
-from emospeaker_studio.engine.export import ExportQuality, export_frames, png_sequence_folder
+from emospeaker_studio.engine.export import ExportQuality, check_frame_folder_replaceable, export_frames
 from emospeaker_studio.engine.jobs import CancelToken, Progress, ProgressCallback
 from emospeaker_studio.engine.speech.track import SpeechTrack
 
@@ -63,10 +64,8 @@ def frame_count_for(duration_s: float, fps: float) -> int:
 def _file_key(path: Optional[str], what: str, option: str) -> tuple[str, int, int]:
     if not path:
         raise UserError(f"the project has no {what}; choose one ({option})")
-    try:
-        stat = os.stat(path)
-    except OSError:
-        raise InputError(f"{what} {path} does not exist; check the path") from None
+    checked = check_input_file(path, what, option=option)  # a regular file, readable: nothing waits on a FIFO
+    stat = os.stat(checked)
     return (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
 
 
@@ -463,11 +462,7 @@ def render_project(project: Project, out_path: Path, *, device: str = "auto", fm
     on error or cancel.
     """
     fmt = fmt or output_format_for(out_path, project)
-    out_path = Path(out_path)
-    target = png_sequence_folder(out_path) if fmt is ExportFormat.PNG else out_path
-    check_output_folder(target)
-    if coefficients_out is not None:
-        check_output_folder(Path(coefficients_out))
+    target, coefficients_out = check_render_outputs(project, out_path, fmt, coefficients_out)
     cancel = cancel or CancelToken()
 
     if prepared is None:
@@ -477,22 +472,45 @@ def render_project(project: Project, out_path: Path, *, device: str = "auto", fm
     if notice is not None:
         for note in prepared.notes:
             notice(note)
-    # Frames render in parallel workers (iter_batches) while ffmpeg encodes.
-    written = export_frames(
-        prepared.iter_batches(cancel=cancel),
-        out_path=out_path,
-        fmt=fmt,
-        fps=prepared.fps,
-        size=prepared.size,
-        frame_count=prepared.frame_count,
-        audio_path=Path(project.audio),
-        alpha=prepared.has_alpha,
-        progress=progress,
-        cancel=cancel,
-        quality=quality,
-    )
+    # The coefficients are written first, under a temporary name, and put in
+    # place with the video: a command that fails leaves neither.
+    coefficients_temp = None
     if coefficients_out is not None:
         import json
 
-        atomic_write_text(Path(coefficients_out), json.dumps(prepared.coefficients.to_json_dict()))
+        coefficients_temp = write_temp(coefficients_out, json.dumps(prepared.coefficients.to_json_dict()).encode())
+    try:
+        # Frames render in parallel workers (iter_batches) while ffmpeg encodes.
+        written = export_frames(
+            prepared.iter_batches(cancel=cancel),
+            out_path=target,
+            fmt=fmt,
+            fps=prepared.fps,
+            size=prepared.size,
+            frame_count=prepared.frame_count,
+            audio_path=Path(project.audio),
+            alpha=prepared.has_alpha,
+            progress=progress,
+            cancel=cancel,
+            quality=quality,
+        )
+        if coefficients_temp is not None:
+            try:
+                commit_temp(coefficients_temp, coefficients_out)
+            except BaseException:
+                remove_quietly(written)
+                raise
+    except BaseException:
+        if coefficients_temp is not None:
+            remove_quietly(coefficients_temp)
+        raise
     return written
+
+
+def check_render_outputs(project: Project, out_path: Path, fmt: ExportFormat,
+                         coefficients_out: Optional[Path] = None) -> tuple[Path, Optional[Path]]:
+    """Where a render of ``project`` writes (the video or PNG folder; the coefficients), checked
+    before any work (core.export_paths), and that a PNG folder holds only an earlier sequence."""
+    video, coefficients = check_export_paths(project, out_path, fmt, coefficients_out)
+    check_frame_folder_replaceable(video, is_folder=fmt is ExportFormat.PNG)
+    return video, coefficients

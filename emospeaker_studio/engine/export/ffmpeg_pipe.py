@@ -12,6 +12,7 @@ chatty ffmpeg can never fill a pipe buffer and deadlock against our writes.
 from __future__ import annotations
 
 import queue
+import re
 import subprocess
 import tempfile
 import threading
@@ -119,15 +120,35 @@ class FfmpegPipe:
                     return
 
     def error_text(self) -> str:
-        """ffmpeg's last meaningful stderr line (one line, for an error message)."""
+        """ffmpeg's most telling stderr line, cleaned for a one-line message."""
         self._stderr.seek(0)
-        lines = [ln.strip() for ln in self._stderr.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+        lines = [_clean(ln) for ln in self._stderr.read().decode("utf-8", "replace").splitlines()]
         self._stderr.close()
-        for line in reversed(lines):
-            if not line.startswith(("Conversion failed", "Error while", "[out#")):
-                return line
-        return lines[-1] if lines else "no message"
+        return telling_line(lines)
 
     def close(self) -> None:
         if not self._stderr.closed:
             self._stderr.close()
+
+
+_CONTEXT_PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")
+# Lines that say that something failed but not what.
+_VAGUE = ("Conversion failed", "Error while", "[out#", "Last message repeated", "Task finished with error",
+          "Terminating thread with return code")
+
+
+def _clean(line: str) -> str:
+    """A stderr line without ffmpeg's "[aac @ 0x55d0c3a1b2c0] " context prefix (a memory address)."""
+    return _CONTEXT_PREFIX.sub("", line.strip())
+
+
+def telling_line(lines: Sequence[str]) -> str:
+    """The line that best says why ffmpeg failed: a full disk wins, then the last specific line."""
+    lines = [line for line in lines if line]
+    for line in lines:
+        if "No space left on device" in line:
+            return line
+    for line in reversed(lines):
+        if not line.startswith(_VAGUE):
+            return line
+    return lines[-1] if lines else "no message"

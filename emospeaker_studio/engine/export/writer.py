@@ -15,23 +15,21 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
-import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
 from emospeaker_studio.core.errors import Cancelled, OutputError
-from emospeaker_studio.engine.atomic import check_output_folder
+from emospeaker_studio.core.export_paths import export_target
+from emospeaker_studio.core.files import check_output_path, remove_quietly, temp_path_for, write_error
+from emospeaker_studio.core.project import ExportFormat
 from emospeaker_studio.engine.export import formats
 from emospeaker_studio.engine.export.ffmpeg_pipe import FfmpegPipe
 from emospeaker_studio.engine.export.formats import ExportQuality
 from emospeaker_studio.engine.jobs import CancelToken, ProgressCallback, RateMeter
 
-if TYPE_CHECKING:
-    from emospeaker_studio.core.project import ExportFormat
 
 # The progress callback is called at most this often (and at the end): a GUI
 # signal or a terminal line per frame would cost more than the frame.
@@ -41,15 +39,14 @@ _QUEUE_BYTES = 128 * 1024 * 1024
 
 def png_sequence_folder(out_path: Path) -> Path:
     """Where a PNG sequence for ``out_path`` goes: ``clip.png`` -> folder ``clip/``."""
-    out_path = Path(out_path)
-    return out_path.with_suffix("") if out_path.suffix.lower() == ".png" else out_path
+    return export_target(out_path, ExportFormat.PNG)
 
 
 def export_frames(
     frames: Iterable[np.ndarray],
     *,
     out_path: Path,
-    fmt: "ExportFormat",
+    fmt: ExportFormat,
     fps: float,
     size: tuple[int, int],
     frame_count: int,
@@ -74,8 +71,8 @@ def export_frames(
     fmt_name = fmt.name
     out_path = Path(out_path).absolute()
     target = png_sequence_folder(out_path) if fmt_name == "PNG" else out_path
-    check_output_folder(target)
-    _check_target_replaceable(target, is_folder=fmt_name == "PNG")
+    target = check_output_path(target, inputs={"audio file": audio_path}, folder_output=fmt_name == "PNG")
+    check_frame_folder_replaceable(target, is_folder=fmt_name == "PNG")
     if frame_count <= 0:
         raise OutputError("nothing to export: the video has no frames; check the audio length and fps")
     cancel = cancel or CancelToken()
@@ -89,11 +86,11 @@ def export_frames(
         raise ValueError(f"frames must be uint8 ({h}, {w}, 3|4), got {first.dtype} {first.shape[1:]}")
     channels = first.shape[3]
 
-    temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
-    if fmt_name == "PNG":
-        temp.mkdir()
+    temp = temp_path_for(target)
     pipe = None
     try:
+        if fmt_name == "PNG":
+            temp.mkdir()
         palette = _gif_palette(first, temp, fps, target) if fmt_name == "GIF" else None
         args = _ffmpeg_args(fmt_name, temp, channels=channels, alpha=alpha, fps=fps, size=(w, h),
                             frame_count=frame_count, audio_path=audio_path, quality=quality, palette=palette)
@@ -139,8 +136,13 @@ def export_frames(
     finally:
         if pipe is not None:
             pipe.close()
-        _remove(temp)
-        _remove(_palette_path(temp))
+        remove_quietly(temp)
+        remove_quietly(_palette_path(temp))
+        # Stop the renderer now (its worker threads), not whenever the generator is collected.
+        for source in (batches, frames):
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
 
 
 def _queue_frames(first_batch: np.ndarray) -> int:
@@ -204,12 +206,10 @@ def _ffmpeg_args(fmt_name: str, temp: Path, *, channels: int, alpha: bool, fps: 
     return args + video + ["-t", duration, str(temp)]
 
 
-def _check_target_replaceable(target: Path, *, is_folder: bool) -> None:
-    if is_folder:
-        if target.exists() and not _is_frame_folder(target):
-            raise OutputError(f"folder {target} holds other files; give a new folder name for the PNG frames, e.g. {target / 'frames'}")
-    elif target.is_dir():
-        raise OutputError(f"{target} is a folder; give a file name such as {target.name}.mp4")
+def check_frame_folder_replaceable(target: Path, *, is_folder: bool = True) -> None:
+    """A PNG sequence replaces a whole folder: only one that holds nothing but an earlier sequence."""
+    if is_folder and target.exists() and not _is_frame_folder(target):
+        raise OutputError(f"folder {target} holds other files; give a new folder name for the PNG frames, e.g. {target / 'frames'}")
 
 
 def _is_frame_folder(folder: Path) -> bool:
@@ -230,21 +230,11 @@ def _move_into_place(temp: Path, target: Path) -> None:
     # aside first, so the target always holds one complete sequence.
     old = None
     if target.exists():
-        old = target.parent / f".{target.name}.{secrets.token_hex(4)}.old"
+        old = temp_path_for(target)
         os.replace(target, old)
     os.replace(temp, target)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _remove(path: Path) -> None:
-    try:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.exists():
-            path.unlink()
-    except OSError:
-        pass
+        remove_quietly(old)
 
 
 def _failure_message(target: Path, ffmpeg_line: str) -> str:
@@ -259,4 +249,4 @@ def _os_error_message(target: Path, exc: OSError, pipe: Optional[FfmpegPipe]) ->
     if isinstance(exc, BrokenPipeError) and pipe is not None:
         # ffmpeg stopped reading: its own message says why.
         return _failure_message(target, pipe.error_text())
-    return f"could not write {target}: {exc.strerror or exc}; check free space and permissions"
+    return str(write_error(target, exc))

@@ -17,7 +17,7 @@ import numpy as np
 
 from emospeaker_studio import paths
 from emospeaker_studio.core.errors import InputError, UserError
-from emospeaker_studio.engine.atomic import atomic_write_text
+from emospeaker_studio.core.files import atomic_write_text
 from emospeaker_studio.engine.face import landmarks as lm
 from emospeaker_studio.engine.face.expression import estimate_photo_expression
 from emospeaker_studio.engine.face.portrait import Portrait

@@ -17,6 +17,15 @@ from typing import Optional
 import numpy as np
 
 from emospeaker_studio.core.errors import InputError
+from emospeaker_studio.core.files import open_input
+from emospeaker_studio.engine.face.image_header import header_size
+
+#: Larger files are refused before they are read (a 100-megapixel JPEG is ~30 MB).
+MAX_PORTRAIT_BYTES = 200_000_000
+#: Larger pictures are refused from their header, before decoding: one of this
+#: size takes 400 MB decoded (RGBA) and every later stage works on it.
+MAX_PORTRAIT_PIXELS = 100_000_000
+_CHOOSE = "choose a JPEG, PNG, WebP, BMP or TIFF photo"
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,24 +55,25 @@ def load_portrait(path) -> Portrait:
     import cv2  # deferred: importing OpenCV touches Qt environment variables
 
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"portrait {path} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"portrait {path} is a folder; choose an image file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read portrait {path}: {exc.strerror or exc}; check the file's permissions") from None
+    data = open_input(path, "portrait", max_bytes=MAX_PORTRAIT_BYTES)
     if not data:
-        raise InputError(f"portrait {path.name} is empty; choose a JPEG, PNG, WebP, BMP or TIFF photo")
+        raise InputError(f"portrait {path.name} is empty; {_CHOOSE}")
+    _check_pixel_count(path, header_size(data))
 
     buffer = np.frombuffer(data, dtype=np.uint8)
-    image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    try:
+        image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    except cv2.error:  # OpenCV's own limits (a format whose header is not read here)
+        raise InputError(f"cannot decode portrait {path.name}: the image is too large or damaged; "
+                         f"use a photo under {MAX_PORTRAIT_PIXELS // 1_000_000} megapixels") from None
+    except MemoryError:
+        raise InputError(f"portrait {path.name} does not fit in memory when decoded; use a smaller photo") from None
     if image is None or image.size == 0:
         raise InputError(
             f"cannot decode portrait {path.name}: not a supported image or the file is damaged; "
             "use a JPEG, PNG, WebP, BMP or TIFF photo"
         )
+    _check_pixel_count(path, (image.shape[1], image.shape[0]))
     if image.ndim == 3 and image.shape[2] > 4:
         raise InputError(f"portrait {path.name} has {image.shape[2]} channels; save it as an RGB or RGBA image")
     rgb, alpha = _to_rgb_alpha(image, cv2)
@@ -79,6 +89,17 @@ def load_portrait(path) -> Portrait:
         sha256=hashlib.sha256(data).hexdigest(),
         path=str(path.resolve()),
     )
+
+
+def _check_pixel_count(path: Path, size: Optional[tuple[int, int]]) -> None:
+    if size is None:
+        return
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise InputError(f"portrait {path.name} declares a size of {width}x{height} pixels; {_CHOOSE}")
+    if width * height > MAX_PORTRAIT_PIXELS:
+        raise InputError(f"portrait {path.name} is {width}x{height} pixels, over the limit of "
+                         f"{MAX_PORTRAIT_PIXELS // 1_000_000} megapixels; scale it down first")
 
 
 def _to_8bit(image: np.ndarray) -> np.ndarray:

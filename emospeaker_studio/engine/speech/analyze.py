@@ -10,6 +10,8 @@ from typing import Iterable
 import numpy as np
 
 from emospeaker_studio.core.errors import UserError
+from emospeaker_studio.core.numbers import is_finite_number, show_number
+from emospeaker_studio.core.project import FPS_RANGE
 from emospeaker_studio.engine.audio import AudioClip, iter_audio_blocks
 from emospeaker_studio.engine.speech.coarticulation import coarticulate
 from emospeaker_studio.engine.speech.dsp import recognize_dsp
@@ -98,8 +100,10 @@ def analyze_speech(
     padded with rest or trimmed to it (default: the audio's length, rounded up).
     device: the torch device the network runs on (the renderer's); default CPU.
     """
-    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
-        raise UserError(f"frame rate {fps} is not valid; give a positive number of frames per second")
+    low, high = FPS_RANGE
+    if not (is_finite_number(fps) and low <= fps <= high):
+        shown = show_number(fps) if isinstance(fps, (int, float)) else repr(fps)
+        raise UserError(f"frame rate {shown} is out of range; give {low:g} to {high:g} frames per second")
     if not math.isfinite(strength) or not 0.0 <= strength <= 1.5:
         raise UserError(f"lip-sync strength {strength} is out of range; use 0..1.5")
     if frame_count is not None and frame_count < 0:

@@ -263,7 +263,7 @@ def run_speech_benchmark(out_json: Path | None = None, quick: bool = False, spli
     scored on the English clips only, in ``report["english"]`` beside the
     network and free PocketSphinx on the same clips.
     """
-    from emospeaker_studio.engine.atomic import atomic_write_text
+    from emospeaker_studio.core.files import atomic_write_text
 
     clips = evaluation_set(quick, split)
     recognizers: list = [Recognizer.DSP] + ([Recognizer.NETWORK] if model_available() else [])

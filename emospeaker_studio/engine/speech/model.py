@@ -86,7 +86,7 @@ def model_available(folder: Path | None = None) -> bool:
 
 
 def save_model(net: VisemeNet, mean: np.ndarray, std: np.ndarray, folder: Path, extra: dict) -> None:
-    from emospeaker_studio.engine.atomic import atomic_write_bytes, atomic_write_text
+    from emospeaker_studio.core.files import atomic_write_bytes, atomic_write_text
     import io
 
     buffer = io.BytesIO()

@@ -57,6 +57,6 @@ class SpeechTrack:
         return cls(float(data["fps"]), probs, tracks, tuple(data["visemes"]["labels"]))
 
     def save(self, path: Path) -> None:
-        from emospeaker_studio.engine.atomic import atomic_write_text
+        from emospeaker_studio.core.files import atomic_write_text
 
         atomic_write_text(Path(path), json.dumps(self.to_json_dict()))
