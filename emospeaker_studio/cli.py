@@ -258,11 +258,6 @@ def _render(project, args: argparse.Namespace) -> int:
     from emospeaker_studio.engine.jobs import CancelToken
     from emospeaker_studio.engine.pipeline import render_project
 
-    output = Path(args.output)
-    if project.output.format is ExportFormat.PNG and output.suffix.lower() == ".png":
-        # "-o clip.png" reads like one picture; say where the sequence goes before it is written.
-        print(f"note: {output.name} is a PNG sequence: its frames and audio.wav go into the folder "
-              f"{png_sequence_folder(output)}{os.sep}", file=sys.stderr)
     printer = _ProgressPrinter(args.quiet)
     cancel = CancelToken()
     _STOP.on_signal(cancel.cancel)  # the render's threads stop at their next frame
@@ -280,6 +275,12 @@ def _render(project, args: argparse.Namespace) -> int:
         )
     finally:
         printer.close()
+    output = Path(args.output)
+    if project.output.format is ExportFormat.PNG and output.suffix.lower() == ".png":
+        # "-o clip.png" reads like one picture: say that it is a folder of frames. Said
+        # once the render succeeded, so a refused output stays one error line.
+        print(f"note: {output.name} is a PNG sequence: its frames and audio.wav went into the folder "
+              f"{png_sequence_folder(output)}{os.sep}", file=sys.stderr)
     print(f"wrote {out}")
     return EXIT_OK
 

@@ -200,7 +200,7 @@ def test_an_output_named_like_one_png_says_it_is_a_folder_of_frames(capsys, tmp_
     code, err, seen = _rendered_output(capsys, monkeypatch, tmp_path, out="x.png")
     assert code == 0
     assert seen[0].format.name == "PNG"
-    assert f"note: x.png is a PNG sequence: its frames and audio.wav go into the folder {tmp_path / 'x'}" in err
+    assert f"note: x.png is a PNG sequence: its frames and audio.wav went into the folder {tmp_path / 'x'}" in err
 
 
 def _rendered_output(capsys, monkeypatch, tmp_path: Path, *options: str, out: str = "o.mp4"):
