@@ -1,3 +1,3 @@
-from emospeaker_studio.cli import main
+from emospeaker_studio.entry import run
 
-raise SystemExit(main())
+run()

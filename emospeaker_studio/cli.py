@@ -22,11 +22,11 @@ from emospeaker_studio import __version__, paths
 from emospeaker_studio.core.errors import Cancelled, OutputError, UserError
 from emospeaker_studio.core.files import check_input_file, check_output_path, same_file
 from emospeaker_studio.core.numbers import show_number
+from emospeaker_studio.entry import EXIT_INTERRUPTED, INTERRUPTED_LINE
 from emospeaker_studio.core.project import FACE_INDEX_RANGE, FPS_RANGE, SEED_RANGE, STYLE_RANGES
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -519,7 +519,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # an ImportError, a cancelled worker as Cancelled.
         if _STOP.received is None and not isinstance(exc, (KeyboardInterrupt, Cancelled)):
             raise
-        print("\ninterrupted; nothing was written", file=sys.stderr)
+        print(INTERRUPTED_LINE, file=sys.stderr)
         return _STOP.exit_code
     finally:
         sys.stderr.flush()

@@ -199,3 +199,30 @@ def test_ffmpeg_failures_read_as_one_plain_line() -> None:
     assert telling_line([_clean(line) for line in full_disk]) == "av_interleaved_write_frame(): No space left on device"
     nan_audio = ["[aac @ 0x55d0c3a1b2c0] Input contains (near) NaN/+-inf", "Error while encoding", "Conversion failed!"]
     assert telling_line([_clean(line) for line in nan_audio]) == "Input contains (near) NaN/+-inf"
+
+
+# Importing the command line takes a moment before its signal handlers exist; a
+# Ctrl-C in it is simulated by an import hook that raises KeyboardInterrupt there.
+_CTRL_C_WHILE_IMPORTING = """
+import runpy, sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "emospeaker_studio.cli":
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["emospeaker-studio", "--help"]
+runpy.run_module("emospeaker_studio", run_name="__main__")
+"""
+
+
+def test_ctrl_c_while_the_program_starts_is_one_line_and_exit_130(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_IMPORTING], cwd=tmp_path, env=env, text=True,
+                          capture_output=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == ["interrupted; nothing was written"]
+    assert list(tmp_path.iterdir()) == []
