@@ -320,12 +320,6 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return _render(_apply_overrides(project, args), args)
 
 
-def demo_project_path() -> Path:
-    from emospeaker_studio.paths import resources_dir
-
-    return resources_dir() / "demo.esproj"
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
     from emospeaker_studio.core.projectfile import load_project
 
@@ -342,7 +336,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UserError(f"cannot create {Path(args.output).parent} for the demo video ({exc.strerror}); "
                             "name a file with -o") from None
-    project = load_project(demo_project_path())
+    project = load_project(paths.demo_project_path())
     return _render(_apply_overrides(project, args), args)
 
 

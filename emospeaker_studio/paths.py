@@ -36,6 +36,11 @@ def resources_dir() -> Path:
     return _shipped("resources")
 
 
+def demo_project_path() -> Path:
+    """The bundled demo project (portrait, voice and keyframes)."""
+    return resources_dir() / "demo.esproj"
+
+
 def models_dir() -> Path:
     return _shipped("models")
 

@@ -20,8 +20,9 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from emospeaker_studio.core.edits import Edit
 from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.core.project import Project
+from emospeaker_studio.core.projectfile import FILE_SUFFIX
 
-PROJECT_SUFFIX = ".esproj"
+PROJECT_SUFFIX = FILE_SUFFIX  # ".esproj", the file format's own
 _MERGE_ID = 0x45_4d_4f  # any fixed id: QUndoStack only offers a merge to commands whose ids match
 _gesture_ids = itertools.count(1)
 

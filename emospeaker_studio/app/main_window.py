@@ -691,7 +691,7 @@ class MainWindow(QMainWindow):
         return True
 
     def open_demo(self) -> bool:
-        demo = paths.resources_dir() / "demo.esproj"
+        demo = paths.demo_project_path()
         if demo.is_file() and self.open_path(str(demo), ask=False):
             # The demo is a template: saving it asks where, instead of overwriting the bundled file.
             self.document.reset(self.document.project, untitled_name="Demo")
@@ -764,7 +764,7 @@ class MainWindow(QMainWindow):
         return str(Path.home())
 
     def _remember_recent(self, path: str) -> None:
-        if Path(path).resolve() == (paths.resources_dir() / "demo.esproj").resolve():
+        if Path(path).resolve() == paths.demo_project_path().resolve():
             return
         self.settings = self.settings.with_recent(path)
         self._persist_settings()

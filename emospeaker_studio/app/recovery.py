@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import List, Optional
 
 from emospeaker_studio import paths
+from emospeaker_studio.core.projectfile import FILE_SUFFIX
 from emospeaker_studio.app.settings import atomic_write_text
 from emospeaker_studio.core import files
 from emospeaker_studio.core.project import Project
 
-SUFFIX = ".esproj"
+SUFFIX = FILE_SUFFIX  # autosaves are project files
 
 
 @dataclass(frozen=True)

@@ -115,9 +115,9 @@ def peak_rss_mb() -> tuple[float, float]:
 
 def demo_project() -> Project:
     from emospeaker_studio.core.projectfile import load_project
-    from emospeaker_studio.paths import resources_dir
+    from emospeaker_studio.paths import demo_project_path
 
-    return load_project(resources_dir() / "demo.esproj")
+    return load_project(demo_project_path())
 
 
 def _at_height(project: Project, height: int) -> Project:
