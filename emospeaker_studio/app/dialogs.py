@@ -33,15 +33,6 @@ from emospeaker_studio.core.project import ExportFormat, OutputSettings, Project
 
 EXPORT_HEIGHTS = (256, 360, 480, 512, 720, 1080, 1440, 2160)
 EXPORT_FPS = (24.0, 25.0, 30.0, 50.0, 60.0)
-FORMAT_LABELS = {
-    ExportFormat.MP4: "MP4 · H.264 + AAC",
-    ExportFormat.WEBM: "WebM · VP9 + Opus",
-    ExportFormat.MOV: "MOV · ProRes",
-    ExportFormat.PNG: "PNG image sequence",
-    ExportFormat.GIF: "Animated GIF",
-}
-
-
 def _preset_combo(presets, current, label, current_label=None) -> QComboBox:
     """A combo box of ``presets`` showing ``current``, added as an extra item when it is not a preset."""
     combo = QComboBox()
@@ -104,7 +95,7 @@ class ExportDialog(QDialog):
         self.format_combo = QComboBox()
         # Item data holds the format's value: Qt turns a str-based enum into a plain str.
         for fmt in ExportFormat:
-            self.format_combo.addItem(FORMAT_LABELS.get(fmt, fmt.name), fmt.value)
+            self.format_combo.addItem(fmt.label, fmt.value)
         self.format_combo.setCurrentIndex(self.format_combo.findData(out.format.value))
         self.format_combo.currentIndexChanged.connect(self._on_format)
         form.addRow("Format", self.format_combo)

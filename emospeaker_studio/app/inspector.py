@@ -198,7 +198,7 @@ class Inspector(QScrollArea):
         out_form.addRow(self._field("Frame rate"), self.fps_combo)
         self.format_combo = QComboBox()
         for fmt in ExportFormat:  # data: the value (Qt turns str-based enums into plain str)
-            self.format_combo.addItem(fmt.name if fmt is not ExportFormat.PNG else "PNG sequence", fmt.value)
+            self.format_combo.addItem(fmt.short_label, fmt.value)
         self.format_combo.activated.connect(lambda i: self._push_output(format=ExportFormat(self.format_combo.itemData(i))))
         out_form.addRow(self._field("Format"), self.format_combo)
         layout.addLayout(out_form)

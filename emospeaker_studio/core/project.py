@@ -26,7 +26,7 @@ class ExportFormat(str, Enum):
     MP4 = "mp4"  # H.264 + AAC
     WEBM = "webm"  # VP9 + Opus
     MOV = "mov"  # ProRes (+ alpha)
-    PNG = "png"  # a folder of numbered PNG files, no audio
+    PNG = "png"  # a folder of numbered PNG files, the voice beside them as audio.wav
     GIF = "gif"  # animated GIF, no audio
 
     @property
@@ -41,8 +41,8 @@ class ExportFormat(str, Enum):
 
     @property
     def has_audio(self) -> bool:
-        """True when the format carries the voice recording."""
-        return self in (ExportFormat.MP4, ExportFormat.WEBM, ExportFormat.MOV)
+        """True when the export carries the voice recording (a PNG sequence as audio.wav beside its frames)."""
+        return self is not ExportFormat.GIF
 
     @property
     def supports_alpha(self) -> bool:
@@ -51,7 +51,13 @@ class ExportFormat(str, Enum):
 
     @property
     def label(self) -> str:
+        """What the format is, for a menu with room: container and codecs."""
         return _FORMAT_LABELS[self]
+
+    @property
+    def short_label(self) -> str:
+        """The format's name for a narrow menu."""
+        return "PNG sequence" if self is ExportFormat.PNG else self.name
 
     @staticmethod
     def parse(text: str) -> "ExportFormat":
@@ -145,9 +151,9 @@ _FORMAT_ALIASES = {
 }
 
 _FORMAT_LABELS = {
-    ExportFormat.MP4: "MP4 video (H.264)",
-    ExportFormat.WEBM: "WebM video (VP9)",
-    ExportFormat.MOV: "QuickTime MOV (ProRes)",
+    ExportFormat.MP4: "MP4 · H.264 + AAC",
+    ExportFormat.WEBM: "WebM · VP9 + Opus",
+    ExportFormat.MOV: "MOV · ProRes",
     ExportFormat.PNG: "PNG image sequence",
     ExportFormat.GIF: "Animated GIF",
 }

@@ -36,7 +36,7 @@ from emospeaker_studio.core.files import check_input_file, commit_temp, remove_q
 from emospeaker_studio.core.project import ExportFormat, Project
 from emospeaker_studio.engine.controls import CoefficientTrack
 from emospeaker_studio.engine.device import TorchJob, use_torch_threads
-from emospeaker_studio.engine.export import ExportQuality, check_frame_folder_replaceable, export_frames
+from emospeaker_studio.engine.export import check_frame_folder_replaceable, export_frames
 from emospeaker_studio.engine.jobs import CancelToken, Progress, ProgressCallback
 from emospeaker_studio.engine.speech.track import SpeechTrack
 
@@ -447,7 +447,6 @@ def output_format_for(out_path: Path, project: Project) -> ExportFormat:
 def render_project(project: Project, out_path: Path, *, device: str = "auto", fmt: Optional[ExportFormat] = None,
                    progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None,
                    coefficients_out: Optional[Path] = None,
-                   quality: ExportQuality = ExportQuality.STANDARD,
                    prepared: Optional[PreparedRender] = None,
                    notice: Optional[Callable[[str], None]] = None) -> Path:
     """Render ``project`` into ``out_path`` and return the path written.
@@ -492,7 +491,6 @@ def render_project(project: Project, out_path: Path, *, device: str = "auto", fm
             alpha=prepared.has_alpha,
             progress=progress,
             cancel=cancel,
-            quality=quality,
         )
         if coefficients_temp is not None:
             try:

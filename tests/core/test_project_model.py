@@ -103,6 +103,7 @@ def test_format_suffixes_and_traits() -> None:
     assert [f.suffix for f in ExportFormat] == [".mp4", ".webm", ".mov", ".png", ".gif"]
     assert ExportFormat.PNG.is_sequence and not ExportFormat.MP4.is_sequence
     assert ExportFormat.MP4.has_audio and not ExportFormat.GIF.has_audio
+    assert ExportFormat.PNG.has_audio  # audio.wav beside the frames
     assert ExportFormat.MOV.supports_alpha and not ExportFormat.MP4.supports_alpha
     assert all(f.label for f in ExportFormat)
     assert OutputSettings(format="webm").format is ExportFormat.WEBM  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 Kept apart from the streaming code so what each format contains (codec, pixel
 format, audio codec, alpha) can be read in one place. Formats are looked up by
 the member *name* of ``core.project.ExportFormat`` (MP4, WEBM, MOV, PNG, GIF),
-which the architecture pins, so this module needs nothing else from the core.
+which the architecture pins; what each carries (audio, alpha) is the core's.
 
 What each format carries:
   MP4  H.264 (libx264, yuv420p, +faststart) + AAC        no alpha
@@ -16,39 +16,25 @@ What each format carries:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
 from fractions import Fraction
 
-
-class ExportQuality(str, Enum):
-    """Speed/size trade-off of the encoders (ProRes ignores it; PNG is lossless at every level)."""
-
-    DRAFT = "draft"  # fastest encode, larger or softer files
-    STANDARD = "standard"  # real-time 1080p H.264 on two laptop cores
-    HIGH = "high"  # slower presets, smaller files at the same quality
+from emospeaker_studio.core.project import ExportFormat
 
 
+# What each format carries is the core's to say (core.project.ExportFormat);
+# this module looks formats up by the member name.
+FORMATS_WITH_ALPHA = frozenset(f.name for f in ExportFormat if f.supports_alpha)
+FORMATS_WITH_AUDIO = frozenset(f.name for f in ExportFormat if f.has_audio)
 # x264: `veryfast` encodes 1080p well above real time on two cores, which the
-# export target needs; `medium` halves the speed for ~10 % smaller files.
-_X264 = {ExportQuality.DRAFT: ("ultrafast", "23"), ExportQuality.STANDARD: ("veryfast", "20"),
-         ExportQuality.HIGH: ("medium", "18")}
-# libvpx-vp9 is the slowest encoder here; realtime deadline keeps it usable.
-_VP9 = {ExportQuality.DRAFT: ("realtime", "8", "36"), ExportQuality.STANDARD: ("realtime", "6", "31"),
-        ExportQuality.HIGH: ("good", "2", "28")}
-
-FORMATS_WITH_ALPHA = frozenset({"WEBM", "MOV", "PNG"})
-FORMATS_WITH_AUDIO = frozenset({"MP4", "WEBM", "MOV", "PNG"})
+# export target needs (`medium` halves the speed for ~10 % smaller files).
+_X264 = ("veryfast", "20")
+# libvpx-vp9 is the slowest encoder here; the realtime deadline keeps it usable.
+_VP9 = ("realtime", "6", "31")
+# zlib level 1 encodes PNG 2.7x faster than level 3 for files ~6 % larger.
+_PNG_LEVEL = "1"
 # Names inside a PNG-sequence folder.
 PNG_FRAME_PATTERN = "frame_%06d.png"
 PNG_AUDIO_NAME = "audio.wav"
-
-
-@dataclass(frozen=True)
-class OutputArgs:
-    """ffmpeg arguments for one output file: what to map, how to encode, where."""
-
-    args: tuple[str, ...]
 
 
 def fps_text(fps: float) -> str:
@@ -65,19 +51,19 @@ def carries_audio(fmt_name: str) -> bool:
     return fmt_name in FORMATS_WITH_AUDIO
 
 
-def video_args(fmt_name: str, *, alpha: bool, quality: ExportQuality, size: tuple[int, int]) -> list[str]:
+def video_args(fmt_name: str, *, alpha: bool, size: tuple[int, int]) -> list[str]:
     """Encoder and muxer arguments for the video stream (input 0)."""
     alpha = alpha and carries_alpha(fmt_name)
     w, h = size
     if fmt_name == "MP4":
-        preset, crf = _X264[quality]
+        preset, crf = _X264
         args = ["-c:v", "libx264", "-preset", preset, "-crf", crf, "-pix_fmt", "yuv420p"]
         if w % 2 or h % 2:
             # 4:2:0 needs even sides; add one black row/column rather than fail.
             args += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"]
         return args + ["-movflags", "+faststart", "-f", "mp4"]
     if fmt_name == "WEBM":
-        deadline, cpu_used, crf = _VP9[quality]
+        deadline, cpu_used, crf = _VP9
         return ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p" if alpha else "yuv420p", "-b:v", "0",
                 "-crf", crf, "-deadline", deadline, "-cpu-used", cpu_used, "-row-mt", "1", "-f", "webm"]
     if fmt_name == "MOV":
@@ -95,9 +81,7 @@ def video_args(fmt_name: str, *, alpha: bool, quality: ExportQuality, size: tupl
         # background from shimmering between frames.
         return ["-filter_complex", "[0:v][1:v]paletteuse=dither=bayer:bayer_scale=4", "-loop", "0", "-f", "gif"]
     if fmt_name == "PNG":
-        # zlib level 1 encodes 2.7x faster than level 3 for files ~6 % larger.
-        level = "6" if quality is ExportQuality.HIGH else "1"
-        return ["-c:v", "png", "-pix_fmt", "rgba" if alpha else "rgb24", "-compression_level", level,
+        return ["-c:v", "png", "-pix_fmt", "rgba" if alpha else "rgb24", "-compression_level", _PNG_LEVEL,
                 "-start_number", "1", "-f", "image2"]
     raise ValueError(f"unknown export format {fmt_name!r}")
 

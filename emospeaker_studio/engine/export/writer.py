@@ -21,13 +21,12 @@ from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
-from emospeaker_studio.core.errors import Cancelled, OutputError
+from emospeaker_studio.core.errors import OutputError
 from emospeaker_studio.core.export_paths import export_target
 from emospeaker_studio.core.files import check_output_path, remove_quietly, temp_path_for, write_error
 from emospeaker_studio.core.project import ExportFormat
 from emospeaker_studio.engine.export import formats
 from emospeaker_studio.engine.export.ffmpeg_pipe import FfmpegPipe
-from emospeaker_studio.engine.export.formats import ExportQuality
 from emospeaker_studio.engine.jobs import CancelToken, ProgressCallback, RateMeter
 
 
@@ -54,7 +53,6 @@ def export_frames(
     alpha: bool = False,
     progress: Optional[ProgressCallback] = None,
     cancel: Optional[CancelToken] = None,
-    quality: ExportQuality = ExportQuality.STANDARD,
 ) -> Path:
     """Encode ``frame_count`` frames of ``size`` (w, h) at ``fps`` into ``out_path``.
 
@@ -93,7 +91,7 @@ def export_frames(
             temp.mkdir()
         palette = _gif_palette(first, temp, fps, target) if fmt_name == "GIF" else None
         args = _ffmpeg_args(fmt_name, temp, channels=channels, alpha=alpha, fps=fps, size=(w, h),
-                            frame_count=frame_count, audio_path=audio_path, quality=quality, palette=palette)
+                            frame_count=frame_count, audio_path=audio_path, palette=palette)
         pipe = FfmpegPipe(args, queue_frames=_queue_frames(first))
         meter = RateMeter("encode", frame_count)
         done = 0
@@ -179,7 +177,7 @@ def _gif_palette(first_batch: np.ndarray, temp: Path, fps: float, target: Path) 
 
 
 def _ffmpeg_args(fmt_name: str, temp: Path, *, channels: int, alpha: bool, fps: float, size: tuple[int, int],
-                 frame_count: int, audio_path: Optional[Path], quality: ExportQuality,
+                 frame_count: int, audio_path: Optional[Path],
                  palette: Optional[Path] = None) -> list[str]:
     w, h = size
     rate = formats.fps_text(fps)
@@ -192,7 +190,7 @@ def _ffmpeg_args(fmt_name: str, temp: Path, *, channels: int, alpha: bool, fps: 
     with_audio = audio_path is not None and formats.carries_audio(fmt_name)
     if with_audio:
         args += ["-i", str(audio_path)]
-    video = formats.video_args(fmt_name, alpha=alpha and channels == 4, quality=quality, size=size)
+    video = formats.video_args(fmt_name, alpha=alpha and channels == 4, size=size)
     if fmt_name != "GIF":  # the GIF filter graph maps its own output
         args += ["-map", "0:v:0"]
     if fmt_name == "PNG":
