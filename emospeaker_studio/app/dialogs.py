@@ -29,7 +29,7 @@ from emospeaker_studio.app.settings import DEVICES, PREVIEW_HEIGHTS, THEMES, App
 from emospeaker_studio.app.shortcuts import SHORTCUTS
 from emospeaker_studio.app.size_choice import CUSTOM, chosen_size, fill_size_combo
 from emospeaker_studio.core.errors import UserError
-from emospeaker_studio.core.project import ExportFormat, OutputSettings, Project, even, parse_size
+from emospeaker_studio.core.project import ExportFormat, Fill, Framing, OutputSettings, Project, even, parse_size
 
 EXPORT_HEIGHTS = (256, 360, 480, 512, 720, 1080, 1440, 2160)
 EXPORT_FPS = (24.0, 25.0, 30.0, 50.0, 60.0)
@@ -63,6 +63,15 @@ def suggested_export_path(project: Project, project_path: str) -> str:
     return str(candidate)
 
 
+def _choice_combo(kind: type, current) -> QComboBox:
+    """A menu of ``kind``'s members (Framing, Fill) by label, showing ``current``."""
+    combo = QComboBox()
+    for member in kind:  # data: the value (Qt turns str-based enums into plain str)
+        combo.addItem(member.label, member.value)
+    combo.setCurrentIndex(combo.findData(current.value))
+    return combo
+
+
 def _videos_folder() -> Path:
     from PySide6.QtCore import QStandardPaths
 
@@ -71,7 +80,7 @@ def _videos_folder() -> Path:
 
 
 class ExportDialog(QDialog):
-    """Choose the file, format, size and frame rate; ``result_output()`` / ``result_path()`` after accept."""
+    """Choose the file, format, size, framing and frame rate; ``result_output()`` / ``result_path()`` after accept."""
 
     def __init__(self, project: Project, suggested_path: str, parent: Optional[QWidget] = None, *,
                  photo_size: Optional[tuple[int, int]] = None, face_box: Optional[tuple] = None) -> None:
@@ -114,6 +123,12 @@ class ExportDialog(QDialog):
         self.size_note.setStyleSheet("color: #f0b429;")
         self.size_note.setWordWrap(True)
         form.addRow("", self.size_note)
+        # How a frame of its own shape is composed (the Inspector's menus, for this export).
+        self.framing_combo = _choice_combo(Framing, out.framing)
+        self.framing_combo.currentIndexChanged.connect(self._on_size)
+        form.addRow("Framing", self.framing_combo)
+        self.fill_combo = _choice_combo(Fill, out.fill)
+        form.addRow("Past the photo", self.fill_combo)
         self.fps_combo = _preset_combo(EXPORT_FPS, out.fps, lambda f: f"{f:g} fps")
         form.addRow("Frame rate", self.fps_combo)
         path_row = QHBoxLayout()
@@ -153,6 +168,11 @@ class ExportDialog(QDialog):
         except UserError as exc:
             self.size_note.setText(str(exc).capitalize())
             return
+        own_shape = width is not None
+        tip = "" if own_shape else "For a frame of its own shape (16:9, 9:16 …): choose one under Size"
+        for combo in (self.framing_combo, self.fill_combo):
+            combo.setEnabled(own_shape)
+            combo.setToolTip(tip)
         notes = [self._enlargement(width, height)]
         if height % 2 or (width or 0) % 2:
             notes.append(f"It will be {even(width) if width else 'W'}×{even(height)}: video encoders need even sizes.")
@@ -167,12 +187,15 @@ class ExportDialog(QDialog):
         if width is None:
             width, height, region_height = round(photo_w * height / photo_h), height, photo_h
         else:
-            region_height = frame_region(self._photo_size, self._face_box, (width, height), self._project.output.framing)[3]
+            region_height = frame_region(self._photo_size, self._face_box, (width, height), self.framing())[3]
         note = enlargement_note((width, height), region_height, photo_h)
         return f"{note[0].upper()}{note[1:]}." if note else ""
 
     def format(self) -> ExportFormat:
         return ExportFormat(self.format_combo.currentData())
+
+    def framing(self) -> Framing:
+        return Framing(self.framing_combo.currentData())
 
     def _on_format(self) -> None:
         path = Path(self.path_edit.text().strip() or "export")
@@ -211,7 +234,8 @@ class ExportDialog(QDialog):
     def result_output(self) -> OutputSettings:
         width, height = self.chosen_size()
         return self._project.output.with_(height=height, width=width, fps=float(self.fps_combo.currentData()),
-                                          format=self.format())
+                                          format=self.format(), framing=self.framing(),
+                                          fill=Fill(self.fill_combo.currentData()))
 
 
 class PreferencesDialog(QDialog):

@@ -60,7 +60,7 @@ from emospeaker_studio.core.edits import SetAudio, SetFaceIndex, SetLandmarkOffs
 from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.core.export_paths import check_export_paths
 from emospeaker_studio.core.files import check_input_file
-from emospeaker_studio.core.project import Project
+from emospeaker_studio.core.project import OUTPUT_FIELDS, Project
 from emospeaker_studio.engine.face.limits import expression_limits
 
 log = logging.getLogger(__name__)
@@ -837,7 +837,7 @@ class MainWindow(QMainWindow):
             return
         output = dialog.result_output()
         if output != project.output:
-            changes = {k: getattr(output, k) for k in ("height", "width", "fps", "format") if getattr(output, k) != getattr(project.output, k)}
+            changes = {k: getattr(output, k) for k in OUTPUT_FIELDS if getattr(output, k) != getattr(project.output, k)}
             self.document.push(SetOutput(**changes))
         try:  # the engine checks again; this answers at once, before an export process starts
             check_export_paths(self.document.project, dialog.result_path(), output.format)

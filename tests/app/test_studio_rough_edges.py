@@ -316,6 +316,28 @@ def test_the_export_dialog_offers_frames_a_custom_size_and_says_when_the_photo_i
     assert roomy.size_note.text() == ""
 
 
+def test_the_export_dialog_sets_the_framing_and_fill_of_a_frame_of_its_own_shape(loaded, tmp_path):
+    from emospeaker_studio.app.dialogs import ExportDialog
+    from emospeaker_studio.core.project import Fill, Framing
+
+    project = loaded.document.project
+    face_box = (30.0, 30.0, 36.0, 44.0)
+    dialog = ExportDialog(project, str(tmp_path / "clip.mp4"), loaded, photo_size=(96, 128), face_box=face_box)
+    # A size that keeps the photo's shape has nothing to compose: the menus are off and say why.
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("512"))
+    assert not dialog.framing_combo.isEnabled() and not dialog.fill_combo.isEnabled()
+    assert "own shape" in dialog.framing_combo.toolTip()
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("1080x1920"))
+    assert dialog.framing_combo.isEnabled() and dialog.fill_combo.isEnabled()
+    full_note = dialog.size_note.text()
+    dialog.framing_combo.setCurrentIndex(dialog.framing_combo.findData(Framing.CLOSE_UP.value))
+    dialog.fill_combo.setCurrentIndex(dialog.fill_combo.findData(Fill.MIRROR.value))
+    out = dialog.result_output()
+    assert (out.width, out.height, out.framing, out.fill) == (1080, 1920, Framing.CLOSE_UP, Fill.MIRROR)
+    # A close-up takes a smaller part of the photo, so the enlargement the note reports follows it.
+    assert dialog.size_note.text() != full_note and dialog.size_note.text().startswith("The photo is enlarged")
+
+
 def test_a_platforms_frame_shows_its_safe_area_in_the_preview(loaded, qtbot):
     from emospeaker_studio.core.edits import SetOutput
 

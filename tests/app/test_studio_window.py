@@ -423,6 +423,41 @@ def test_export_menu_runs_the_dialog_then_the_job(make_window, fake_backend, med
     assert "Exported" in window.banner.message
 
 
+def test_the_framing_chosen_for_an_export_is_rendered_and_remembered(make_window, fake_backend, media, tmp_path, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from emospeaker_studio.app import main_window as main_window_module
+    from emospeaker_studio.core.project import Fill, Framing
+
+    rendered = []
+
+    def fake_render(project, out_path, *, device, fmt, progress, cancel):
+        rendered.append(project.output)
+        open(out_path, "wb").write(b"video")
+
+    window = make_window(fake_backend, export_render=fake_render)
+    portrait, audio = media
+    window.document.push(SetPortrait(str(portrait)))
+    window.document.push(SetAudio(str(audio)))
+
+    def accept(dialog):
+        dialog.path_edit.setText(str(tmp_path / "short.mp4"))
+        dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("1080x1920"))
+        dialog.framing_combo.setCurrentIndex(dialog.framing_combo.findData(Framing.CLOSE_UP.value))
+        dialog.fill_combo.setCurrentIndex(dialog.fill_combo.findData(Fill.SOLID.value))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(main_window_module.ExportDialog, "exec", accept)
+    with qtbot.waitSignal(window.exportFinished, timeout=10000):
+        window.actions_["export"].trigger()
+    wanted = (1080, 1920, Framing.CLOSE_UP, Fill.SOLID)
+    assert (rendered[0].width, rendered[0].height, rendered[0].framing, rendered[0].fill) == wanted
+    out = window.document.project.output
+    assert (out.width, out.height, out.framing, out.fill) == wanted  # remembered, and one undo takes it back
+    window.actions_["undo"].trigger()
+    assert window.document.project.output.framing is Framing.FULL
+
+
 def test_every_menu_action_runs_without_error(window, monkeypatch, qtbot):
     """Each action, with its dialogs answered at once (Cancel), must not raise."""
     from PySide6.QtWidgets import QDialog, QFileDialog
