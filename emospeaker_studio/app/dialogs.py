@@ -166,7 +166,7 @@ class ExportDialog(QDialog):
         try:
             width, height = self.chosen_size()
         except UserError as exc:
-            self.size_note.setText(str(exc).capitalize())
+            self._say_about_size(str(exc).capitalize())
             return
         own_shape = width is not None
         tip = "" if own_shape else "For a frame of its own shape (16:9, 9:16 …): choose one under Size"
@@ -176,7 +176,12 @@ class ExportDialog(QDialog):
         notes = [self._enlargement(width, height)]
         if height % 2 or (width or 0) % 2:
             notes.append(f"It will be {even(width) if width else 'W'}×{even(height)}: video encoders need even sizes.")
-        self.size_note.setText(" ".join(n for n in notes if n))
+        self._say_about_size(" ".join(n for n in notes if n))
+
+    def _say_about_size(self, text: str) -> None:
+        """The line under Size, or no line (and no gap) when there is nothing to say."""
+        self.size_note.setText(text)
+        self.size_note.setVisible(bool(text))
 
     def _enlargement(self, width: Optional[int], height: int) -> str:
         if self._photo_size is None or self._face_box is None:

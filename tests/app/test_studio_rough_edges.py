@@ -375,3 +375,31 @@ def test_framing_and_fill_are_chosen_in_the_inspector_for_a_frame_of_its_own_sha
     assert (out.framing.value, out.fill.value) == ("close-up", "mirror")
     window.actions_["undo"].trigger()
     assert inspector.fill_combo.currentData() == "blur"
+
+
+def test_a_menu_that_does_not_apply_looks_disabled(loaded, tmp_path):
+    """The framing menus of a frame that follows the photo's shape are off, and must look it:
+    faint text on the window's colour, not the same field as an enabled one."""
+    import numpy as np
+
+    from emospeaker_studio.app.dialogs import ExportDialog
+
+    from emospeaker_studio.app.theme import palette_for, style_sheet
+
+    dialog = ExportDialog(loaded.document.project, str(tmp_path / "clip.mp4"), loaded)
+    dialog.setStyleSheet(style_sheet(palette_for("dark")))  # the Studio's own look
+    dialog.show()
+
+    def pixels():
+        image = dialog.framing_combo.grab().toImage()
+        return np.array([[image.pixelColor(x, y).lightness() for x in range(image.width())] for y in range(image.height())], float)
+
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("1080x1920"))
+    enabled = pixels()
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("512"))
+    disabled = pixels()
+    assert not dialog.framing_combo.isEnabled()
+    assert enabled.shape == disabled.shape
+    # The text is what a user reads: its brightest strokes are clearly fainter when disabled.
+    assert np.percentile(disabled, 99) < np.percentile(enabled, 99) - 25, (np.percentile(enabled, 99), np.percentile(disabled, 99))
+    dialog.close()
