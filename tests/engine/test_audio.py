@@ -134,3 +134,22 @@ def test_empty_audio(tmp_path):
     with pytest.raises(InputError) as exc:
         load_audio(path)
     _assert_one_line(exc, "no audio samples")
+
+
+def test_a_recording_longer_than_the_limit_is_refused_before_it_fills_the_memory(tmp_path, monkeypatch):
+    """Whole and streamed decoding both stop just past the limit (here 2 s for a 6 s file)
+    and say so in one line; a recording within the limit is taken whole."""
+    from emospeaker_studio.engine import audio
+
+    monkeypatch.setattr(audio, "MAX_AUDIO_SECONDS", 2)
+    long_path = _tone(tmp_path / "long.wav", ["-c:a", "pcm_s16le"], seconds=6.0)
+    with pytest.raises(InputError) as exc:
+        load_audio(long_path)
+    _assert_one_line(exc, "long.wav", "longer than", "trim it or split it")
+    with pytest.raises(InputError) as exc:
+        list(iter_audio_blocks(long_path, block_seconds=0.5))
+    _assert_one_line(exc, "longer than")
+    # ffmpeg stopped just past the limit rather than decoding the whole file.
+    command = audio._decode_command(long_path, 16000)
+    assert command[command.index("-t") + 1] == "3"
+    assert load_audio(_tone(tmp_path / "short.wav", ["-c:a", "pcm_s16le"], seconds=1.5)).duration_s == pytest.approx(1.5, abs=0.01)
