@@ -24,6 +24,7 @@ import re
 import secrets
 import shutil
 import stat
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping, Optional, Union
@@ -39,6 +40,9 @@ TEMP_MARK = ".partial"
 # long but valid target name still leaves room for the marks.
 _TEMP_NAME_BYTES = 120
 # How a temporary name ends: ".<pid>-<8 hex digits>.partial", maybe then a format suffix.
+# A temporary file not written for this long is a killed run's, whatever its
+# process id says: a render streams into its file every frame, and a save is quick.
+STALE_AFTER_S = 24 * 3600
 _TEMP_ID = re.compile(r"\.(\d+)-[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(\..*)?$")
 
 
@@ -282,8 +286,22 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _untouched_for(path: Path) -> float:
+    """Seconds since ``path`` was last written (0 when that cannot be told)."""
+    try:
+        return max(0.0, time.time() - os.stat(path).st_mtime)
+    except OSError:
+        return 0.0
+
+
 def _stale_in(folder: Path, prefix: str) -> list[Path]:
-    """Temporary files and folders in ``folder`` whose names start with ``prefix``, of dead processes."""
+    """Temporary files and folders in ``folder`` whose names start with ``prefix``, of dead processes.
+
+    A writer counts as dead when its process is gone, or when the file has not
+    been written for STALE_AFTER_S: no write takes that long, and it covers a
+    process id that a later process reuses and systems where a process cannot
+    be looked up cheaply (Windows).
+    """
     try:
         names = os.listdir(folder)
     except OSError:
@@ -291,7 +309,7 @@ def _stale_in(folder: Path, prefix: str) -> list[Path]:
     found = []
     for name in names:
         match = _TEMP_ID.search(name) if name.startswith(prefix) else None
-        if match and not _process_alive(int(match.group(1))):
+        if match and (not _process_alive(int(match.group(1))) or _untouched_for(folder / name) > STALE_AFTER_S):
             found.append(folder / name)
     return found
 

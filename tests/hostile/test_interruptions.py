@@ -140,6 +140,20 @@ def test_stale_temporary_files_of_dead_runs_are_removed_and_live_ones_kept(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
 
 
+def test_a_temporary_file_untouched_for_a_day_is_stale_whatever_its_process_id(tmp_path: Path) -> None:
+    """A process id can be reused by a later process, and on Windows none is looked up: a
+    temporary file nobody has written to for a day is a killed run's all the same."""
+    target = tmp_path / "clip.mp4"
+    old = tmp_path / f".clip.mp4.{os.getpid()}-0123abcd{files.TEMP_MARK}"  # "alive": this very process
+    fresh = tmp_path / f".clip.mp4.{os.getpid()}-89abcdef{files.TEMP_MARK}"
+    for path in (old, fresh):
+        path.write_bytes(b"x")
+    a_day_ago = time.time() - files.STALE_AFTER_S - 60
+    os.utime(old, (a_day_ago, a_day_ago))
+    files.check_output_path(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name]
+
+
 def test_a_failed_coefficients_write_leaves_no_video(tmp_path: Path, monkeypatch) -> None:
     """The coefficients are written first under a temporary name: a full disk there stops the
     command before the video exists."""
