@@ -113,18 +113,15 @@ def read_manifest(path: PathLike, *, output_dir: Optional[PathLike] = None) -> M
     if output_dir is not None:
         raise InputError("--output-dir is for a folder of projects; a manifest file names each row's output")
     checked = check_input_file(source, "manifest", max_bytes=MAX_MANIFEST_BYTES)
+    suffix = checked.suffix.lower()
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
+        raise InputError(f"manifest {checked.name} is neither .csv nor .jsonl; give a CSV or JSON Lines file "
+                         "(one job a row) or a folder of .esproj projects")
     try:
         text = open_input(checked, "manifest", max_bytes=MAX_MANIFEST_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"manifest {checked.name} is not UTF-8 text; save it as a UTF-8 CSV or JSON Lines file") from None
-    suffix = checked.suffix.lower()
-    if suffix == ".csv":
-        raw_rows = _csv_rows(text, checked)
-    elif suffix in (".jsonl", ".ndjson"):
-        raw_rows = _jsonl_rows(text, checked)
-    else:
-        raise InputError(f"manifest {checked.name} is neither .csv nor .jsonl; give a CSV or JSON Lines file "
-                         "(one job a row) or a folder of .esproj projects")
+    raw_rows = _csv_rows(text, checked) if suffix == ".csv" else _jsonl_rows(text, checked)
     manifest = Manifest(checked, [], [], len(raw_rows))
     for number, row in enumerate(raw_rows, start=1):
         if isinstance(row, str):  # a row that could not be read at all
