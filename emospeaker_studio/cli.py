@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         "skipped as invalid, 2 the manifest has problems (nothing rendered), 130 interrupted.")
     batch.add_argument("manifest", metavar="MANIFEST", help="a .csv or .jsonl manifest, or a folder of .esproj projects")
     batch.add_argument("-j", "--jobs", type=_number_in((1, 256), whole=True), metavar="N",
-                       help="renders at the same time (default: half the cores, as many as memory holds)")
+                       help="renders at the same time (default: one per core, as many as memory holds)")
     batch.add_argument("--skip-invalid", action="store_true", help="render the valid rows and report the others as skipped")
     batch.add_argument("--output-dir", metavar="FOLDER", help="for a folder of projects: write the videos here "
                        "(default: beside each project, as NAME.mp4)")
