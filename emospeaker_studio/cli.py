@@ -1,8 +1,9 @@
 """The command line: the GUI launcher plus render, batch, demo, analyze, fit and bench.
 
-Exit status: 0 success, 1 a batch whose jobs did not all succeed, 2 bad input (one ``error: …`` line on stderr that says
-what is wrong and how to fix it), 130 interrupted (Ctrl-C) or cancelled, 143
-terminated (SIGTERM). File checks live in ``core/files.py``.
+Exit status: 0 success, 1 a batch whose jobs did not all succeed, 2 bad input
+(one ``error: …`` line on stderr that says what is wrong and how to fix it; a
+batch manifest lists each row's problems first), 130 interrupted (Ctrl-C) or
+cancelled, 143 terminated (SIGTERM). File checks live in ``core/files.py``.
 Engine modules are imported inside each command so ``--help`` stays instant.
 """
 
