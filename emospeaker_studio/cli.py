@@ -1,8 +1,9 @@
-"""The command line: the GUI launcher plus render, demo, analyze, fit and bench.
+"""The command line: the GUI launcher plus render, batch, demo, analyze, fit and bench.
 
-Exit status: 0 success, 2 bad input (one ``error: …`` line on stderr that says
-what is wrong and how to fix it), 130 interrupted (Ctrl-C) or cancelled, 143
-terminated (SIGTERM). File checks live in ``core/files.py``.
+Exit status: 0 success, 1 a batch whose jobs did not all succeed, 2 bad input
+(one ``error: …`` line on stderr that says what is wrong and how to fix it; a
+batch manifest lists each row's problems first), 130 interrupted (Ctrl-C) or
+cancelled, 143 terminated (SIGTERM). File checks live in ``core/files.py``.
 Engine modules are imported inside each command so ``--help`` stays instant.
 """
 
@@ -12,6 +13,7 @@ import argparse
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -26,6 +28,7 @@ from emospeaker_studio.entry import EXIT_INTERRUPTED, INTERRUPTED_LINE
 from emospeaker_studio.core.project import FACE_INDEX_RANGE, FPS_RANGE, SEED_RANGE, STYLE_RANGES
 
 EXIT_OK = 0
+EXIT_SOME_FAILED = 1  # batch: some jobs failed or were skipped as invalid
 EXIT_USAGE = 2
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
@@ -112,6 +115,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_style_options(render)
     render.set_defaults(handler=_cmd_render)
 
+    batch = sub.add_parser(
+        "batch", help="render every job of a manifest, several at a time",
+        description="Render many videos: MANIFEST is a CSV or JSON Lines file with one job a row (columns: output, "
+        "portrait, audio, emotion or project, and any render option: size, aspect, framing, fill, fps, format, "
+        "head_motion, still, blink_rate, lipsync, expressiveness, seed, face_index), or a folder of .esproj projects. "
+        "Relative paths are read from the manifest's folder. Every row is checked before any render starts. "
+        "Outcomes go to MANIFEST.results.jsonl; running the command again skips the jobs whose output, inputs and "
+        "settings are unchanged and retries the failed ones. Exit status: 0 all rendered, 1 some failed or were "
+        "skipped as invalid, 2 the manifest has problems (nothing rendered), 130 interrupted.")
+    batch.add_argument("manifest", metavar="MANIFEST", help="a .csv or .jsonl manifest, or a folder of .esproj projects")
+    batch.add_argument("-j", "--jobs", type=_number_in((1, 256), whole=True), metavar="N",
+                       help="renders at the same time (default: one per core, as many as memory holds)")
+    batch.add_argument("--skip-invalid", action="store_true", help="render the valid rows and report the others as skipped")
+    batch.add_argument("--output-dir", metavar="FOLDER", help="for a folder of projects: write the videos here "
+                       "(default: beside each project, as NAME.mp4)")
+    batch.add_argument("--progress", choices=("text", "jsonl"), default="text",
+                       help="text lines (default), or JSON Lines events on stdout for a program to read")
+    batch.add_argument("--device", choices=DEVICES, default="auto", help="render device (auto picks CUDA when present)")
+    batch.add_argument("-q", "--quiet", action="store_true", help="only the summary at the end")
+    batch.set_defaults(handler=_cmd_batch)
+
     demo = sub.add_parser("demo", help="render the bundled demo", description="Render the bundled demo portrait, voice and emotion arc.")
     _add_output_options(demo, f" (default: {paths.demo_video_path()})")
     _add_style_options(demo)
@@ -145,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("render", "demo", "analyze", "fit", "bench")
+COMMANDS = ("render", "batch", "demo", "analyze", "fit", "bench")
 
 
 # --- helpers ---------------------------------------------------------------
@@ -289,6 +313,13 @@ def _render(project, args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
+    project, _ = _render_project(args)
+    return _render(project, args)
+
+
+def _render_project(args: argparse.Namespace):
+    """The project ``render`` would render for ``args``, every input checked, and the project file
+    it was read from (None without --project); nothing is rendered."""
     from dataclasses import replace
 
     from emospeaker_studio.core.emotion_spec import parse_emotion_spec
@@ -309,6 +340,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
         if args.audio:
             project = replace(project, audio=str(check_input_file(args.audio, "audio file", option="--audio")))
     else:
+        project_file = None
         project = Project(
             portrait=str(check_input_file(args.portrait, "portrait", option="--portrait")),
             audio=str(check_input_file(args.audio, "audio file", option="--audio")),
@@ -317,7 +349,102 @@ def _cmd_render(args: argparse.Namespace) -> int:
         project = replace(project, emotions=parse_emotion_spec(args.emotion))
     if args.face_index is not None:
         project = replace(project, face_index=args.face_index)
-    return _render(_apply_overrides(project, args), args)
+    return _apply_overrides(project, args), project_file
+
+
+def _check_batch_rows(manifest) -> list:
+    """Check each valid-looking row as ``render`` would (options, inputs, outputs) and return the
+    PlannedJobs of those that pass; the problems of the others go into ``manifest``."""
+    from emospeaker_studio.core.batch_manifest import column_of_option
+    from emospeaker_studio.core.export_paths import check_export_paths
+    from emospeaker_studio.engine.batch import PlannedJob
+
+    parser = build_parser()
+    planned = []
+    for job in manifest.valid_jobs():
+        try:
+            args = parser.parse_args(["render", *job.render_arguments()])
+            project, project_file = _render_project(args)
+            check_export_paths(project, Path(args.output), project.output.format)
+        except UserError as exc:
+            # The render's words name options; a manifest's author wrote columns.
+            message = str(exc).replace(" (see 'emospeaker-studio render --help')", "")
+            message = re.sub(r"argument (--[\w-]+)", lambda m: f"column {column_of_option(m.group(1))}", message)
+            manifest.add_problem(job.row, message)
+            continue
+        inputs = tuple(Path(p) for p in (project_file, project.portrait, project.audio) if p)
+        planned.append(PlannedJob(job, inputs))
+    return planned
+
+
+class _BatchPrinter:
+    """Batch events as a line each (stderr), or as JSON Lines on stdout."""
+
+    def __init__(self, mode: str, quiet: bool) -> None:
+        self.mode = mode
+        self.quiet = quiet
+
+    def __call__(self, event) -> None:
+        if self.mode == "jsonl":
+            print(json.dumps(event.to_json_dict()), flush=True)
+            return
+        if self.quiet:
+            return
+        details = event.details
+        if event.event == "done":
+            size = _show_bytes(details["bytes"])
+            video = f", {details['duration_s']:.1f} s of video" if details.get("duration_s") is not None else ""
+            what = f"{details['written']} ({size}{video}, in {details['seconds']:.1f} s)"
+        elif event.event == "failed":
+            what = details["error"]
+        elif event.event == "skipped":
+            what = f"{event.output}: {details['reason']}"
+        else:
+            what = event.output
+        print(f"[{event.finished}/{event.total}] row {event.row} {event.event}: {what}", file=sys.stderr, flush=True)
+
+
+def _show_bytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from emospeaker_studio.core.batch_manifest import read_manifest
+    from emospeaker_studio.engine.batch import default_parallel_jobs, run_batch
+
+    manifest = read_manifest(args.manifest, output_dir=args.output_dir)
+    planned = _check_batch_rows(manifest)
+    results_path = check_output_path(manifest.results_path(), what="results file")
+    if manifest.problems and not args.skip_invalid:
+        for problem in sorted(manifest.problems, key=lambda p: p.row):
+            print(str(problem), file=sys.stderr)
+        bad = len(manifest.invalid_rows)
+        raise UserError(f"{bad} of {manifest.rows} row(s) of the manifest have problems (listed above); nothing was "
+                        "rendered; fix them, or pass --skip-invalid to render the other rows")
+    invalid = {}
+    for row in sorted(manifest.invalid_rows):
+        job = next((j for j in manifest.jobs if j.row == row), None)
+        why = "; ".join(p.message for p in manifest.problems if p.row == row)
+        invalid[row] = (str(job.output) if job else f"(row {row})", why)
+    printer = _BatchPrinter(args.progress, args.quiet)
+    try:
+        summary = run_batch(planned, results_path=results_path, parallel=args.jobs or default_parallel_jobs(),
+                            on_event=printer, invalid=invalid, device=args.device)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; the running renders were stopped and left nothing; the finished ones are "
+              f"recorded in {results_path}", file=sys.stderr)
+        return _STOP.exit_code
+    counts = {"done": len(summary.done), "unchanged": len(summary.unchanged), "failed": len(summary.failed),
+              "invalid": len(summary.invalid)}
+    if args.progress == "jsonl":
+        print(json.dumps({"event": "summary", **counts, "results": str(results_path)}), flush=True)
+    else:
+        print(f"rendered {counts['done']}, unchanged {counts['unchanged']}, failed {counts['failed']}, "
+              f"skipped as invalid {counts['invalid']}; results in {results_path}")
+        for row, error in sorted({**summary.failed, **summary.invalid}.items()):
+            kind = "failed" if row in summary.failed else "invalid"
+            print(f"  row {row} {kind}: {error}")
+    return EXIT_OK if summary.all_succeeded else EXIT_SOME_FAILED
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

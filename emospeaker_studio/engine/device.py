@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from enum import Enum
 from typing import Iterator, Optional
 
@@ -34,6 +35,15 @@ def dtype_for(device):
     import torch
 
     return torch.float16 if torch.device(device).type == "cuda" else torch.float32
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its affinity where the OS has one (a batch gives
+    each render its own share), else every core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 # --- torch CPU threads per kind of job ------------------------------------------

@@ -35,7 +35,7 @@ from emospeaker_studio.core.export_paths import check_export_paths
 from emospeaker_studio.core.files import check_input_file, commit_temp, remove_quietly, write_temp
 from emospeaker_studio.core.project import ExportFormat, Project
 from emospeaker_studio.engine.controls import CoefficientTrack
-from emospeaker_studio.engine.device import TorchJob, use_torch_threads
+from emospeaker_studio.engine.device import TorchJob, usable_cores, use_torch_threads
 from emospeaker_studio.engine.export import check_frame_folder_replaceable, export_frames
 from emospeaker_studio.engine.jobs import CancelToken, Progress, ProgressCallback
 from emospeaker_studio.engine.speech.track import SpeechTrack
@@ -222,7 +222,7 @@ class PreparedRender:
         device = getattr(self._stages.renderer, "device", None)
         if getattr(device, "type", "cpu") != "cpu":
             return 1
-        return max(1, min(MAX_CPU_WORKERS, os.cpu_count() or 1))
+        return max(1, min(MAX_CPU_WORKERS, usable_cores()))
 
     def iter_batches(self, batch_size: Optional[int] = None, *, start: int = 0, stop: Optional[int] = None,
                      cancel: Optional[CancelToken] = None, workers: Optional[int] = None) -> Iterator[np.ndarray]:

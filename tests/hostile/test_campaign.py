@@ -207,7 +207,19 @@ USAGE = [
     case("render-nul-in-path", ["render", "--portrait", "fa\x00ce.jpg", "--audio", "voice.wav", "-o", "out.mp4"], "NUL"),
 ]
 
-ALL_CASES = OUTPUT_IS_INPUT + OUTPUT_KINDS + INPUT_KINDS + NUMBERS + EMOTIONS + PROJECTS + USAGE
+# -- 8. batch manifests that cannot be read as a whole (a row's problems are tests/test_batch.py's) ---------
+BATCH = [
+    case("batch-manifest-missing", ["batch", "gone.csv"], "gone.csv", "does not exist"),
+    case("batch-manifest-fifo", ["batch", "fifo.jpg"], "FIFO"),
+    case("batch-manifest-not-csv", ["batch", "face.jpg"], "neither .csv nor .jsonl"),
+    case("batch-manifest-binary-csv", ["batch", "garbage.csv"], "not UTF-8"),
+    case("batch-folder-without-projects", ["batch", "seq"], "no .esproj"),
+    case("batch-output-dir-for-a-file", ["batch", "jobs.csv", "--output-dir", "seq"], "--output-dir"),
+    case("batch-jobs-zero", ["batch", "jobs.csv", "--jobs", "0"], "--jobs"),
+    case("batch-unknown-column", ["batch", "colour.csv"], "unknown column(s) colour"),
+]
+
+ALL_CASES = OUTPUT_IS_INPUT + OUTPUT_KINDS + INPUT_KINDS + NUMBERS + EMOTIONS + PROJECTS + USAGE + BATCH
 
 
 @pytest.fixture(scope="module")
@@ -223,6 +235,9 @@ def workspace(tmp_path: Path, sources: Path) -> Path:
     for name, text in PROJECT_TEXTS.items():
         (ws / f"{name}.esproj").write_text(text)
     (ws / "no-schema-portrait.esproj").write_text('{"schema_version": 2, "audio": "voice.wav"}')
+    (ws / "garbage.csv").write_bytes(b"\xff\xfe\x00\x81binary")
+    (ws / "jobs.csv").write_text("portrait,audio,output\nface.jpg,voice.wav,out.mp4\n")
+    (ws / "colour.csv").write_text("portrait,audio,output,colour\nface.jpg,voice.wav,out.mp4,red\n")
     return ws
 
 
