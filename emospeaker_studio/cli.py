@@ -428,7 +428,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         invalid[row] = (str(job.output) if job else f"(row {row})", why)
     printer = _BatchPrinter(args.progress, args.quiet)
     try:
-        summary = run_batch(planned, results_path=results_path, parallel=args.jobs or default_parallel_jobs(),
+        summary = run_batch(planned, results_path=results_path, parallel=args.jobs or default_parallel_jobs(args.device),
                             on_event=printer, invalid=invalid, device=args.device)
     except KeyboardInterrupt:
         print(f"\ninterrupted; the running renders were stopped and left nothing; the finished ones are "

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Optional
 
 from emospeaker_studio.core.errors import InputError, UserError
+from emospeaker_studio.core.export_paths import export_target
 from emospeaker_studio.core.files import PathLike, check_input_file, open_input, same_file
+from emospeaker_studio.core.project import ExportFormat
 
 #: Columns naming files, and the render option each becomes.
 PATH_COLUMNS = {"portrait": "--portrait", "audio": "--audio", "project": "--project"}
@@ -252,7 +254,8 @@ def check_outputs_apart(manifest: Manifest) -> None:
     """Record a problem for two rows writing one file and for an output that is any row's input."""
     seen: dict[str, int] = {}
     for job in manifest.jobs:
-        key = os.path.normcase(os.path.realpath(job.output))
+        # What the row writes: clip.png as a PNG sequence is the folder clip/, as "clip/" is.
+        key = os.path.normcase(os.path.realpath(_written(job)))
         if key in seen:
             manifest.add_problem(job.row, f"output {job.output} is also row {seen[key]}'s output; give each row its own")
         else:
@@ -269,6 +272,15 @@ def check_outputs_apart(manifest: Manifest) -> None:
                                           "writing it would destroy that input")
         if same_file(job.output, manifest.source):
             manifest.add_problem(job.row, f"output {job.output} is the manifest itself; choose another output name")
+
+
+def _written(job: BatchJob) -> Path:
+    """The file or folder a job's render writes (export_paths.export_target)."""
+    try:
+        fmt = ExportFormat.parse(job.settings["format"]) if job.settings.get("format") else ExportFormat.from_path(job.output)
+    except UserError:
+        return job.output  # an unknown format is the row's own problem, reported by render's checks
+    return export_target(job.output, fmt)
 
 
 def column_of_option(option: str) -> str:

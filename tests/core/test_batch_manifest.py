@@ -69,6 +69,17 @@ def test_an_output_that_is_another_rows_input_is_refused(folder: Path) -> None:
     assert any(p.startswith("row 1:") and "row 2's input" in p for p in _problems(read_manifest(folder / "m.csv")))
 
 
+def test_two_spellings_of_one_png_sequence_folder_are_one_output(folder: Path) -> None:
+    """out/b.png as a PNG sequence is the folder out/b/, as out/b/ is: two rows would write one folder."""
+    (folder / "m.csv").write_text("portrait,audio,output,format\n"
+                                  "face.jpg,voice.wav,out/b.png,\n"
+                                  "face.jpg,voice.wav,out/b/,png\n"
+                                  "face.jpg,voice.wav,out/c.png,\n")
+    problems = _problems(read_manifest(folder / "m.csv"))
+    assert any(p.startswith("row 2:") and "also row 1's output" in p for p in problems), problems
+    assert not any(p.startswith("row 3:") for p in problems)
+
+
 @pytest.mark.parametrize("name, text, fragment", [
     ("m.txt", "portrait,audio,output\n", "neither .csv nor .jsonl"),
     ("m.csv", "portrait,audio,output,colour\nface.jpg,voice.wav,a.mp4,red\n", "unknown column(s) colour"),

@@ -18,6 +18,16 @@ def test_default_jobs_is_one_per_core_capped_by_memory(monkeypatch) -> None:
     assert batch.default_parallel_jobs() == 1
 
 
+def test_default_jobs_on_a_gpu_is_one_unless_the_batch_asks_for_the_cpu(monkeypatch) -> None:
+    monkeypatch.setattr(batch, "usable_cores", lambda: 8)
+    monkeypatch.setattr(batch, "_available_memory", lambda: 100 * batch.JOB_MEMORY_BYTES)
+    monkeypatch.setattr(batch, "_gpu_present", lambda: True)
+    assert batch.default_parallel_jobs("auto") == 1 and batch.default_parallel_jobs("cuda") == 1
+    assert batch.default_parallel_jobs("cpu") == 8
+    monkeypatch.setattr(batch, "_gpu_present", lambda: False)
+    assert batch.default_parallel_jobs("auto") == 8
+
+
 def test_slots_hand_out_disjoint_cores(monkeypatch) -> None:
     monkeypatch.setattr(batch.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4}, raising=False)
     slots = batch._Slots(2)
