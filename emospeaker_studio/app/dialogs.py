@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from emospeaker_studio import __version__
 from emospeaker_studio.app.settings import DEVICES, PREVIEW_HEIGHTS, THEMES, AppSettings
 from emospeaker_studio.app.shortcuts import SHORTCUTS
-from emospeaker_studio.app.size_choice import CUSTOM, chosen_size, fill_size_combo
+from emospeaker_studio.app.size_choice import CUSTOM, choice_combo, chosen_size, enable_framing, fill_size_combo
 from emospeaker_studio.core.errors import UserError
 from emospeaker_studio.core.project import ExportFormat, Fill, Framing, OutputSettings, Project, even, parse_size
 
@@ -61,15 +61,6 @@ def suggested_export_path(project: Project, project_path: str) -> str:
         candidate = folder / f"{stem} {number}{suffix}"
         number += 1
     return str(candidate)
-
-
-def _choice_combo(kind: type, current) -> QComboBox:
-    """A menu of ``kind``'s members (Framing, Fill) by label, showing ``current``."""
-    combo = QComboBox()
-    for member in kind:  # data: the value (Qt turns str-based enums into plain str)
-        combo.addItem(member.label, member.value)
-    combo.setCurrentIndex(combo.findData(current.value))
-    return combo
 
 
 def _videos_folder() -> Path:
@@ -124,10 +115,10 @@ class ExportDialog(QDialog):
         self.size_note.setWordWrap(True)
         form.addRow("", self.size_note)
         # How a frame of its own shape is composed (the Inspector's menus, for this export).
-        self.framing_combo = _choice_combo(Framing, out.framing)
+        self.framing_combo = choice_combo(Framing, out.framing)
         self.framing_combo.currentIndexChanged.connect(self._on_size)
         form.addRow("Framing", self.framing_combo)
-        self.fill_combo = _choice_combo(Fill, out.fill)
+        self.fill_combo = choice_combo(Fill, out.fill)
         form.addRow("Past the photo", self.fill_combo)
         self.fps_combo = _preset_combo(EXPORT_FPS, out.fps, lambda f: f"{f:g} fps")
         form.addRow("Frame rate", self.fps_combo)
@@ -168,11 +159,7 @@ class ExportDialog(QDialog):
         except UserError as exc:
             self._say_about_size(str(exc).capitalize())
             return
-        own_shape = width is not None
-        tip = "" if own_shape else "For a frame of its own shape (16:9, 9:16 …): choose one under Size"
-        for combo in (self.framing_combo, self.fill_combo):
-            combo.setEnabled(own_shape)
-            combo.setToolTip(tip)
+        enable_framing((self.framing_combo, self.fill_combo), own_shape=width is not None)
         notes = [self._enlargement(width, height)]
         if height % 2 or (width or 0) % 2:
             notes.append(f"It will be {even(width) if width else 'W'}×{even(height)}: video encoders need even sizes.")

@@ -31,7 +31,7 @@ from emospeaker_studio.app.controls import EasingPreview, FineSlider
 from emospeaker_studio.app.document import DocumentController
 from emospeaker_studio.app.icons import emotion_icon
 from emospeaker_studio.app.selection import KeyframeSelection
-from emospeaker_studio.app.size_choice import chosen_size, fill_size_combo, keep_narrow, select_size
+from emospeaker_studio.app.size_choice import choice_combo, chosen_size, enable_framing, fill_size_combo, select_size
 from emospeaker_studio.app.theme import EMOTION_COLORS
 from emospeaker_studio.app.timeline.timecode import format_seconds
 from emospeaker_studio.core.easing import PRESETS, Easing
@@ -210,10 +210,7 @@ class Inspector(QScrollArea):
 
     def _output_choice(self, kind: type, field: str) -> QComboBox:
         """A menu of ``kind``'s members (named choices of the output) that sets ``field`` of the output."""
-        combo = QComboBox()
-        keep_narrow(combo)
-        for member in kind:
-            combo.addItem(member.label, member.value)
+        combo = choice_combo(kind)
         combo.activated.connect(lambda i: self._push_output(**{field: kind(combo.itemData(i))}))
         return combo
 
@@ -270,12 +267,9 @@ class Inspector(QScrollArea):
             widget.blockSignals(False)
         out = project.output
         select_size(self.size_combo, out)
-        own_shape = out.width is not None
-        tip = "" if own_shape else "For a frame of its own shape (16:9, 9:16 …): choose one under Size"
         for combo, value in ((self.framing_combo, out.framing.value), (self.fill_combo, out.fill.value)):
             combo.setCurrentIndex(combo.findData(value))
-            combo.setEnabled(own_shape)
-            combo.setToolTip(tip)
+        enable_framing((self.framing_combo, self.fill_combo), own_shape=out.width is not None)
         self._select_data(self.fps_combo, out.fps, f"{out.fps:g} fps")
         self._select_data(self.format_combo, out.format.value, out.format.name)
 

@@ -1,5 +1,6 @@
-"""The output-size menu of the Inspector and the export dialog: heights that follow the photo's
-shape, the platforms' frames (composed around the face), and a custom W×H."""
+"""The output menus of the Inspector and the export dialog: the size (heights that follow the
+photo's shape, the platforms' frames composed around the face, a custom W×H), and the framing
+and fill of a frame of its own shape."""
 
 from __future__ import annotations
 
@@ -21,6 +22,25 @@ def keep_narrow(combo: QComboBox) -> None:
     """Long entries must not widen the panel that holds the menu (the Inspector was cut off on the right)."""
     combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(14)
+
+
+def choice_combo(kind: type, current=None) -> QComboBox:
+    """A narrow menu of ``kind``'s members (Framing, Fill) by label, showing ``current`` when given."""
+    combo = QComboBox()
+    keep_narrow(combo)
+    for member in kind:  # data: the value (Qt turns str-based enums into plain str)
+        combo.addItem(member.label, member.value)
+    if current is not None:
+        combo.setCurrentIndex(combo.findData(current.value))
+    return combo
+
+
+def enable_framing(combos, own_shape: bool) -> None:
+    """The framing and fill menus apply only to a frame of its own shape; off, they say why."""
+    tip = "" if own_shape else "For a frame of its own shape (16:9, 9:16 …): choose one under Size"
+    for combo in combos:
+        combo.setEnabled(own_shape)
+        combo.setToolTip(tip)
 
 
 def fill_size_combo(combo: QComboBox, heights: tuple[int, ...], output: OutputSettings, *, custom: bool = False) -> None:
