@@ -71,8 +71,7 @@ def make_look(rgb: np.ndarray, face_points: np.ndarray, inner_polygon: np.ndarra
         luma = inside.mean(axis=1)
         bright = inside[luma >= np.percentile(luma, 70)]
         candidate = np.median(bright, axis=0)
-        saturation = (candidate.max() - candidate.min()) / max(candidate.max(), 1.0)
-        if candidate.mean() > 90 and saturation < 0.35:
+        if candidate.mean() > 90 and _saturation(candidate) < 0.35:
             teeth = candidate  # the photo shows its teeth: use their real colour
     lip_mask = np.zeros((height, width), np.uint8)
     for outer, inner in ((lm.LIPS_UPPER_OUTER, lm.LIPS_UPPER_INNER), (lm.LIPS_LOWER_OUTER, lm.LIPS_LOWER_INNER)):
